@@ -1,0 +1,143 @@
+# ukiboot — one entry point: make, make check, make demo, make bench, make fuzz.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# common/ is compiled three ways from the same files: hosted (linux/ukiboot), hosted with
+# ASan/UBSan (unit tests), and freestanding (efi/ukibootx64.efi).
+
+CC      ?= gcc
+CLANG   ?= clang
+B       := build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wvla
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_HDR := $(wildcard common/*.h)
+
+# ---- hosted ---------------------------------------------------------------
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DUKIBOOT_VERSION=\"$(VERSION)\" -Icommon -fstack-protector-strong -D_FORTIFY_SOURCE=2
+HOST_OBJ := $(patsubst common/%.c,$(B)/host/common/%.o,$(COMMON_SRC))
+
+$(B)/host/common/%.o: common/%.c $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/host/libukicommon.a: $(HOST_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+# ---- sanitized (unit tests) ----------------------------------------------
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -DUKIBOOT_VERSION=\"$(VERSION)\" -Icommon $(SAN_FLAGS)
+SAN_OBJ := $(patsubst common/%.c,$(B)/san/common/%.o,$(COMMON_SRC))
+
+$(B)/san/common/%.o: common/%.c $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(B)/san/libukicommon.a: $(SAN_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+# ---- freestanding (EFI) ---------------------------------------------------
+EFI_INC    := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
+EFI_CFLAGS := -std=gnu11 -Os $(WARN) -ffreestanding -fshort-wchar -mno-red-zone -fno-stack-protector \
+              -fpic -fno-strict-aliasing -maccumulate-outgoing-args -mno-sse -mno-mmx -mno-avx \
+              -DGNU_EFI_USE_MS_ABI -DUKIBOOT_VERSION=\"$(VERSION)\" -Icommon -fno-builtin-printf
+EFI_COMMON_OBJ := $(patsubst common/%.c,$(B)/efi/common/%.o,$(COMMON_SRC))
+EFI_SRC := $(sort $(wildcard efi/*.c))
+EFI_OBJ := $(patsubst efi/%.c,$(B)/efi/efi/%.o,$(EFI_SRC))
+EFI_HDR := $(wildcard efi/*.h)
+
+$(B)/efi/common/%.o: common/%.c $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(B)/efi/efi/%.o: efi/%.c $(COMMON_HDR) $(EFI_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) -Iefi -c $< -o $@
+
+$(B)/efi/ukiboot.so: $(EFI_OBJ) $(EFI_COMMON_OBJ)
+	ld -nostdlib -znocombreloc -T /usr/lib/elf_x86_64_efi.lds -shared -Bsymbolic --no-undefined \
+	   -L/usr/lib /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lefi -lgnuefi \
+	   $(shell $(CC) -print-libgcc-file-name)
+
+efi/ukibootx64.efi: $(B)/efi/ukiboot.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' \
+	   -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- linux/ukiboot ---------------------------------------------------------
+LINUX_SRC := $(sort $(wildcard linux/*.c))
+LINUX_HDR := $(wildcard linux/*.h)
+LINUX_LIBS := -lcurl -lz -lzstd
+
+linux/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(B)/host/libukicommon.a
+	$(CC) $(HOST_CFLAGS) -Ilinux $(LINUX_SRC) $(B)/host/libukicommon.a $(LINUX_LIBS) -o $@
+
+# Static build for the test guests (busybox initramfs has no libc): no libcurl.
+$(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) -lz -lzstd -o $@
+
+# ---- tests ------------------------------------------------------------------
+UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))
+UNIT_BIN := $(patsubst test/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
+
+$(B)/unit/%: test/unit/%.c test/unit/unit.h $(B)/san/libukicommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -Itest/unit $< $(B)/san/libukicommon.a -o $@
+
+FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Icommon -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(COMMON_SRC) -o $@
+
+.PHONY: all deps check unit fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
+all: efi/ukibootx64.efi linux/ukiboot
+
+static: $(B)/static/ukiboot
+
+deps:
+	scripts/install-deps
+
+fixtures: linux/ukiboot
+	test/fixtures/make-fixtures
+
+unit: $(UNIT_BIN)
+	test/run-unit $(UNIT_BIN)
+
+fuzz-smoke: $(FUZZ_BIN)
+	test/fuzz/run $(FUZZ_BIN)
+
+FUZZ_SECONDS ?= 300
+fuzz: $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run --long $(FUZZ_BIN)
+
+test-fixtures: all fixtures
+	test/fixtures/check-fixtures
+
+test-ovmf: all fixtures
+	test/ovmf/run-all
+
+test-vm: all static fixtures
+	test/vm/run-all
+
+# Every suite writes PASS:/FAIL: lines into build/results/*.log; the summary counts them all.
+check:
+	@rm -rf $(B)/results; mkdir -p $(B)/results
+	@$(MAKE) --no-print-directory all static 2>&1 | tail -n 3
+	@status=0; \
+	 for t in unit fuzz-smoke test-fixtures test-ovmf test-vm; do \
+	   echo "== $$t"; \
+	   $(MAKE) --no-print-directory $$t 2>&1 | tee $(B)/results/$$t.log || status=1; \
+	 done; \
+	 test/summarize $(B)/results; s=$$?; [ $$status -eq 0 ] && exit $$s || exit 1
+
+demo: all static fixtures
+	test/demo
+
+bench: all static fixtures
+	bench/run
+
+clean:
+	rm -rf $(B) efi/ukibootx64.efi linux/ukiboot

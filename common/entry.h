@@ -1,0 +1,104 @@
+/* ukiboot — boot entries: BLS Type #1 (.conf) and Type #2 (UKI in /EFI/Linux), loader.conf, ordering. */
+#pragma once
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "error.h"
+#include "source.h"
+
+#define UK_ENTRY_MAX_INITRDS 8
+#define UK_PATH_MAX 256
+#define UK_OPTIONS_MAX 4096
+#define UK_URL_MAX 512
+#define UK_TRIES_UNSET UINT32_MAX
+
+enum uk_entry_type {
+        UK_ENTRY_TYPE1,       /* /loader/entries/*.conf */
+        UK_ENTRY_TYPE2,       /* /EFI/Linux/*.efi */
+};
+
+/* What an entry boots. */
+enum uk_entry_kind {
+        UK_ENTRY_KIND_UKI,        /* `uki PATH` or Type #2 */
+        UK_ENTRY_KIND_UKI_URL,    /* `uki-url URL` */
+        UK_ENTRY_KIND_LINUX,      /* `linux` + `initrd` (kernel with EFI stub) */
+        UK_ENTRY_KIND_EFI,        /* `efi` chain-load */
+};
+
+struct uk_entry {
+        enum uk_entry_type type;
+        enum uk_entry_kind kind;
+        char id[UK_PATH_MAX];          /* file name, lower-cased, boot-counter stripped ("foo.conf", "bar.efi") */
+        char path[UK_PATH_MAX];        /* ESP path of the .conf or .efi file, '/'-separated, leading '/' */
+        char title[128];
+        char version[64];
+        char sort_key[64];
+        char machine_id[33];
+        char architecture[16];
+        char linux_path[UK_PATH_MAX];  /* `linux` */
+        char efi_path[UK_PATH_MAX];    /* `efi` */
+        char uki_path[UK_PATH_MAX];    /* `uki`, or the Type #2 file itself */
+        char uki_url[UK_URL_MAX];      /* `uki-url` */
+        char devicetree[UK_PATH_MAX];
+        char initrd[UK_ENTRY_MAX_INITRDS][UK_PATH_MAX];
+        unsigned n_initrd;
+        char options[UK_OPTIONS_MAX];  /* all `options` lines joined by one space */
+        bool has_options;
+        bool has_profile;
+        unsigned profile;              /* `profile N`, or the @N of a Type #2 profile entry */
+        uint32_t tries_left;           /* UK_TRIES_UNSET without boot counting */
+        uint32_t tries_done;
+};
+
+/* Parse a Type #1 .conf file named `filename` (for id and boot counting) found at `path`. */
+uk_err uk_entry_parse_conf(const char *text, size_t len, const char *filename, const char *path,
+                           struct uk_entry *ret_entry);
+
+/* Split "name+LEFT[-DONE].ext" into the id "name.ext" and counters (UK_TRIES_UNSET without them). */
+uk_err uk_entry_parse_tries(const char *filename, char *ret_id, size_t cap, uint32_t *ret_left, uint32_t *ret_done);
+
+struct uk_loader_conf {
+        char default_pattern[UK_PATH_MAX];  /* `default` glob, "" when unset */
+        uint32_t timeout_sec;               /* `timeout` (UINT32_MAX = "menu-force") */
+        bool has_timeout;
+        bool editor;                        /* `editor` (default yes) */
+        bool auto_entries;
+};
+
+/* Parse loader.conf; unknown keys are ignored like systemd-boot does. */
+uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf *ret_conf);
+
+/* systemd-boot's version comparison (strverscmp_improved): <0, 0, >0. */
+int uk_strverscmp(const char *a, const char *b);
+
+/* systemd-boot's entry order: <0 if a boots before b. */
+int uk_entry_compare(const struct uk_entry *a, const struct uk_entry *b);
+
+/* Sort entries in place (stable insertion sort; n is small). */
+void uk_entries_sort(struct uk_entry *entries, size_t n);
+
+/* Index of the default entry: one_shot, else efivar_default, else loader.conf `default` glob, else first
+ * entry with tries left; each pattern may be NULL or "". -1 when n == 0. */
+int uk_entries_default(const struct uk_entry *entries, size_t n, const char *one_shot,
+                       const char *efivar_default, const char *conf_default);
+
+/* Index of the entry whose id equals id (case-insensitively, ".conf"/".efi" suffix optional), or -1. */
+int uk_entries_find(const struct uk_entry *entries, size_t n, const char *id);
+
+/* File-system access the discovery code needs; paths are ESP-absolute with '/' separators. */
+struct uk_fs_ops {
+        void *ctx;
+        /* Call cb for each entry of directory `dir`; missing directory -> UK_E_NOT_FOUND. */
+        uk_err (*list_dir)(void *ctx, const char *dir,
+                           uk_err (*cb)(void *cb_ctx, const char *name, bool is_dir), void *cb_ctx);
+        /* Read a whole small file (config) into buf[cap]; *ret_len set on success. */
+        uk_err (*read_file)(void *ctx, const char *path, char *buf, size_t cap, size_t *ret_len);
+        /* Open a file as a source for PE parsing of Type #2 UKIs; close with close_source. */
+        uk_err (*open_source)(void *ctx, const char *path, struct uk_source *ret_src);
+        void (*close_source)(void *ctx, struct uk_source *src);
+};
+
+/* Find all entries on the ESP: /loader/entries/*.conf and /EFI/Linux/*.efi (one entry per UKI profile),
+ * fill entries[cap], sort them. *ret_n is the count. Malformed files are skipped and counted in *ret_skipped. */
+uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
+                           size_t *ret_n, size_t *ret_skipped);

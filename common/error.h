@@ -1,0 +1,36 @@
+/* ukiboot — one error enum for the whole shared core. */
+#pragma once
+
+/* Every common/ function returns one of these; UK_OK is zero so `if (r)` reads naturally. */
+typedef enum uk_err {
+        UK_OK = 0,
+        UK_E_INVALID_ARG,          /* caller passed NULL or an impossible value */
+        UK_E_IO,                   /* the read-at / listing callback failed */
+        UK_E_TRUNCATED,            /* data ends before a structure it announces */
+        UK_E_BAD_DOS_MAGIC,        /* no "MZ" at offset 0 */
+        UK_E_BAD_LFANEW,           /* e_lfanew points outside the file */
+        UK_E_BAD_PE_SIGNATURE,     /* no "PE\0\0" at e_lfanew */
+        UK_E_UNKNOWN_MACHINE,      /* COFF machine type we do not boot */
+        UK_E_BAD_OPTIONAL_HEADER,  /* optional header magic/size inconsistent */
+        UK_E_TOO_MANY_SECTIONS,    /* section count over the limit or table past end */
+        UK_E_SECTION_OUT_OF_BOUNDS,/* section raw data beyond the file */
+        UK_E_OVERLAPPING_SECTIONS, /* two sections share file bytes */
+        UK_E_NO_LINUX,             /* UKI has no .linux section */
+        UK_E_EMPTY_LINUX,          /* .linux section has zero size */
+        UK_E_BAD_KERNEL,           /* .linux is not a kernel we can boot (no bzImage/PE header) */
+        UK_E_BAD_PROFILE,          /* .profile layout or contents malformed */
+        UK_E_NO_SUCH_PROFILE,      /* requested profile number does not exist */
+        UK_E_CMDLINE_TOO_LONG,     /* merged command line exceeds the kernel's limit */
+        UK_E_CMDLINE_FORBIDDEN,    /* policy refuses to change the command line */
+        UK_E_BUFFER_TOO_SMALL,     /* caller's output buffer cannot hold the result */
+        UK_E_TOO_MANY,             /* a fixed-size table (entries, spans) is full */
+        UK_E_SYNTAX,               /* text input (os-release, entry, loader.conf) malformed */
+        UK_E_BAD_ENTRY,            /* boot entry lacks what it needs to boot */
+        UK_E_BAD_URL,              /* URL not parseable or unsupported scheme */
+        UK_E_NOT_FOUND,            /* named entry / file / key absent */
+        UK_E_BAD_COMPRESSION,      /* zboot/gzip/zstd container malformed */
+        _UK_E_MAX
+} uk_err;
+
+/* Short, stable, human-readable reason for an error code. */
+const char *uk_strerror(uk_err e);

@@ -1,0 +1,89 @@
+/* ukiboot — the boot plan: what both twins execute, built from (UKI, entry, machine facts, policy). */
+#pragma once
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "error.h"
+#include "source.h"
+#include "uki.h"
+#include "entry.h"
+#include "kernel.h"
+
+#define UK_PLAN_MAX_PIECES 16
+#define UK_CMDLINE_MAX 4096        /* our own buffer; the kernel's limit is checked separately */
+#define UK_PLAN_GEN_MAX 32768      /* bytes of generated cpio archives a plan can carry */
+#define UK_PLAN_CANONICAL_MAX 12288
+
+enum uk_piece_source {
+        UK_PIECE_UKI,          /* a section of the UKI: offset/length inside the UKI file */
+        UK_PIECE_FILE,         /* a file on the ESP (Type #1 `linux`/`initrd`): path + length */
+        UK_PIECE_GENERATED,    /* bytes generated into plan->gen: gen_offset/length */
+};
+
+struct uk_plan_piece {
+        enum uk_piece_source source;
+        char label[48];            /* ".linux", ".ucode", ".initrd", "/.extra/tpm2-pcr-signature.json", or the path */
+        uint64_t offset;           /* UKI: file offset; GENERATED: offset into plan->gen */
+        uint64_t length;
+        uint32_t pad;              /* zero bytes appended after the piece so the next starts 4-aligned */
+        char path[UK_PATH_MAX];    /* FILE: ESP path */
+};
+
+/* Facts about the machine both twins read the same way (EFI: firmware; Linux: efivarfs / sysfs). */
+struct uk_machine {
+        bool secure_boot;
+};
+
+/* Policy knobs (defaults: all false = systemd-stub compatible). */
+struct uk_policy {
+        bool deny_append;          /* refuse --append / editor even without Secure Boot */
+};
+
+struct uk_plan_in {
+        const struct uk_source *src;      /* the UKI (or, for a `linux` entry, the kernel file) */
+        const struct uk_uki *uki;         /* parsed UKI; NULL for a `linux` entry */
+        const struct uk_entry *entry;     /* NULL when booting a UKI file directly */
+        bool has_profile;                 /* explicit profile (overrides the entry's) */
+        unsigned profile;
+        const char *append;               /* extra arguments, NULL if none */
+        uint64_t initrd_file_sizes[UK_ENTRY_MAX_INITRDS];   /* `linux` entry: sizes of entry->initrd[] */
+        struct uk_machine machine;
+        struct uk_policy policy;
+};
+
+struct uk_plan {
+        unsigned profile;
+        unsigned n_profiles;
+        struct uk_plan_piece kernel;
+        struct uk_kernel_info kernel_info;
+        struct uk_plan_piece initrd[UK_PLAN_MAX_PIECES];
+        unsigned n_initrd;
+        uint64_t initrd_total;            /* sum of lengths + pads: the size LoadFile2 / the memfd serves */
+        char cmdline[UK_CMDLINE_MAX];
+        size_t cmdline_len;
+        unsigned cmdline_notes;           /* enum uk_cmdline_note bits */
+        uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
+        uint64_t uki_size;
+        char title[128];
+        uint8_t digest[32];               /* SHA-256 of the canonical form */
+        size_t gen_len;
+        uint8_t gen[UK_PLAN_GEN_MAX];     /* generated initrd pieces live here */
+};
+
+/* Build the plan. Reads small sections (.cmdline, .pcrsig, .pcrpkey, headers) through in->src. */
+uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan);
+
+/* Canonical compact form (the bytes the digest covers and the EFI variable carries), path-independent. */
+uk_err uk_plan_canonical(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);
+
+/* Human-readable multi-line description. */
+uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);
+
+/* JSON object describing the plan (digest included). */
+uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);
+
+/* Copy `len` bytes of the concatenated initrd starting at `offset` into buf, using read_piece for
+ * UKI/FILE pieces (generated pieces and padding come from the plan). Serves LoadFile2 and memfd fills alike. */
+typedef uk_err (*uk_piece_read_fn)(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len);
+uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, size_t len,
+                           uk_piece_read_fn read_piece, void *ctx);

@@ -1,0 +1,53 @@
+/* ukiboot — the UKI model: canonical section table, profiles, resolved view for a profile. */
+#pragma once
+#include <stdint.h>
+#include <stdbool.h>
+#include "pe.h"
+
+/* The UAPI UKI sections, in the canonical order of the specification. */
+enum uk_sec {
+        UK_SEC_LINUX, UK_SEC_OSREL, UK_SEC_CMDLINE, UK_SEC_INITRD, UK_SEC_UCODE,
+        UK_SEC_SPLASH, UK_SEC_DTB, UK_SEC_DTBAUTO, UK_SEC_HWIDS, UK_SEC_UNAME,
+        UK_SEC_SBAT, UK_SEC_PCRSIG, UK_SEC_PCRPKEY, UK_SEC_PROFILE, UK_SEC_EFIFW,
+        _UK_SEC_MAX
+};
+
+struct uk_sec_info {
+        const char *name;           /* ".linux" */
+        bool measured;              /* measured into PCR 11 by systemd-stub */
+        bool per_profile;           /* may be overridden inside a profile */
+};
+
+/* One canonical table shared by every consumer, indexed by enum uk_sec. */
+extern const struct uk_sec_info uk_sec_table[_UK_SEC_MAX];
+
+/* enum uk_sec for a section name, or -1 if it is not a UKI section. */
+int uk_sec_from_name(const struct uk_pe_section *s);
+
+/* A byte range inside the UKI file. */
+struct uk_span {
+        uint64_t offset;
+        uint64_t length;
+};
+
+#define UK_MAX_PROFILES 32
+
+struct uk_uki {
+        struct uk_pe pe;
+        /* Sections before the first .profile: index into pe.sections or -1. */
+        int base[_UK_SEC_MAX];
+        /* Number of .profile sections (0 = single-profile UKI with implicit profile 0). */
+        unsigned n_profiles;
+        /* For profile i: section index of its .profile and index one past its last section. */
+        int profile_first[UK_MAX_PROFILES];
+        int profile_end[UK_MAX_PROFILES];
+};
+
+/* Parse src as a UKI: PE headers, classify sections, find profiles. Fails with UK_E_NO_LINUX etc. */
+uk_err uk_uki_parse(const struct uk_source *src, struct uk_uki *ret_uki);
+
+/* Sections in effect for `profile` (base sections overridden by the profile's): spans with length 0 are absent. */
+uk_err uk_uki_resolve(const struct uk_uki *uki, unsigned profile, struct uk_span ret_secs[_UK_SEC_MAX]);
+
+/* Number of selectable profiles (at least 1). */
+unsigned uk_uki_profile_count(const struct uk_uki *uki);
