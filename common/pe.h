@@ -31,7 +31,10 @@ struct uk_pe {
         uint32_t entry_point;       /* AddressOfEntryPoint (RVA) */
         uint32_t section_alignment;
         uint32_t file_alignment;
+        uint16_t major_image_version; /* Linux EFI stub: >= 1 means LINUX_INITRD_MEDIA (LoadFile2) initrd support */
+        uint16_t minor_image_version;
         uint32_t pe_offset;         /* e_lfanew */
+        uint64_t headers_end;       /* file offset one past the section table: all bytes the parser read */
         uint16_t n_sections;
         struct uk_pe_section sections[UK_PE_MAX_SECTIONS];
 };

@@ -1,0 +1,159 @@
+/* ukiboot — the UKI model: canonical section table, profiles, and the section view of one profile.
+ *
+ * Layout rules (UAPI "Unified Kernel Image" specification, "Multi-Profile UKIs"):
+ *   - sections before the first `.profile` form the base profile;
+ *   - each `.profile` section starts profile @N (numbered from 0), which runs to the next `.profile`;
+ *   - a UKI without `.profile` has exactly one profile, @0, made of the base sections;
+ *   - the view of profile @N is the base sections, each replaced by the profile's own section of the same
+ *     type if it has one.
+ * Duplicates: the spec allows each UKI section once per base/profile (except .dtb). When a file has more,
+ * the first one wins. That is what systemd-stub does (pe_locate_sections stops at the first match), so a
+ * UKI boots with the same sections whichever of the two loads it, and a legitimately repeated .dtb does
+ * not make the whole image unbootable. */
+#include "uki.h"
+#include "util.h"
+
+/* measured: systemd-stub measures every UKI section into PCR 11 except .pcrsig, which signs the result of
+ * that measurement and so cannot be an input to it.
+ * per_profile: the spec lets any UKI section appear inside a profile and override the base one; .profile
+ * itself never overrides anything: it delimits the profile and carries its ID=/TITLE=. */
+const struct uk_sec_info uk_sec_table[_UK_SEC_MAX] = {
+        [UK_SEC_LINUX]   = { ".linux",   true,  true },
+        [UK_SEC_OSREL]   = { ".osrel",   true,  true },
+        [UK_SEC_CMDLINE] = { ".cmdline", true,  true },
+        [UK_SEC_INITRD]  = { ".initrd",  true,  true },
+        [UK_SEC_UCODE]   = { ".ucode",   true,  true },
+        [UK_SEC_SPLASH]  = { ".splash",  true,  true },
+        [UK_SEC_DTB]     = { ".dtb",     true,  true },
+        [UK_SEC_DTBAUTO] = { ".dtbauto", true,  true },
+        [UK_SEC_HWIDS]   = { ".hwids",   true,  true },
+        [UK_SEC_UNAME]   = { ".uname",   true,  true },
+        [UK_SEC_SBAT]    = { ".sbat",    true,  true },
+        [UK_SEC_PCRSIG]  = { ".pcrsig",  false, true },
+        [UK_SEC_PCRPKEY] = { ".pcrpkey", true,  true },
+        [UK_SEC_PROFILE] = { ".profile", true,  false },
+        [UK_SEC_EFIFW]   = { ".efifw",   true,  true },
+};
+
+int uk_sec_from_name(const struct uk_pe_section *s) {
+        for (int i = 0; i < _UK_SEC_MAX; i++)
+                if (uk_pe_name_eq(s, uk_sec_table[i].name))
+                        return i;
+        return -1;
+}
+
+unsigned uk_uki_profile_count(const struct uk_uki *uki) {
+        return uki->n_profiles > 0 ? uki->n_profiles : 1;
+}
+
+/* Fill idx[] with the first section of each type in pe.sections[first, end). */
+static void index_range(const struct uk_pe *pe, int first, int end, int idx[_UK_SEC_MAX]) {
+        for (int i = first; i < end; i++) {
+                int t = uk_sec_from_name(&pe->sections[i]);
+                if (t >= 0 && idx[t] < 0)
+                        idx[t] = i;
+        }
+}
+
+/* Section index per type in effect for `profile`; UK_E_NO_SUCH_PROFILE if it does not exist. */
+static uk_err resolve_indices(const struct uk_uki *uki, unsigned profile, int ret_idx[_UK_SEC_MAX]) {
+        int own[_UK_SEC_MAX];
+
+        if (profile >= uk_uki_profile_count(uki))
+                return UK_E_NO_SUCH_PROFILE;
+
+        for (int t = 0; t < _UK_SEC_MAX; t++)
+                ret_idx[t] = uki->base[t];
+        if (uki->n_profiles == 0)
+                return UK_OK;
+
+        for (int t = 0; t < _UK_SEC_MAX; t++)
+                own[t] = -1;
+        index_range(&uki->pe, uki->profile_first[profile], uki->profile_end[profile], own);
+        for (int t = 0; t < _UK_SEC_MAX; t++) {
+                if (own[t] < 0)
+                        continue;
+                /* An empty section is absent, so it does not hide a base one; kept otherwise so that an
+                 * empty .linux is reported as such rather than as missing. (.profile is never in the base:
+                 * the profile's own .profile is simply reported.) */
+                if (uki->pe.sections[own[t]].size == 0 && ret_idx[t] >= 0)
+                        continue;
+                ret_idx[t] = own[t];
+        }
+        return UK_OK;
+}
+
+static uk_err check_linux(const struct uk_uki *uki, const int idx[_UK_SEC_MAX]) {
+        if (idx[UK_SEC_LINUX] < 0)
+                return UK_E_NO_LINUX;
+        if (uki->pe.sections[idx[UK_SEC_LINUX]].size == 0)
+                return UK_E_EMPTY_LINUX;
+        return UK_OK;
+}
+
+uk_err uk_uki_resolve(const struct uk_uki *uki, unsigned profile, struct uk_span ret_secs[_UK_SEC_MAX]) {
+        int idx[_UK_SEC_MAX];
+        uk_err r;
+
+        if (!uki || !ret_secs)
+                return UK_E_INVALID_ARG;
+        r = resolve_indices(uki, profile, idx);
+        if (r)
+                return r;
+        r = check_linux(uki, idx);
+        if (r)
+                return r;
+
+        for (int t = 0; t < _UK_SEC_MAX; t++) {
+                if (idx[t] < 0) {
+                        ret_secs[t] = (struct uk_span) { 0, 0 };
+                        continue;
+                }
+                ret_secs[t].offset = uki->pe.sections[idx[t]].raw_offset;
+                ret_secs[t].length = uki->pe.sections[idx[t]].size;
+        }
+        return UK_OK;
+}
+
+uk_err uk_uki_parse(const struct uk_source *src, struct uk_uki *ret_uki) {
+        struct uk_uki uki = {};
+        int idx[_UK_SEC_MAX], base_end;
+        uk_err r;
+
+        if (!src || !ret_uki)
+                return UK_E_INVALID_ARG;
+        r = uk_pe_parse(src, &uki.pe);
+        if (r)
+                return r;
+
+        /* Find the profile boundaries: every .profile starts one, each runs to the next. */
+        base_end = uki.pe.n_sections;
+        for (int i = 0; i < uki.pe.n_sections; i++) {
+                if (!uk_pe_name_eq(&uki.pe.sections[i], ".profile"))
+                        continue;
+                if (uki.n_profiles >= UK_MAX_PROFILES)
+                        return UK_E_BAD_PROFILE;
+                if (uki.n_profiles == 0)
+                        base_end = i;
+                else
+                        uki.profile_end[uki.n_profiles - 1] = i;
+                uki.profile_first[uki.n_profiles] = i;
+                uki.profile_end[uki.n_profiles] = uki.pe.n_sections;
+                uki.n_profiles++;
+        }
+
+        for (int t = 0; t < _UK_SEC_MAX; t++)
+                uki.base[t] = -1;
+        index_range(&uki.pe, 0, base_end, uki.base);
+
+        /* The default view (profile 0) must carry a kernel; other profiles are checked when resolved. */
+        r = resolve_indices(&uki, 0, idx);
+        if (r)
+                return r;
+        r = check_linux(&uki, idx);
+        if (r)
+                return r;
+
+        uk_memcpy(ret_uki, &uki, sizeof(uki));
+        return UK_OK;
+}
