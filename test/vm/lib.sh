@@ -1,0 +1,208 @@
+# test/vm/lib.sh — shared shell helpers for the QEMU guest tests (sourced, not run).
+#
+# A guest is Debian's kernel under QEMU (TCG, no KVM here), booted either directly
+# (-kernel/-initrd/-append) or through OVMF from a FAT ESP image made with mtools.
+# Its initramfs is the fixtures' busybox base plus a per-test "payload" cpio: the
+# static ukiboot, the UKIs or an ESP tree, and a hook that runs the test's command on
+# the first boot only (the first kernel's command line carries `ukiboot.vm=1`; the
+# kernel a test kexecs into gets the UKI's own command line, which does not).
+# Everything the guests print goes to a serial log; tests read it line by line, in
+# order, so "first boot" and "second boot" are the 1st and 2nd UKIBOOT-CMDLINE lines.
+
+vm_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+F=${FIXTURES:-$vm_top/build/fixtures}
+VM_WORK=${VM_WORK:-$vm_top/build/vm}
+UKIBOOT_STATIC=${UKIBOOT_STATIC:-$vm_top/build/static/ukiboot}
+UKIBOOT_HOST=${UKIBOOT_HOST:-$vm_top/linux/ukiboot}
+EFI_TWIN=${EFI_TWIN:-$vm_top/efi/ukibootx64.efi}
+VM_TIMEOUT=${VM_TIMEOUT:-240}
+VM_MEM=${VM_MEM:-1536}
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+SD_STUB=${SD_STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}
+# The first kernel's command line in direct boots; `ukiboot.vm=1` arms the test hook.
+VM_FIRST_CMDLINE=${VM_FIRST_CMDLINE:-"console=ttyS0 panic=-1 loglevel=4 ukiboot.vm=1"}
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; VM_FAILED=$((${VM_FAILED:-0} + 1)); }
+skip() { echo "SKIP: $1: $2"; }
+
+# Seconds since the epoch with milliseconds, and a difference of two such stamps.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# cpio (newc) of a directory, deterministic: sorted names, owner root, fixed mtimes.
+vm_mkcpio() {  # DIR OUT
+        (cd "$1" && find . -mindepth 1 -exec touch -h -d @0 {} + && find . -mindepth 1 | LC_ALL=C sort |
+                cpio --quiet -o -H newc -R 0:0 --reproducible) > "$2"
+}
+
+# Concatenate initrd pieces, each padded to 4 bytes (the kernel reads concatenated newc archives).
+vm_concat() {  # OUT PIECE...
+        local o=$1 p pad; shift; : > "$o"
+        for p in "$@"; do
+                cat "$p" >> "$o"
+                pad=$(( (4 - $(stat -c %s "$o") % 4) % 4 ))
+                head -c "$pad" /dev/zero >> "$o"
+        done
+}
+
+# A fresh work directory for test NAME; prints its path. Holds payload/, serial.log, images.
+vm_workdir() {  # NAME
+        local d=$VM_WORK/$1
+        rm -rf "$d"; mkdir -p "$d/payload/bin" "$d/payload/etc/ukiboot/hooks"
+        echo "$d"
+}
+
+# Payload tree with the static ukiboot; the caller adds UKIs / ESP files and writes the hook.
+vm_payload_init() {  # WORKDIR
+        install -m 0755 "$UKIBOOT_STATIC" "$1/payload/bin/ukiboot"
+}
+
+# Write the first-boot hook: SCRIPT runs only when /proc/cmdline carries `ukiboot.vm=1`.
+# Output lines a test wants to read should start with "VMTEST" (e.g. "VMTEST-RC: 0").
+vm_hook() {  # WORKDIR SCRIPT
+        { echo "# test hook (first boot only)"
+          echo "if grep -q 'ukiboot.vm=1' /proc/cmdline; then"
+          echo "$2"
+          echo "fi"; } > "$1/payload/etc/ukiboot/hooks/50-test.sh"
+}
+
+# Build WORKDIR/initrd.img = base + extra pieces + payload.
+vm_initrd() {  # WORKDIR [EXTRA_PIECE...]
+        local w=$1; shift
+        vm_mkcpio "$w/payload" "$w/payload.cpio"
+        vm_concat "$w/initrd.img" "$F/initrd-base.cpio" "$@" "$w/payload.cpio"
+}
+
+# Run QEMU bounded by timeout; serial output to LOG. Sets VM_SECS (wall time) and returns QEMU's status.
+vm_qemu() {  # LOG QEMU-ARGS...
+        local log=$1 t0 rc; shift
+        : > "$log"
+        t0=$(now)
+        timeout --foreground -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -m "$VM_MEM" \
+                -nographic -no-reboot -monitor none -serial "file:$log" \
+                -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
+                "$@" </dev/null >"$log.qemu" 2>&1
+        rc=$?
+        VM_SECS=$(elapsed "$t0" "$(now)")
+        [ $rc -eq 124 ] && echo "vm: QEMU timed out after ${VM_TIMEOUT}s (log: $log)" >&2
+        return $rc
+}
+
+# Direct kernel boot of the fixture kernel with WORKDIR/initrd.img; serial log WORKDIR/serial.log.
+vm_boot_direct() {  # WORKDIR [QEMU-ARGS...]
+        local w=$1; shift
+        vm_qemu "$w/serial.log" -kernel "$F/vmlinuz" -initrd "$w/initrd.img" -append "$VM_FIRST_CMDLINE" "$@"
+}
+
+# FAT ESP image from a directory tree (mtools, no mounting). Size in MiB grows with the content.
+vm_esp_image() {  # DIR OUT
+        local dir=$1 out=$2 kb mb
+        kb=$(du -sk "$dir" | cut -f1)
+        mb=$(( kb / 1024 + 32 ))
+        rm -f "$out"
+        truncate -s "${mb}M" "$out"
+        mformat -i "$out" -F -v ESP :: >/dev/null
+        (cd "$dir" && find . -mindepth 1 -type d | LC_ALL=C sort | while read -r d; do
+                mmd -i "$out" "::${d#.}"; done
+         find . -type f | LC_ALL=C sort | while read -r f; do
+                mcopy -i "$out" "$f" "::${f#.}"; done)
+}
+
+# OVMF boot of an ESP image (its \EFI\BOOT\BOOTX64.EFI starts). Serial log WORKDIR/serial.log.
+vm_boot_ovmf() {  # WORKDIR ESP_IMAGE [QEMU-ARGS...]
+        local w=$1 esp=$2; shift 2
+        cp "$OVMF_VARS" "$w/vars.fd"
+        vm_qemu "$w/serial.log" \
+                -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+                -drive "if=pflash,format=raw,unit=1,file=$w/vars.fd" \
+                -drive "if=none,id=esp,format=raw,file=$esp" -device virtio-blk-pci,drive=esp,bootindex=0 \
+                -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n "$@"
+}
+
+# The serial log without carriage returns or terminal escapes.
+vm_log() {  # LOG
+        sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$1"
+}
+
+# The value after the Nth (1-based) "KEY: " in LOG, to the end of its line; empty if absent.
+# The key may follow firmware/kernel noise on the same line (the serial line is shared).
+vm_field() {  # LOG KEY N
+        vm_log "$1" | awk -v k="$2: " -v n="$3" '(i = index($0, k)) > 0 { if (++c == n) { print substr($0, i + length(k)); exit } }'
+}
+
+# How many lines carry "KEY: ".
+vm_count() {  # LOG KEY
+        vm_log "$1" | awk -v k="$2: " 'index($0, k) > 0 { c++ } END { print c + 0 }'
+}
+
+# Tail of a log, indented, for FAIL diagnostics (stderr).
+vm_show() {  # LOG [LINES]
+        echo "---- ${1} (last ${2:-25} lines)" >&2
+        vm_log "$1" | tail -n "${2:-25}" | sed 's/^/    /' >&2
+}
+
+# Sorted, space-separated names under markers/ inside a (concatenated) initrd file.
+vm_initrd_markers() {  # INITRD
+        /usr/bin/python3 - "$1" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+names, off = set(), 0
+while off + 110 <= len(data):
+    if data[off:off + 6] not in (b"070701", b"070702"):
+        off += 4            # padding between concatenated archives
+        continue
+    h = data[off:off + 110]
+    fsize, nsize = int(h[54:62], 16), int(h[94:102], 16)
+    name = data[off + 110:off + 110 + nsize - 1].decode(errors="replace")
+    off = (off + 110 + nsize + 3) & ~3
+    off = (off + fsize + 3) & ~3
+    if name.startswith("markers/"):
+        names.add(name[len("markers/"):])
+print(" ".join(sorted(names)))
+PY
+}
+
+# Extract the bytes the host plan names as initrd pieces into OUT (concatenated, 4-byte padded),
+# using `ukiboot plan --json` (run on the host; plan never loads anything).
+vm_plan_initrd() {  # JSON_FILE UKI OUT
+        /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+uki = open(sys.argv[2], "rb")
+out = open(sys.argv[3], "wb")
+pieces = plan.get("initrd") or plan.get("initrds") or []
+for p in pieces:
+    src = p.get("source", "uki")
+    if src not in ("uki", "UKI"):
+        raise SystemExit("vm_plan_initrd: piece source %r not handled" % src)
+    uki.seek(int(p["offset"]))
+    b = uki.read(int(p["length"]))
+    out.write(b)
+    out.write(b"\0" * ((4 - len(b) % 4) % 4))
+PY
+}
+
+# Require the pieces every guest test needs; prints SKIP lines and returns 1 if something is missing.
+vm_require() {  # TESTNAME
+        local miss=
+        [ -x "$UKIBOOT_STATIC" ] || miss="$miss build/static/ukiboot"
+        [ -e "$F/initrd-base.cpio" ] || miss="$miss fixtures"
+        command -v qemu-system-x86_64 >/dev/null || miss="$miss qemu-system-x86_64"
+        [ -z "$miss" ] && return 0
+        skip "$1" "missing:$miss"
+        return 1
+}
+
+# Put Debian's kexec-tools (unpacked by scripts/install-deps into .cache, never installed on the
+# host) with every shared library it needs into the payload: /sbin/kexec + /lib/x86_64-linux-gnu.
+vm_payload_kexec_tools() {  # WORKDIR
+        local kt=$vm_top/.cache/kexec-tools p=$1/payload lib
+        [ -x "$kt/sbin/kexec" ] || return 1
+        mkdir -p "$p/sbin" "$p/lib/x86_64-linux-gnu" "$p/lib64"
+        cp "$kt/sbin/kexec" "$p/sbin/kexec"
+        LD_LIBRARY_PATH=$kt/usr/lib/x86_64-linux-gnu ldd "$kt/sbin/kexec" | awk '/=> \//{print $3}' |
+        while read -r lib; do cp -L "$lib" "$p/lib/x86_64-linux-gnu/"; done
+        cp -L /lib64/ld-linux-x86-64.so.2 "$p/lib64/"
+}
