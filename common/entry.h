@@ -13,11 +13,11 @@
 #define UK_TRIES_UNSET UINT32_MAX
 
 enum uk_entry_type {
-        UK_ENTRY_TYPE1,       /* /loader/entries/*.conf */
-        UK_ENTRY_TYPE2,       /* /EFI/Linux/*.efi */
+        UK_ENTRY_TYPE1,       /* /loader/entries/NAME.conf */
+        UK_ENTRY_TYPE2,       /* /EFI/Linux/NAME.efi */
 };
 
-/* What an entry boots. */
+/* What an entry boots. A .conf naming several: uki-url wins over uki, uki over linux, linux over efi. */
 enum uk_entry_kind {
         UK_ENTRY_KIND_UKI,        /* `uki PATH` or Type #2 */
         UK_ENTRY_KIND_UKI_URL,    /* `uki-url URL` */
@@ -54,6 +54,11 @@ struct uk_entry {
 uk_err uk_entry_parse_conf(const char *text, size_t len, const char *filename, const char *path,
                            struct uk_entry *ret_entry);
 
+/* Like uk_entry_parse_conf, but parses straight into *entry, which holds garbage on failure (lets discovery
+ * fill the caller's table in place instead of keeping an 8 KiB struct on the stack). */
+uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filename, const char *path,
+                                struct uk_entry *entry);
+
 /* Split "name+LEFT[-DONE].ext" into the id "name.ext" and counters (UK_TRIES_UNSET without them). */
 uk_err uk_entry_parse_tries(const char *filename, char *ret_id, size_t cap, uint32_t *ret_left, uint32_t *ret_done);
 
@@ -64,6 +69,28 @@ struct uk_loader_conf {
         bool editor;                        /* `editor` (default yes) */
         bool auto_entries;
 };
+
+/* True if the entry may boot on x86-64: no `architecture`, or "x64" (any case), as systemd-boot checks. */
+bool uk_entry_is_for_x64(const struct uk_entry *e);
+
+/* One "KEY<sep>VALUE" line of a config text, read the way systemd-boot reads loader.conf, entry files and
+ * .osrel: lines end at LF or CR, blank and '#' lines are skipped, surrounding blanks trimmed, a value
+ * wrapped in double quotes is unquoted; reading stops at the end or at a NUL byte. */
+struct uk_kv_iter {
+        const char *text;
+        size_t len;
+        size_t pos;
+};
+struct uk_kv {
+        const char *key;
+        size_t key_len;
+        const char *val;
+        size_t val_len;
+};
+/* Next pair separated by any char of seps; false at the end. */
+bool uk_kv_next(struct uk_kv_iter *it, const char *seps, struct uk_kv *ret_kv);
+/* True if the pair's key equals key exactly (keys are case-sensitive, as in systemd-boot). */
+bool uk_kv_key_is(const struct uk_kv *kv, const char *key);
 
 /* Parse loader.conf; unknown keys are ignored like systemd-boot does. */
 uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf *ret_conf);
@@ -98,7 +125,7 @@ struct uk_fs_ops {
         void (*close_source)(void *ctx, struct uk_source *src);
 };
 
-/* Find all entries on the ESP: /loader/entries/*.conf and /EFI/Linux/*.efi (one entry per UKI profile),
+/* Find all entries on the ESP: /loader/entries/NAME.conf and /EFI/Linux/NAME.efi (one entry per UKI profile),
  * fill entries[cap], sort them. *ret_n is the count. Malformed files are skipped and counted in *ret_skipped. */
 uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
                            size_t *ret_n, size_t *ret_skipped);

@@ -1,0 +1,263 @@
+/* ukiboot — find the boot entries on the ESP: Type #1 .conf files and Type #2 UKIs, like systemd-boot 252.
+ *
+ * Everything lives in the caller's table or on the stack (no allocation). Files are handled as the
+ * directory listing reports them, so nothing has to remember file names. */
+#include "entry.h"
+#include "uki.h"
+#include "util.h"
+
+#define ENTRIES_DIR "/loader/entries"
+#define UKI_DIR "/EFI/Linux"
+#define CONF_FILE_MAX 8192      /* an entry file: options up to 4 KiB plus paths */
+#define OSREL_MAX 4096
+
+struct discover {
+        const struct uk_fs_ops *fs;
+        struct uk_entry *entries;
+        size_t cap, n, skipped;
+        char text[CONF_FILE_MAX];
+        struct uk_uki uki;
+};
+
+static bool ends_with_case(const char *s, const char *suffix) {
+        size_t ls = uk_strlen(s), lx = uk_strlen(suffix);
+        if (ls < lx)
+                return false;
+        for (size_t i = 0; i < lx; i++)
+                if (uk_tolower(s[ls - lx + i]) != uk_tolower(suffix[i]))
+                        return false;
+        return true;
+}
+
+/* systemd-boot's filter for both directories: no dot files, no directories, the right suffix, and no
+ * "auto-" names (reserved for entries the boot loader makes up itself). */
+static bool wanted(const char *name, bool is_dir, const char *suffix) {
+        return !is_dir && name[0] != '.' && ends_with_case(name, suffix) && uk_strncmp(name, "auto-", 5) != 0;
+}
+
+static bool join_path(char *buf, size_t cap, const char *dir, const char *name) {
+        size_t ld = uk_strlen(dir), ln = uk_strlen(name);
+        if (ld > cap - 1 || ln > cap - 1 - ld - 1)
+                return false;
+        uk_memcpy(buf, dir, ld);
+        buf[ld] = '/';
+        uk_memcpy(buf + ld + 1, name, ln + 1);
+        return true;
+}
+
+static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
+        struct discover *d = ctx;
+        char path[UK_PATH_MAX];
+        size_t len;
+
+        if (!wanted(name, is_dir, ".conf"))
+                return UK_OK;
+        if (d->n >= d->cap || !join_path(path, sizeof(path), ENTRIES_DIR, name) ||
+            d->fs->read_file(d->fs->ctx, path, d->text, sizeof(d->text), &len) != UK_OK || len > sizeof(d->text) ||
+            uk_entry_parse_conf_into(d->text, len, name, path, &d->entries[d->n]) != UK_OK) {
+                d->skipped++;
+                return UK_OK;
+        }
+        d->n++;
+        return UK_OK;
+}
+
+/* The os-release fields systemd-boot picks a Type #2 entry's title, version and sort key from. */
+enum { OS_PRETTY_NAME, OS_IMAGE_ID, OS_NAME, OS_ID, OS_IMAGE_VERSION, OS_VERSION, OS_VERSION_ID, OS_BUILD_ID, _OS_MAX };
+static const char *const os_keys[_OS_MAX] = {
+        "PRETTY_NAME", "IMAGE_ID", "NAME", "ID", "IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID",
+};
+
+/* Copy a display string, cutting it (never inside a UTF-8 sequence) rather than dropping the entry. */
+static void set_cut(char *field, size_t cap, const char *val, size_t len) {
+        if (len > cap - 1) {
+                len = cap - 1;
+                while (len > 0 && ((unsigned char) val[len] & 0xc0) == 0x80)
+                        len--;
+        }
+        uk_memcpy(field, val, len);
+        field[len] = 0;
+}
+
+/* Read the span into d->text as text; false if absent, unreadable or too large. */
+static bool read_span(struct discover *d, const struct uk_source *src, const struct uk_span *sp, size_t *ret_len) {
+        if (sp->length == 0 || sp->length > OSREL_MAX)
+                return false;
+        if (uk_source_read(src, sp->offset, d->text, (size_t) sp->length) != UK_OK)
+                return false;
+        *ret_len = (size_t) sp->length;
+        return true;
+}
+
+/* Title, version and sort key from .osrel, by bootspec's preference: PRETTY_NAME, IMAGE_ID, NAME, ID for
+ * the title; IMAGE_VERSION, VERSION, VERSION_ID, BUILD_ID for the version; IMAGE_ID, ID as sort key.
+ * Without any name the UKI is not offered (systemd-boot skips it too). */
+static bool fill_from_osrel(const char *text, size_t len, struct uk_entry *e) {
+        struct uk_kv_iter it = { .text = text, .len = len };
+        struct uk_kv kv, found[_OS_MAX] = {};
+        bool have[_OS_MAX] = {};
+        int name = -1, version = -1, sort_key = -1;
+
+        while (uk_kv_next(&it, "=", &kv))
+                for (int k = 0; k < _OS_MAX; k++)
+                        if (uk_kv_key_is(&kv, os_keys[k])) {
+                                found[k] = kv;  /* the last assignment wins */
+                                have[k] = true;
+                        }
+
+        static const int name_pref[] = { OS_PRETTY_NAME, OS_IMAGE_ID, OS_NAME, OS_ID };
+        static const int version_pref[] = { OS_IMAGE_VERSION, OS_VERSION, OS_VERSION_ID, OS_BUILD_ID };
+        static const int sort_pref[] = { OS_IMAGE_ID, OS_ID };
+        for (int i = 3; i >= 0; i--) {
+                if (have[name_pref[i]])
+                        name = name_pref[i];
+                if (have[version_pref[i]])
+                        version = version_pref[i];
+        }
+        for (int i = 1; i >= 0; i--)
+                if (have[sort_pref[i]])
+                        sort_key = sort_pref[i];
+        if (name < 0)
+                return false;
+
+        set_cut(e->title, sizeof(e->title), found[name].val, found[name].val_len);
+        if (version >= 0)
+                set_cut(e->version, sizeof(e->version), found[version].val, found[version].val_len);
+        if (sort_key >= 0)
+                set_cut(e->sort_key, sizeof(e->sort_key), found[sort_key].val, found[sort_key].val_len);
+        return true;
+}
+
+/* Append " (what)" to the title: the profile's TITLE=, else its ID=, else "@N". */
+static void append_profile_title(struct uk_entry *e, const char *text, size_t len, unsigned profile) {
+        struct uk_kv_iter it = { .text = text, .len = len };
+        struct uk_kv kv, title = {}, id = {};
+        char whole[2 * sizeof(e->title)], num[12];
+        size_t at;
+
+        while (uk_kv_next(&it, "=", &kv)) {
+                if (uk_kv_key_is(&kv, "TITLE"))
+                        title = kv;
+                else if (uk_kv_key_is(&kv, "ID"))
+                        id = kv;
+        }
+        if (!title.val_len)
+                title = id;
+        if (!title.val_len) {
+                num[0] = '@';
+                title.val = num;
+                title.val_len = 1 + uk_fmt_u64(num + 1, sizeof(num) - 1, profile);
+        }
+
+        /* Build the whole string first so that set_cut shortens it at a character boundary. */
+        at = uk_strlen(e->title);
+        if (title.val_len > sizeof(whole) - at - 3)
+                title.val_len = sizeof(whole) - at - 3;
+        uk_memcpy(whole, e->title, at);
+        whole[at] = ' ';
+        whole[at + 1] = '(';
+        uk_memcpy(whole + at + 2, title.val, title.val_len);
+        whole[at + 2 + title.val_len] = ')';
+        set_cut(e->title, sizeof(e->title), whole, at + 3 + title.val_len);
+}
+
+static const char *arch_name(uint16_t machine) {
+        switch (machine) {
+        case UK_PE_MACHINE_X64:     return "x64";
+        case UK_PE_MACHINE_I386:    return "ia32";
+        case UK_PE_MACHINE_ARM64:   return "aa64";
+        case UK_PE_MACHINE_RISCV64: return "riscv64";
+        case UK_PE_MACHINE_LOONG64: return "loongarch64";
+        default:                    return "";
+        }
+}
+
+/* One entry for profile p of the UKI in d->uki; false if this profile cannot be offered. */
+static bool add_uki_profile(struct discover *d, const struct uk_source *src, const char *name, const char *path,
+                            unsigned p, bool multi) {
+        struct uk_span secs[_UK_SEC_MAX];
+        struct uk_entry *e;
+        size_t len, id_len;
+
+        if (d->n >= d->cap || uk_uki_resolve(&d->uki, p, secs) != UK_OK)
+                return false;
+        if (!read_span(d, src, &secs[UK_SEC_OSREL], &len))
+                return false;
+
+        e = &d->entries[d->n];
+        uk_memset(e, 0, sizeof(*e));
+        e->type = UK_ENTRY_TYPE2;
+        e->kind = UK_ENTRY_KIND_UKI;
+        if (!fill_from_osrel(d->text, len, e))
+                return false;
+        if (uk_entry_parse_tries(name, e->id, sizeof(e->id), &e->tries_left, &e->tries_done) != UK_OK)
+                return false;
+        if (uk_strlcpy_checked(e->path, sizeof(e->path), path) || uk_strlcpy_checked(e->uki_path, sizeof(e->uki_path), path))
+                return false;
+        uk_strlcpy_checked(e->architecture, sizeof(e->architecture), arch_name(d->uki.pe.machine));
+
+        if (multi) {
+                /* "name.efi@N": the id systemd-boot gives each profile of a multi-profile UKI. */
+                id_len = uk_strlen(e->id);
+                if (id_len > sizeof(e->id) - 2)
+                        return false;
+                e->id[id_len] = '@';
+                if (!uk_fmt_u64(e->id + id_len + 1, sizeof(e->id) - id_len - 1, p))
+                        return false;
+                e->has_profile = true;
+                e->profile = p;
+                if (!read_span(d, src, &secs[UK_SEC_PROFILE], &len))
+                        len = 0;
+                append_profile_title(e, d->text, len, p);
+        }
+        d->n++;
+        return true;
+}
+
+static uk_err on_uki(void *ctx, const char *name, bool is_dir) {
+        struct discover *d = ctx;
+        struct uk_source src;
+        char path[UK_PATH_MAX];
+        unsigned count;
+
+        if (!wanted(name, is_dir, ".efi"))
+                return UK_OK;
+        if (!join_path(path, sizeof(path), UKI_DIR, name) || d->fs->open_source(d->fs->ctx, path, &src) != UK_OK) {
+                d->skipped++;
+                return UK_OK;
+        }
+        if (uk_uki_parse(&src, &d->uki) != UK_OK) {
+                d->skipped++;
+                d->fs->close_source(d->fs->ctx, &src);
+                return UK_OK;
+        }
+        count = uk_uki_profile_count(&d->uki);
+        for (unsigned p = 0; p < count; p++)
+                if (!add_uki_profile(d, &src, name, path, p, d->uki.n_profiles > 0))
+                        d->skipped++;
+        d->fs->close_source(d->fs->ctx, &src);
+        return UK_OK;
+}
+
+uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
+                           size_t *ret_n, size_t *ret_skipped) {
+        struct discover d = { .fs = fs, .entries = entries, .cap = cap };
+        uk_err r;
+
+        if (!fs || !fs->list_dir || !fs->read_file || !fs->open_source || !fs->close_source || (!entries && cap > 0) ||
+            !ret_n || !ret_skipped)
+                return UK_E_INVALID_ARG;
+
+        /* A missing directory just means no entries of that type. */
+        r = fs->list_dir(fs->ctx, ENTRIES_DIR, on_conf, &d);
+        if (r && r != UK_E_NOT_FOUND)
+                return r;
+        r = fs->list_dir(fs->ctx, UKI_DIR, on_uki, &d);
+        if (r && r != UK_E_NOT_FOUND)
+                return r;
+
+        uk_entries_sort(entries, d.n);
+        *ret_n = d.n;
+        *ret_skipped = d.skipped;
+        return UK_OK;
+}

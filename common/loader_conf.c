@@ -1,0 +1,80 @@
+/* ukiboot — /loader/loader.conf, read like systemd-boot 252 reads it. */
+#include "entry.h"
+#include "util.h"
+
+static bool val_is(const struct uk_kv *kv, const char *s) {
+        size_t n = uk_strlen(s);
+        return kv->val_len == n && uk_memcmp(kv->val, s, n) == 0;
+}
+
+/* systemd-boot's parse_boolean: exact lower-case words only; anything else leaves the setting alone. */
+static bool parse_bool(const struct uk_kv *kv, bool *ret) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < UK_ELEMENTSOF(yes); i++)
+                if (val_is(kv, yes[i])) {
+                        *ret = true;
+                        return true;
+                }
+        for (size_t i = 0; i < UK_ELEMENTSOF(no); i++)
+                if (val_is(kv, no[i])) {
+                        *ret = false;
+                        return true;
+                }
+        return false;
+}
+
+static void parse_timeout(struct uk_loader_conf *c, const struct uk_kv *kv) {
+        uint64_t v;
+
+        if (val_is(kv, "menu-force"))
+                v = UINT32_MAX;
+        else if (val_is(kv, "menu-hidden"))
+                v = 0;
+        else if (!uk_parse_u64(kv->val, kv->val_len, &v) || v > UINT32_MAX)
+                return;         /* systemd-boot logs and keeps the previous value */
+        c->timeout_sec = (uint32_t) v;
+        c->has_timeout = true;
+}
+
+static void parse_default(struct uk_loader_conf *c, const struct uk_kv *kv) {
+        /* "@saved" is kept for the caller (it names LoaderEntryLastBooted); other '@' words are
+         * rejected by systemd-boot 252 and leave the setting alone. */
+        if (kv->val_len > 0 && kv->val[0] == '@') {
+                bool saved = kv->val_len == 6;
+                for (size_t i = 0; saved && i < 6; i++)
+                        if (uk_tolower(kv->val[i]) != "@saved"[i])
+                                saved = false;
+                if (!saved)
+                        return;
+        }
+        /* A pattern too long for the field would match something else once cut: ignore it instead. */
+        (void) uk_strncpy_checked(c->default_pattern, sizeof(c->default_pattern), kv->val, kv->val_len);
+}
+
+uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf *ret_conf) {
+        struct uk_loader_conf c = {
+                .editor = true,
+                .auto_entries = true,
+        };
+        struct uk_kv_iter it = { .text = text, .len = len };
+        struct uk_kv kv;
+
+        if ((!text && len > 0) || !ret_conf)
+                return UK_E_INVALID_ARG;
+
+        while (text && uk_kv_next(&it, " \t", &kv)) {
+                if (uk_kv_key_is(&kv, "timeout"))
+                        parse_timeout(&c, &kv);
+                else if (uk_kv_key_is(&kv, "default"))
+                        parse_default(&c, &kv);
+                else if (uk_kv_key_is(&kv, "editor"))
+                        (void) parse_bool(&kv, &c.editor);
+                else if (uk_kv_key_is(&kv, "auto-entries"))
+                        (void) parse_bool(&kv, &c.auto_entries);
+                /* anything else (console-mode, beep, secure-boot-enroll ...) is not ours to decide */
+        }
+        uk_memcpy(ret_conf, &c, sizeof(c));
+        return UK_OK;
+}
