@@ -1,0 +1,310 @@
+/* ukiboot EFI — turn an entry into a plan (common/) and carry it out with firmware services. */
+#include "boot.h"
+#include "initrd.h"
+#include "plan.h"
+#include "uki.h"
+#include "util.h"
+#include "vars.h"
+
+/* Everything a kernel start needs, whatever kind of entry produced it. */
+struct kernel_start {
+        const struct uk_entry *entry;
+        const char *image_path;          /* ESP path recorded as the kernel's FilePath */
+        const uint8_t *kernel;
+        uint64_t kernel_len;
+        const struct uk_plan *plan;
+        const void *uki;                 /* buffer UKI pieces are served from */
+        uint64_t uki_size;
+};
+
+static void print_plan(const struct uk_plan *p) {
+        log_info(L"plan: profile %d of %d, kernel %ld bytes, initrd %d pieces %ld bytes",
+                 p->profile, p->n_profiles ? p->n_profiles : 1, p->kernel.length, p->n_initrd, p->initrd_total);
+        log_info(L"cmdline: %a", p->cmdline);
+}
+
+/* Read piece bytes of a Type #1 `initrd` file: opened per call, LoadFile2 asks only twice. */
+static uk_err file_read(void *ctx, const char *path, uint64_t offset, void *buf, size_t len) {
+        struct efi_fs *fs = ctx;
+        struct uk_fs_ops ops;
+        struct uk_source src;
+        uk_err r;
+
+        efi_fs_ops(fs, &ops);
+        r = ops.open_source(ops.ctx, path, &src);
+        if (r)
+                return r;
+        r = uk_source_read(&src, offset, buf, len);
+        ops.close_source(ops.ctx, &src);
+        return r;
+}
+
+/* Set LoadOptions of a loaded image to a UTF-16 copy of the ASCII s (pool memory handed to the image). */
+static EFI_STATUS set_load_options(EFI_HANDLE h, const char *s, size_t len) {
+        EFI_LOADED_IMAGE *li = NULL;
+        EFI_STATUS st = BS->HandleProtocol(h, &LoadedImageProtocol, (void **) &li);
+        if (EFI_ERROR(st))
+                return st;
+        if (len == 0) {
+                li->LoadOptions = NULL;
+                li->LoadOptionsSize = 0;
+                return EFI_SUCCESS;
+        }
+        CHAR16 *o = xstr8_to_16(s, len);
+        if (!o)
+                return EFI_OUT_OF_RESOURCES;
+        li->LoadOptions = o;
+        li->LoadOptionsSize = (UINT32) ((len + 1) * sizeof(CHAR16));
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_start *k) {
+        const struct uk_plan *p = k->plan;
+        struct initrd_server *initrd = NULL;
+        EFI_DEVICE_PATH *dp = NULL;
+        EFI_HANDLE h = NULL;
+        CHAR16 *path16;
+        EFI_STATUS st;
+
+        path16 = xpath_to_16(k->image_path);
+        if (path16) {
+                dp = FileDevicePath(env->fs->device, path16);
+                FreePool(path16);
+        }
+        st = BS->LoadImage(FALSE, env->image, dp, (void *) k->kernel, k->kernel_len, &h);
+        if (dp)
+                FreePool(dp);
+        if (st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED) {
+                if (h)
+                        BS->UnloadImage(h);
+                log_error(L"%a: firmware refused the kernel (%r): Secure Boot without a trusted kernel "
+                          L"signature is not supported", k->entry->id, st);
+                return st;
+        }
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: cannot load kernel: %r", k->entry->id, st);
+                return st;
+        }
+        st = set_load_options(h, p->cmdline, p->cmdline_len);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: cannot set kernel command line: %r", k->entry->id, st);
+                BS->UnloadImage(h);
+                return st;
+        }
+        st = initrd_install(p, k->uki, k->uki_size, file_read, env->fs, &initrd);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: cannot provide initrd: %r", k->entry->id, st);
+                BS->UnloadImage(h);
+                return st;
+        }
+        vars_set_exec(k->entry, true);
+        log_info(L"starting kernel of %a", k->entry->id);
+        st = BS->StartImage(h, NULL, NULL);
+        /* Only reached if the kernel's EFI stub gave up (e.g. out of memory, bad initrd). */
+        initrd_uninstall(initrd);
+        BS->UnloadImage(h);
+        log_error(L"%a: kernel returned: %r", k->entry->id, st);
+        return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+}
+
+static void export_plan(const struct uk_plan *p) {
+        static char canonical[UK_PLAN_CANONICAL_MAX];
+        size_t len;
+        if (uk_plan_canonical(p, canonical, sizeof(canonical), &len) == UK_OK)
+                vars_set_plan(canonical, len);
+}
+
+static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        struct uk_uki *uki = NULL;
+        struct uk_plan *plan = NULL;
+        struct uk_source src;
+        void *buf = NULL;
+        uint64_t size = 0;
+        UINTN pages = 0;
+        EFI_STATUS st = EFI_LOAD_ERROR;
+        uk_err r;
+
+        r = efi_fs_read_whole(env->fs, e->uki_path, &buf, &size, &pages);
+        if (r) {
+                log_error(L"%a: cannot read %a: %a", e->id, e->uki_path, uk_strerror(r));
+                return uk_err_to_efi(r);
+        }
+        uki = AllocatePool(sizeof(*uki));
+        plan = AllocatePool(sizeof(*plan));
+        if (!uki || !plan) {
+                log_error(L"%a: out of memory", e->id);
+                st = EFI_OUT_OF_RESOURCES;
+                goto out;
+        }
+        uk_source_from_memory(&src, buf, size);
+        r = uk_uki_parse(&src, uki);
+        if (r) {
+                log_error(L"%a: %a is not a bootable UKI: %a", e->id, e->uki_path, uk_strerror(r));
+                st = uk_err_to_efi(r);
+                goto out;
+        }
+        struct uk_plan_in in = {
+                .src = &src,
+                .uki = uki,
+                .entry = e,
+                .append = append && *append ? append : NULL,
+                .machine = { .secure_boot = env->secure_boot },
+        };
+        r = uk_plan_build(&in, plan);
+        if (r) {
+                log_error(L"%a: no boot plan: %a", e->id, uk_strerror(r));
+                st = uk_err_to_efi(r);
+                goto out;
+        }
+        print_plan(plan);
+        if (plan->kernel.source != UK_PIECE_UKI || !uk_range_ok(plan->kernel.offset, plan->kernel.length, size)) {
+                log_error(L"%a: kernel piece outside the UKI", e->id);
+                goto out;
+        }
+        export_plan(plan);
+        struct kernel_start k = {
+                .entry = e,
+                .image_path = e->uki_path,
+                .kernel = (const uint8_t *) buf + plan->kernel.offset,
+                .kernel_len = plan->kernel.length,
+                .plan = plan,
+                .uki = buf,
+                .uki_size = size,
+        };
+        st = start_kernel(env, &k);
+out:
+        if (plan)
+                FreePool(plan);
+        if (uki)
+                FreePool(uki);
+        pages_free(buf, pages);
+        return st;
+}
+
+/* Type #1 `linux` + `initrd`: kernel file in memory, initrd files served from the ESP on demand. */
+static EFI_STATUS boot_linux(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        struct uk_plan *plan = NULL;
+        struct uk_source src;
+        void *buf = NULL;
+        uint64_t size = 0;
+        UINTN pages = 0;
+        EFI_STATUS st = EFI_LOAD_ERROR;
+        uk_err r;
+
+        struct uk_plan_in in = {
+                .src = &src,
+                .entry = e,
+                .append = append && *append ? append : NULL,
+                .machine = { .secure_boot = env->secure_boot },
+        };
+        for (unsigned i = 0; i < e->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
+                r = efi_fs_file_size(env->fs, e->initrd[i], &in.initrd_file_sizes[i]);
+                if (r) {
+                        log_error(L"%a: initrd %a: %a", e->id, e->initrd[i], uk_strerror(r));
+                        return uk_err_to_efi(r);
+                }
+        }
+        r = efi_fs_read_whole(env->fs, e->linux_path, &buf, &size, &pages);
+        if (r) {
+                log_error(L"%a: cannot read %a: %a", e->id, e->linux_path, uk_strerror(r));
+                return uk_err_to_efi(r);
+        }
+        uk_source_from_memory(&src, buf, size);
+        plan = AllocatePool(sizeof(*plan));
+        if (!plan) {
+                st = EFI_OUT_OF_RESOURCES;
+                goto out;
+        }
+        r = uk_plan_build(&in, plan);
+        if (r) {
+                log_error(L"%a: no boot plan: %a", e->id, uk_strerror(r));
+                st = uk_err_to_efi(r);
+                goto out;
+        }
+        print_plan(plan);
+        if (!uk_range_ok(plan->kernel.offset, plan->kernel.length, size)) {
+                log_error(L"%a: kernel piece outside the kernel file", e->id);
+                goto out;
+        }
+        export_plan(plan);
+        struct kernel_start k = {
+                .entry = e,
+                .image_path = e->linux_path,
+                .kernel = (const uint8_t *) buf + plan->kernel.offset,
+                .kernel_len = plan->kernel.length,
+                .plan = plan,
+                .uki = buf,
+                .uki_size = size,
+        };
+        st = start_kernel(env, &k);
+out:
+        if (plan)
+                FreePool(plan);
+        pages_free(buf, pages);
+        return st;
+}
+
+/* `efi` entries: the firmware loads the file itself; options (+ editor text) become its LoadOptions. */
+static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        static char opts[UK_OPTIONS_MAX + 512];
+        EFI_DEVICE_PATH *dp = NULL;
+        EFI_HANDLE h = NULL;
+        CHAR16 *path16;
+        size_t len = 0;
+        EFI_STATUS st;
+
+        path16 = xpath_to_16(e->efi_path);
+        if (!path16)
+                return EFI_OUT_OF_RESOURCES;
+        dp = FileDevicePath(env->fs->device, path16);
+        FreePool(path16);
+        if (!dp)
+                return EFI_OUT_OF_RESOURCES;
+        st = BS->LoadImage(FALSE, env->image, dp, NULL, 0, &h);
+        FreePool(dp);
+        if (EFI_ERROR(st)) {
+                if (h)
+                        BS->UnloadImage(h);
+                log_error(L"%a: cannot load %a: %r", e->id, e->efi_path, st);
+                return st;
+        }
+        if (e->has_options) {
+                len = uk_strlen(e->options);
+                uk_memcpy(opts, e->options, len);
+        }
+        if (append && *append) {
+                size_t alen = uk_strlen(append);
+                if (len + 1 + alen < sizeof(opts)) {
+                        if (len > 0)
+                                opts[len++] = ' ';
+                        uk_memcpy(opts + len, append, alen);
+                        len += alen;
+                }
+        }
+        opts[len] = 0;
+        st = set_load_options(h, opts, len);
+        if (EFI_ERROR(st)) {
+                BS->UnloadImage(h);
+                return st;
+        }
+        vars_set_exec(e, false);
+        log_info(L"chain-loading %a", e->efi_path);
+        st = BS->StartImage(h, NULL, NULL);
+        log_error(L"%a: %a returned: %r", e->id, e->efi_path, st);
+        return EFI_ERROR(st) ? st : EFI_ABORTED;
+}
+
+EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        switch (e->kind) {
+        case UK_ENTRY_KIND_UKI:
+                return boot_uki(env, e, append);
+        case UK_ENTRY_KIND_LINUX:
+                return boot_linux(env, e, append);
+        case UK_ENTRY_KIND_EFI:
+                return boot_efi(env, e, append);
+        case UK_ENTRY_KIND_UKI_URL:
+                log_error(L"%a: uki-url entries are not supported by this build", e->id);
+                return EFI_UNSUPPORTED;
+        }
+        return EFI_UNSUPPORTED;
+}

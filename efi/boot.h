@@ -1,0 +1,15 @@
+/* ukiboot EFI — carrying out a boot entry: UKI (own LoadFile2 initrd + kernel start), `linux`, `efi` chain-load. */
+#pragma once
+#include "efi-util.h"
+#include "fs.h"
+#include "entry.h"
+
+struct boot_env {
+        EFI_HANDLE image;           /* ukiboot's own image handle: parent of everything we load */
+        struct efi_fs *fs;          /* the ESP we were loaded from */
+        bool secure_boot;
+};
+
+/* Boot e with extra arguments append (NULL for none). Returns only if the boot failed or the started
+ * image returned; the one-line reason has been printed by then. */
+EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append);

@@ -1,0 +1,35 @@
+/* ukiboot EFI — small helpers shared by the EFI front end: strings, logging, time. */
+#pragma once
+#include <efi.h>
+#include <efilib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+/* Every console line we print for humans and tests starts with this tag. */
+#define LOG_TAG L"ukiboot: "
+
+/* Print one line prefixed with the tag; fmt is a gnu-efi Print() format (UTF-16, %a for ASCII). */
+#define log_info(fmt, ...) Print(LOG_TAG fmt L"\n", ##__VA_ARGS__)
+#define log_error(fmt, ...) Print(LOG_TAG L"error: " fmt L"\n", ##__VA_ARGS__)
+
+/* Convert an ASCII/UTF-8 string to a freshly pooled UTF-16 string (non-ASCII bytes become '?'). */
+CHAR16 *xstr8_to_16(const char *s, size_t len);
+
+/* ESP path "/a/b.efi" to a pooled UTF-16 "\a\b.efi". */
+CHAR16 *xpath_to_16(const char *path);
+
+/* UTF-16 to ASCII into buf[cap] (NUL-terminated); non-ASCII characters become '?'. Returns false if it did not fit. */
+bool str16_to_8(const CHAR16 *s, size_t n_chars, char *buf, size_t cap);
+
+/* Firmware status for a shared-core error (best effort; the printed reason carries the detail). */
+EFI_STATUS uk_err_to_efi(uk_err e);
+
+/* Monotonic microseconds from the TSC, calibrated once against BS->Stall. */
+void timer_calibrate(void);
+uint64_t timer_usec(void);
+
+/* Allocate whole pages of loader data; *ret_pages is the count to free later. */
+EFI_STATUS pages_alloc(uint64_t size, void **ret, UINTN *ret_pages);
+void pages_free(void *p, UINTN pages);

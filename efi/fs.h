@@ -1,0 +1,23 @@
+/* ukiboot EFI — the ESP through EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, as the uk_fs_ops the shared core wants. */
+#pragma once
+#include "efi-util.h"
+#include "entry.h"
+#include "source.h"
+
+struct efi_fs {
+        EFI_HANDLE device;          /* the partition handle we were loaded from */
+        EFI_FILE_HANDLE root;
+};
+
+/* Open the volume on device; fails if it has no file system. */
+EFI_STATUS efi_fs_open(EFI_HANDLE device, struct efi_fs *ret_fs);
+void efi_fs_close(struct efi_fs *fs);
+
+/* Fill ops so that uk_entries_discover() and friends read from fs. */
+void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops);
+
+/* Size of the file at ESP path, or an error (missing file -> UK_E_NOT_FOUND). */
+uk_err efi_fs_file_size(struct efi_fs *fs, const char *path, uint64_t *ret_size);
+
+/* Read a whole file into freshly allocated pages (free with pages_free). Prints progress for big files. */
+uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages);

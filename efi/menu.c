@@ -1,0 +1,174 @@
+/* ukiboot EFI — boot menu: entries in order, default highlighted, countdown, arrows/Enter, 'e' to append. */
+#include "menu.h"
+#include "util.h"
+
+#define ATTR_NORMAL (EFI_LIGHTGRAY | EFI_BACKGROUND_BLACK)
+#define ATTR_SELECTED (EFI_BLACK | EFI_BACKGROUND_LIGHTGRAY)
+#define LINE_MAX 76
+
+/* Wait for a key for at most usec microseconds (0: forever). EFI_TIMEOUT if none came. */
+static EFI_STATUS wait_key(uint64_t usec, EFI_INPUT_KEY *ret) {
+        EFI_EVENT events[2] = { ST->ConIn->WaitForKey, NULL };
+        UINTN n = 1, idx = 0;
+        EFI_STATUS st;
+
+        st = ST->ConIn->ReadKeyStroke(ST->ConIn, ret);
+        if (st != EFI_NOT_READY)
+                return st;
+        if (usec > 0) {
+                st = BS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &events[1]);
+                if (EFI_ERROR(st))
+                        return st;
+                BS->SetTimer(events[1], TimerRelative, usec * 10);
+                n = 2;
+        }
+        for (;;) {
+                st = BS->WaitForEvent(n, events, &idx);
+                if (EFI_ERROR(st) || idx == 1) {
+                        st = EFI_ERROR(st) ? st : EFI_TIMEOUT;
+                        break;
+                }
+                st = ST->ConIn->ReadKeyStroke(ST->ConIn, ret);
+                if (st != EFI_NOT_READY)
+                        break;
+        }
+        if (events[1])
+                BS->CloseEvent(events[1]);
+        return st;
+}
+
+static void entry_label(const struct uk_entry *e, char *buf, size_t cap) {
+        const char *t = e->title[0] ? e->title : e->id;
+        size_t len = uk_strnlen(t, cap - 1);
+        uk_memcpy(buf, t, len);
+        if (e->version[0] && len + 3 + uk_strlen(e->version) < cap) {
+                buf[len++] = ' ';
+                buf[len++] = '(';
+                size_t vl = uk_strlen(e->version);
+                uk_memcpy(buf + len, e->version, vl);
+                len += vl;
+                buf[len++] = ')';
+        }
+        if (len > LINE_MAX)
+                len = LINE_MAX;
+        buf[len] = 0;
+}
+
+static void draw(const struct uk_entry *entries, size_t n, size_t sel) {
+        char label[160];
+        ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+        ST->ConOut->ClearScreen(ST->ConOut);
+        Print(L"ukiboot %a\n\n", UKIBOOT_VERSION);
+        for (size_t i = 0; i < n; i++) {
+                entry_label(&entries[i], label, sizeof(label));
+                ST->ConOut->SetAttribute(ST->ConOut, i == sel ? ATTR_SELECTED : ATTR_NORMAL);
+                Print(L"%a %a", i == sel ? ">" : " ", label);
+                ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+                Print(L"\n");
+        }
+        Print(L"\n");
+}
+
+static void draw_status(size_t n, uint32_t remaining, bool counting, bool editor) {
+        ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+        ST->ConOut->SetCursorPosition(ST->ConOut, 0, n + 3);
+        if (counting)
+                Print(L"Boot in %d s.   ", remaining);
+        Print(L"Up/Down: select, Enter: boot%s", editor ? L", e: edit" : L"");
+        Print(L"          \r");
+}
+
+/* Read a line of printable ASCII into buf[cap]; false if the user cancelled with Esc. */
+static bool edit_line(size_t row, char *buf, size_t cap) {
+        size_t len = 0;
+        EFI_INPUT_KEY k;
+
+        buf[0] = 0;
+        ST->ConOut->SetCursorPosition(ST->ConOut, 0, row);
+        Print(L"append to command line (Enter: boot, Esc: cancel):\n> ");
+        ST->ConOut->EnableCursor(ST->ConOut, TRUE);
+        for (;;) {
+                if (EFI_ERROR(wait_key(0, &k)))
+                        return false;
+                if (k.ScanCode == SCAN_ESC)
+                        return false;
+                if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED)
+                        break;
+                if (k.UnicodeChar == CHAR_BACKSPACE) {
+                        if (len > 0) {
+                                len--;
+                                Print(L"\b \b");
+                        }
+                        continue;
+                }
+                if (k.UnicodeChar >= 0x20 && k.UnicodeChar < 0x7f && len + 1 < cap) {
+                        buf[len++] = (char) k.UnicodeChar;
+                        Print(L"%c", k.UnicodeChar);
+                }
+        }
+        buf[len] = 0;
+        ST->ConOut->EnableCursor(ST->ConOut, FALSE);
+        Print(L"\n");
+        return true;
+}
+
+int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
+             char *append, size_t cap) {
+        size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0;
+        bool counting = cfg->timeout_sec != MENU_TIMEOUT_FOREVER;
+        uint32_t remaining = cfg->timeout_sec;
+        EFI_INPUT_KEY k;
+        EFI_STATUS st;
+
+        append[0] = 0;
+        if (n == 0)
+                return -1;
+        if (cfg->timeout_sec == 0) {
+                /* Hidden menu: only a key already waiting brings it up. */
+                if (EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &k)))
+                        return (int) sel;
+                counting = false;
+        }
+        ST->ConOut->EnableCursor(ST->ConOut, FALSE);
+        draw(entries, n, sel);
+        draw_status(n, remaining, counting, cfg->editor);
+        for (;;) {
+                st = wait_key(counting ? 1000000 : 0, &k);
+                if (st == EFI_TIMEOUT) {
+                        if (--remaining == 0)
+                                break;
+                        draw_status(n, remaining, counting, cfg->editor);
+                        continue;
+                }
+                if (EFI_ERROR(st))
+                        break;
+                if (counting) {
+                        /* Any key stops the countdown, like systemd-boot. */
+                        counting = false;
+                        draw_status(n, remaining, counting, cfg->editor);
+                }
+                if (k.ScanCode == SCAN_UP || k.UnicodeChar == 'k') {
+                        if (sel > 0)
+                                sel--;
+                } else if (k.ScanCode == SCAN_DOWN || k.UnicodeChar == 'j') {
+                        if (sel + 1 < n)
+                                sel++;
+                } else if (k.ScanCode == SCAN_HOME) {
+                        sel = 0;
+                } else if (k.ScanCode == SCAN_END) {
+                        sel = n - 1;
+                } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
+                        break;
+                } else if (k.UnicodeChar == 'e' && cfg->editor) {
+                        if (edit_line(n + 5, append, cap))
+                                break;
+                        append[0] = 0;
+                } else
+                        continue;
+                draw(entries, n, sel);
+                draw_status(n, remaining, counting, cfg->editor);
+        }
+        ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+        ST->ConOut->ClearScreen(ST->ConOut);
+        return (int) sel;
+}

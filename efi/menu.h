@@ -1,0 +1,16 @@
+/* ukiboot EFI — the boot menu on ConOut/ConIn (graphics console and serial alike). */
+#pragma once
+#include "efi-util.h"
+#include "entry.h"
+
+#define MENU_TIMEOUT_FOREVER UINT32_MAX
+
+struct menu_config {
+        uint32_t timeout_sec;       /* 0: hidden unless a key is already pressed; MENU_TIMEOUT_FOREVER: wait */
+        bool editor;                /* 'e' may add to the command line */
+};
+
+/* Let the user pick an entry; returns its index (def when the timeout runs out). Text typed in the
+ * editor lands in append[cap] ("" if none). */
+int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
+             char *append, size_t cap);

@@ -1,0 +1,130 @@
+/* ukiboot EFI — Boot Loader Interface variables and UkibootPlan. */
+#include "vars.h"
+#include "util.h"
+
+static EFI_GUID loader_guid = LOADER_GUID;
+static EFI_GUID ukiboot_guid = UKIBOOT_GUID;
+
+/* Volatile: these describe this boot only, like systemd-boot's. */
+#define ATTR_VOLATILE (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
+
+static EFI_STATUS set_str16(const CHAR16 *name, const CHAR16 *value) {
+        return RT->SetVariable((CHAR16 *) name, &loader_guid, ATTR_VOLATILE, StrSize(value), (void *) value);
+}
+
+EFI_STATUS vars_set_str(const CHAR16 *name, const char *value) {
+        CHAR16 *v = xstr8_to_16(value, uk_strlen(value));
+        EFI_STATUS s;
+        if (!v)
+                return EFI_OUT_OF_RESOURCES;
+        s = set_str16(name, v);
+        FreePool(v);
+        return s;
+}
+
+bool vars_get_str(const CHAR16 *name, char *buf, size_t cap) {
+        CHAR16 tmp[256];
+        UINTN size = sizeof(tmp) - sizeof(CHAR16);
+        UINT32 attr;
+        EFI_STATUS s = RT->GetVariable((CHAR16 *) name, &loader_guid, &attr, &size, tmp);
+        if (EFI_ERROR(s) || size % 2 != 0)
+                return false;
+        tmp[size / 2] = 0;
+        return str16_to_8(tmp, size / 2, buf, cap) && buf[0] != 0;
+}
+
+void vars_delete(const CHAR16 *name) {
+        RT->SetVariable((CHAR16 *) name, &loader_guid, 0, 0, NULL);
+}
+
+bool vars_secure_boot(void) {
+        UINT8 v = 0;
+        UINTN size = sizeof(v);
+        UINT32 attr;
+        EFI_STATUS s = RT->GetVariable(L"SecureBoot", &gEfiGlobalVariableGuid, &attr, &size, &v);
+        return !EFI_ERROR(s) && size == 1 && v == 1;
+}
+
+bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]) {
+        EFI_DEVICE_PATH *dp = DevicePathFromHandle(device);
+        for (; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {
+                if (DevicePathType(dp) != MEDIA_DEVICE_PATH || DevicePathSubType(dp) != MEDIA_HARDDRIVE_DP)
+                        continue;
+                HARDDRIVE_DEVICE_PATH *hd = (HARDDRIVE_DEVICE_PATH *) dp;
+                if (hd->SignatureType != SIGNATURE_TYPE_GUID)
+                        continue;
+                EFI_GUID g;
+                CopyMem(&g, hd->Signature, sizeof(g));
+                /* Upper case like systemd-boot writes it; readers parse either case. */
+                SPrint(ret, 37 * sizeof(CHAR16), L"%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                       g.Data1, g.Data2, g.Data3, g.Data4[0], g.Data4[1], g.Data4[2], g.Data4[3],
+                       g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
+                return true;
+        }
+        return false;
+}
+
+static void set_usec(const CHAR16 *name, uint64_t usec) {
+        char buf[24];
+        if (usec == 0)
+                return;         /* no calibrated clock: better absent than wrong */
+        if (uk_fmt_u64(buf, sizeof(buf), usec) == 0)
+                return;
+        vars_set_str(name, buf);
+}
+
+void vars_set_startup(EFI_LOADED_IMAGE *image, uint64_t init_usec) {
+        CHAR16 buf[128];
+        CHAR16 uuid[37];
+        uint64_t features = LOADER_FEATURE_CONFIG_TIMEOUT | LOADER_FEATURE_ENTRY_DEFAULT |
+                            LOADER_FEATURE_ENTRY_ONESHOT;
+
+        set_usec(L"LoaderTimeInitUSec", init_usec);
+        vars_set_str(L"LoaderInfo", "ukiboot " UKIBOOT_VERSION);
+        SPrint(buf, sizeof(buf), L"%s %d.%02d", ST->FirmwareVendor ? ST->FirmwareVendor : L"unknown",
+               ST->FirmwareRevision >> 16, ST->FirmwareRevision & 0xffff);
+        set_str16(L"LoaderFirmwareInfo", buf);
+        SPrint(buf, sizeof(buf), L"UEFI %d.%02d", ST->Hdr.Revision >> 16, ST->Hdr.Revision & 0xffff);
+        set_str16(L"LoaderFirmwareType", buf);
+        RT->SetVariable(L"LoaderFeatures", &loader_guid, ATTR_VOLATILE, sizeof(features), &features);
+        if (image) {
+                if (vars_part_uuid(image->DeviceHandle, uuid))
+                        set_str16(L"LoaderDevicePartUUID", uuid);
+                CHAR16 *id = image->FilePath ? DevicePathToStr(image->FilePath) : NULL;
+                if (id) {
+                        set_str16(L"LoaderImageIdentifier", id);
+                        FreePool(id);
+                }
+        }
+}
+
+void vars_set_entries(const struct uk_entry *entries, size_t n) {
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += uk_strlen(entries[i].id) + 1;
+        if (total == 0)
+                return;
+        CHAR16 *buf = AllocatePool(total * sizeof(CHAR16));
+        if (!buf)
+                return;
+        CHAR16 *p = buf;
+        for (size_t i = 0; i < n; i++) {
+                for (const char *c = entries[i].id; *c; c++)
+                        *p++ = (unsigned char) *c < 0x80 ? (CHAR16) *c : '?';
+                *p++ = 0;
+        }
+        RT->SetVariable(L"LoaderEntries", &loader_guid, ATTR_VOLATILE, total * sizeof(CHAR16), buf);
+        FreePool(buf);
+}
+
+void vars_set_exec(const struct uk_entry *e, bool as_stub) {
+        if (e)
+                vars_set_str(L"LoaderEntrySelected", e->id);
+        if (as_stub)
+                vars_set_str(L"StubInfo", "ukiboot " UKIBOOT_VERSION);
+        set_usec(L"LoaderTimeExecUSec", timer_usec());
+}
+
+void vars_set_plan(const char *canonical, size_t len) {
+        RT->SetVariable(L"UkibootPlan", &ukiboot_guid, ATTR_VOLATILE, len, (void *) canonical);
+}

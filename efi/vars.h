@@ -1,0 +1,41 @@
+/* ukiboot EFI — Boot Loader Interface variables (systemd.io/BOOT_LOADER_INTERFACE) and our own plan variable. */
+#pragma once
+#include "efi-util.h"
+#include "entry.h"
+
+/* Vendor GUID of the Boot Loader Interface. */
+#define LOADER_GUID { 0x4a67b082, 0x0a4c, 0x41cf, { 0xb6, 0xc7, 0x44, 0x0b, 0x29, 0xbb, 0x8c, 0x4f } }
+/* ukiboot's own vendor GUID: UkibootPlan-22c44f96-4754-4d81-af20-54b2324bd537 carries the canonical plan. */
+#define UKIBOOT_GUID { 0x22c44f96, 0x4754, 0x4d81, { 0xaf, 0x20, 0x54, 0xb2, 0x32, 0x4b, 0xd5, 0x37 } }
+#define UKIBOOT_GUID_STR "22c44f96-4754-4d81-af20-54b2324bd537"
+
+/* LoaderFeatures bits we honour (values from the interface specification). */
+#define LOADER_FEATURE_CONFIG_TIMEOUT   (1ULL << 0)
+#define LOADER_FEATURE_ENTRY_DEFAULT    (1ULL << 2)
+#define LOADER_FEATURE_ENTRY_ONESHOT    (1ULL << 3)
+
+/* Set a volatile UTF-16 string variable under LOADER_GUID from ASCII. */
+EFI_STATUS vars_set_str(const CHAR16 *name, const char *value);
+/* Read a UTF-16 string variable under LOADER_GUID into ASCII buf[cap]; false if absent or unusable. */
+bool vars_get_str(const CHAR16 *name, char *buf, size_t cap);
+void vars_delete(const CHAR16 *name);
+
+/* True if the firmware reports SecureBoot=1 (EFI global variable). */
+bool vars_secure_boot(void);
+
+/* Everything known at start-up: LoaderInfo, firmware info/type, device part UUID, image id, features,
+ * StubInfo-free init time. image is our loaded image. */
+void vars_set_startup(EFI_LOADED_IMAGE *image, uint64_t init_usec);
+
+/* LoaderEntries: the ids of all entries, each NUL-terminated UTF-16. */
+void vars_set_entries(const struct uk_entry *entries, size_t n);
+
+/* Just before handing over: LoaderEntrySelected, LoaderTimeExecUSec, and StubInfo when we act as the
+ * UKI's stub (we start its kernel ourselves). */
+void vars_set_exec(const struct uk_entry *e, bool as_stub);
+
+/* UkibootPlan: the canonical plan bytes as they are (ASCII, no NUL). */
+void vars_set_plan(const char *canonical, size_t len);
+
+/* ESP partition GUID in the interface's text form, from the device path of device; false if not GPT. */
+bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]);
