@@ -101,8 +101,10 @@ static bool sections_overlap(const struct uk_pe_section *a, const struct uk_pe_s
 }
 
 static uk_err check_sections(const struct uk_pe *pe, uint64_t file_size) {
+        /* A section without file data (pure .bss) has nothing to check, wherever its pointer says. */
         for (unsigned i = 0; i < pe->n_sections; i++)
-                if (!uk_range_ok(pe->sections[i].raw_offset, pe->sections[i].size, file_size))
+                if (pe->sections[i].size > 0 &&
+                    !uk_range_ok(pe->sections[i].raw_offset, pe->sections[i].size, file_size))
                         return UK_E_SECTION_OUT_OF_BOUNDS;
 
         /* n is at most UK_PE_MAX_SECTIONS, so the quadratic scan stays small and needs no sorting. */
