@@ -1,0 +1,123 @@
+/* ukiboot — EFI variables through efivarfs: 4 attribute bytes, then the data. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ukiboot.h"
+
+#define EFIVARS_DIR "/sys/firmware/efi/efivars"
+#define EFIVAR_MAX (64 * 1024)
+
+int efivar_read(const char *name, const char *guid, uint8_t **ret_data, size_t *ret_len) {
+        char path[512];
+        const char *dir = getenv("UKIBOOT_EFIVARS_DIR");   /* tests point this at a fake efivarfs */
+        snprintf(path, sizeof path, "%s/%s-%s", dir ? dir : EFIVARS_DIR, name, guid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* efivarfs files report size 0 on some kernels: read until EOF instead of trusting fstat. */
+        size_t cap = 4096, len = 0;
+        uint8_t *buf = malloc(cap);
+        if (!buf) {
+                close(fd);
+                return -ENOMEM;
+        }
+        for (;;) {
+                if (len == cap) {
+                        if (cap >= EFIVAR_MAX) {
+                                free(buf);
+                                close(fd);
+                                return -EFBIG;
+                        }
+                        uint8_t *n = realloc(buf, cap * 2);
+                        if (!n) {
+                                free(buf);
+                                close(fd);
+                                return -ENOMEM;
+                        }
+                        buf = n, cap *= 2;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int r = -errno;
+                        free(buf);
+                        close(fd);
+                        return r;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        close(fd);
+        if (len < 4) {
+                free(buf);
+                return -ENODATA;
+        }
+        memmove(buf, buf + 4, len - 4);
+        *ret_data = buf;
+        *ret_len = len - 4;
+        return 0;
+}
+
+int utf16le_to_utf8(const uint8_t *in, size_t in_len, char *ret, size_t cap) {
+        size_t o = 0;
+        for (size_t i = 0; i + 1 < in_len; i += 2) {
+                uint32_t c = (uint32_t) in[i] | ((uint32_t) in[i + 1] << 8);
+                if (c == 0)
+                        break;
+                if (c >= 0xd800 && c <= 0xdbff && i + 3 < in_len) {
+                        uint32_t lo = (uint32_t) in[i + 2] | ((uint32_t) in[i + 3] << 8);
+                        if (lo >= 0xdc00 && lo <= 0xdfff) {
+                                c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                                i += 2;
+                        } else
+                                c = 0xfffd;
+                } else if (c >= 0xd800 && c <= 0xdfff)
+                        c = 0xfffd;     /* lone surrogate */
+                uint8_t b[4];
+                size_t n;
+                if (c < 0x80)
+                        b[0] = (uint8_t) c, n = 1;
+                else if (c < 0x800)
+                        b[0] = (uint8_t) (0xc0 | (c >> 6)), b[1] = (uint8_t) (0x80 | (c & 0x3f)), n = 2;
+                else if (c < 0x10000)
+                        b[0] = (uint8_t) (0xe0 | (c >> 12)), b[1] = (uint8_t) (0x80 | ((c >> 6) & 0x3f)),
+                        b[2] = (uint8_t) (0x80 | (c & 0x3f)), n = 3;
+                else
+                        b[0] = (uint8_t) (0xf0 | (c >> 18)), b[1] = (uint8_t) (0x80 | ((c >> 12) & 0x3f)),
+                        b[2] = (uint8_t) (0x80 | ((c >> 6) & 0x3f)), b[3] = (uint8_t) (0x80 | (c & 0x3f)), n = 4;
+                if (cap == 0 || n > cap - 1 - o)
+                        return -1;
+                memcpy(ret + o, b, n);
+                o += n;
+        }
+        if (cap == 0)
+                return -1;
+        ret[o] = 0;
+        return (int) o;
+}
+
+int efivar_read_string(const char *name, const char *guid, char *ret, size_t cap) {
+        uint8_t *data;
+        size_t len;
+        int r = efivar_read(name, guid, &data, &len);
+        if (r < 0)
+                return r;
+        r = utf16le_to_utf8(data, len, ret, cap);
+        free(data);
+        return r < 0 ? -ENAMETOOLONG : 0;
+}
+
+int efivar_secure_boot(void) {
+        uint8_t *data;
+        size_t len;
+        if (efivar_read("SecureBoot", EFI_GLOBAL_GUID, &data, &len) < 0)
+                return -1;
+        int on = len >= 1 && data[0] == 1;
+        free(data);
+        return on;
+}

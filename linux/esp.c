@@ -1,0 +1,262 @@
+/* ukiboot — the ESP as a directory: discovery like bootctl, case-insensitive lookup like FAT,
+ * and the uk_fs_ops the shared entry discovery reads it through. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ukiboot.h"
+
+#define ESP_MAX_ENTRIES 128
+
+/* Find name in directory dir_fd ignoring case (FAT semantics on a copy that lives on ext4/tmpfs). */
+static int lookup_ci(int dir_fd, const char *name, char *ret, size_t cap) {
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        int r = -ENOENT;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (strcasecmp(de->d_name, name) == 0 && strlen(de->d_name) < cap) {
+                        strcpy(ret, de->d_name);
+                        r = 0;
+                        break;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+/* Open one component below dir_fd, exact name first, then case-insensitively; no symlinks, no "..". */
+static int open_component(int dir_fd, const char *comp, int flags) {
+        if (strcmp(comp, "..") == 0)
+                return -EPERM;
+        int fd = openat(dir_fd, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 || errno != ENOENT)
+                return fd >= 0 ? fd : -errno;
+        char real[256];
+        int r = lookup_ci(dir_fd, comp, real, sizeof real);
+        if (r < 0)
+                return r;
+        fd = openat(dir_fd, real, flags | O_NOFOLLOW | O_CLOEXEC);
+        return fd >= 0 ? fd : -errno;
+}
+
+int esp_open_file(const struct esp *e, const char *path, int flags) {
+        char buf[4096];
+        if (strlen(path) >= sizeof buf)
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        int dir = dup(e->dir_fd);
+        if (dir < 0)
+                return -errno;
+        char *save = NULL, *comp = strtok_r(buf, "/\\", &save);
+        if (!comp) {
+                close(dir);
+                return -EISDIR;
+        }
+        for (;;) {
+                char *next = strtok_r(NULL, "/\\", &save);
+                if (strcmp(comp, ".") == 0) {
+                        if (!next) {
+                                close(dir);
+                                return -EISDIR;
+                        }
+                        comp = next;
+                        continue;
+                }
+                int fd = open_component(dir, comp, next ? (O_PATH | O_DIRECTORY) : flags);
+                close(dir);
+                if (fd < 0 || !next)
+                        return fd;
+                dir = fd;
+                comp = next;
+        }
+}
+
+static bool has_boot_dirs(int fd) {
+        char name[256];
+        return lookup_ci(fd, "loader", name, sizeof name) == 0 || lookup_ci(fd, "EFI", name, sizeof name) == 0;
+}
+
+int esp_open(const char *dir, struct esp *ret) {
+        static const char *const candidates[] = { "/efi", "/boot", "/boot/efi" };
+        if (dir) {
+                int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", dir, strerror(errno));
+                ret->dir_fd = fd;
+                snprintf(ret->path, sizeof ret->path, "%s", dir);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+                int fd = open(candidates[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                if (has_boot_dirs(fd)) {
+                        ret->dir_fd = fd;
+                        snprintf(ret->path, sizeof ret->path, "%s", candidates[i]);
+                        return EXIT_OK;
+                }
+                close(fd);
+        }
+        return log_fail(EXIT_NOT_FOUND, "no ESP found (looked for /loader or /EFI in /efi, /boot, /boot/efi); use --esp DIR");
+}
+
+void esp_close(struct esp *e) {
+        if (e->dir_fd >= 0)
+                close(e->dir_fd);
+        e->dir_fd = -1;
+}
+
+static uk_err errno_to_uk(int r) {
+        return r == -ENOENT || r == -ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
+}
+
+static uk_err fs_list_dir(void *ctx, const char *path,
+                          uk_err (*cb)(void *cb_ctx, const char *name, bool is_dir), void *cb_ctx) {
+        struct esp *e = ctx;
+        int fd = esp_open_file(e, path, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return errno_to_uk(fd);
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return UK_E_IO;
+        }
+        uk_err r = UK_OK;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                bool is_dir = de->d_type == DT_DIR;
+                if (de->d_type == DT_UNKNOWN) {
+                        struct stat st;
+                        is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+                }
+                r = cb(cb_ctx, de->d_name, is_dir);
+                if (r)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static uk_err fs_read_file(void *ctx, const char *path, char *buf, size_t cap, size_t *ret_len) {
+        struct esp *e = ctx;
+        int fd = esp_open_file(e, path, O_RDONLY);
+        if (fd < 0)
+                return errno_to_uk(fd);
+        size_t len = 0;
+        for (;;) {
+                if (len == cap) {
+                        char c;
+                        ssize_t k = read(fd, &c, 1);
+                        close(fd);
+                        return k == 0 ? (*ret_len = len, UK_OK) : UK_E_BUFFER_TOO_SMALL;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        close(fd);
+                        return UK_E_IO;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        close(fd);
+        *ret_len = len;
+        return UK_OK;
+}
+
+static uk_err fs_open_source(void *ctx, const char *path, struct uk_source *ret_src) {
+        struct esp *e = ctx;
+        int fd = esp_open_file(e, path, O_RDONLY);
+        if (fd < 0)
+                return errno_to_uk(fd);
+        struct fd_source *s = malloc(sizeof *s);
+        if (!s) {
+                close(fd);
+                return UK_E_IO;
+        }
+        /* Quietly: a broken file is skipped by discovery, not reported per file. */
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                free(s);
+                return UK_E_IO;
+        }
+        if (fd_source_from_fd(fd, path, s) != EXIT_OK) {
+                free(s);
+                return UK_E_IO;
+        }
+        *ret_src = s->src;
+        return UK_OK;
+}
+
+static void fs_close_source(void *ctx, struct uk_source *src) {
+        struct fd_source *s = src->ctx;
+        if (!s)
+                return;
+        fd_source_close(s);
+        free(s);
+        src->ctx = NULL;
+}
+
+void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret) {
+        *ret = (struct uk_fs_ops) {
+                .ctx = e,
+                .list_dir = fs_list_dir,
+                .read_file = fs_read_file,
+                .open_source = fs_open_source,
+                .close_source = fs_close_source,
+        };
+}
+
+int esp_entries(struct esp *e, struct uk_entry **ret_entries, size_t *ret_n) {
+        struct uk_entry *entries = calloc(ESP_MAX_ENTRIES, sizeof *entries);
+        if (!entries)
+                return log_fail(EXIT_FAILED, "out of memory");
+        struct uk_fs_ops ops;
+        esp_fs_ops(e, &ops);
+        size_t n = 0, skipped = 0;
+        uk_err r = uk_entries_discover(&ops, entries, ESP_MAX_ENTRIES, &n, &skipped);
+        if (r == UK_E_TOO_MANY)
+                log_warn("%s: more than %d boot entries, listing the first ones", e->path, ESP_MAX_ENTRIES);
+        else if (r) {
+                free(entries);
+                return log_uk(r, e->path);
+        }
+        if (skipped > 0)
+                log_warn("%s: %zu malformed boot entr%s skipped", e->path, skipped, skipped == 1 ? "y" : "ies");
+        *ret_entries = entries;
+        *ret_n = n;
+        return EXIT_OK;
+}
+
+int esp_default_entry(struct esp *e, const struct uk_entry *entries, size_t n) {
+        char one_shot[256] = "", efi_default[256] = "";
+        (void) efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot);
+        (void) efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default);
+        char text[16384];
+        size_t len = 0;
+        struct uk_loader_conf conf = { 0 };
+        struct uk_fs_ops ops;
+        esp_fs_ops(e, &ops);
+        if (ops.read_file(e, "/loader/loader.conf", text, sizeof text, &len) == UK_OK &&
+            uk_loader_conf_parse(text, len, &conf) != UK_OK) {
+                log_warn("%s/loader/loader.conf: cannot be parsed, ignoring it", e->path);
+                conf.default_pattern[0] = 0;
+        }
+        return uk_entries_default(entries, n, one_shot, efi_default, conf.default_pattern);
+}

@@ -1,0 +1,122 @@
+/* ukiboot — download a `uki-url` UKI into a memfd with libcurl (http/https), showing progress.
+ * The static guest build has no libcurl (-DUKIBOOT_NO_CURL). */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "ukiboot.h"
+#include "url.h"
+
+#ifdef UKIBOOT_NO_CURL
+
+int fetch_url(const char *url, int *ret_fd) {
+        return log_fail(EXIT_FAILED, "%s: this ukiboot was built without libcurl; download the UKI and pass the file", url);
+}
+
+#else
+#include <curl/curl.h>
+
+#define FETCH_MAX_SIZE (2ULL * 1024 * 1024 * 1024)
+
+struct fetch {
+        int fd;
+        uint64_t written;
+        int write_errno;
+        const char *url;
+        bool tty;
+        int last_pct;
+        curl_off_t last_now;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct fetch *f = userdata;
+        size_t len = size * nmemb, done = 0;
+        if (len > FETCH_MAX_SIZE - f->written) {
+                f->write_errno = EFBIG;
+                return 0;
+        }
+        while (done < len) {
+                ssize_t n = write(f->fd, ptr + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        f->write_errno = errno;
+                        return 0;       /* makes curl stop with CURLE_WRITE_ERROR */
+                }
+                done += (size_t) n;
+        }
+        f->written += len;
+        return len;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        struct fetch *f = userdata;
+        if (dltotal > 0) {
+                int pct = (int) (dlnow * 100 / dltotal);
+                if (pct == f->last_pct)
+                        return 0;
+                f->last_pct = pct;
+                if (f->tty)
+                        fprintf(stderr, "\rukiboot: downloading %s: %3d%% of %lld MiB", f->url, pct,
+                                (long long) (dltotal >> 20));
+                else if (pct % 10 == 0)
+                        fprintf(stderr, "ukiboot: downloading %s: %d%%\n", f->url, pct);
+        } else if (dlnow - f->last_now >= 16 << 20) {
+                f->last_now = dlnow;
+                fprintf(stderr, "ukiboot: downloading %s: %lld MiB\n", f->url, (long long) (dlnow >> 20));
+        }
+        return 0;
+}
+
+int fetch_url(const char *url, int *ret_fd) {
+        struct uk_url parsed;
+        uk_err e = uk_url_parse(url, &parsed);
+        if (e)
+                return log_uk(e, url);
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
+        struct fetch f = { .url = url, .tty = isatty(STDERR_FILENO), .last_pct = -1 };
+        f.fd = memfd_create("ukiboot-uki", MFD_CLOEXEC);
+        if (f.fd < 0) {
+                curl_global_cleanup();
+                return log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
+        }
+        CURL *c = curl_easy_init();
+        if (!c) {
+                close(f.fd);
+                curl_global_cleanup();
+                return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
+        }
+        char errbuf[CURL_ERROR_SIZE] = "";
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);   /* give up on a stalled server */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &f);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "ukiboot/" UKIBOOT_VERSION);
+        CURLcode cr = curl_easy_perform(c);
+        if (f.tty && f.last_pct >= 0)
+                fputc('\n', stderr);
+        curl_easy_cleanup(c);
+        curl_global_cleanup();
+        if (cr != CURLE_OK) {
+                close(f.fd);
+                if (cr == CURLE_WRITE_ERROR && f.write_errno)
+                        return log_fail(EXIT_FAILED, "%s: storing the download: %s", url, strerror(f.write_errno));
+                return log_fail(cr == CURLE_HTTP_RETURNED_ERROR ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", url,
+                                errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        }
+        *ret_fd = f.fd;
+        return EXIT_OK;
+}
+#endif

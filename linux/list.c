@@ -1,0 +1,117 @@
+/* ukiboot list — boot entries on the ESP in systemd-boot's order, the default marked. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ukiboot.h"
+
+static const char *kind_name(enum uk_entry_kind k) {
+        switch (k) {
+        case UK_ENTRY_KIND_UKI: return "uki";
+        case UK_ENTRY_KIND_UKI_URL: return "uki-url";
+        case UK_ENTRY_KIND_LINUX: return "linux";
+        case UK_ENTRY_KIND_EFI: return "efi";
+        default: return "unknown";
+        }
+}
+
+static const char *entry_target(const struct uk_entry *e) {
+        switch (e->kind) {
+        case UK_ENTRY_KIND_UKI: return e->uki_path;
+        case UK_ENTRY_KIND_UKI_URL: return e->uki_url;
+        case UK_ENTRY_KIND_LINUX: return e->linux_path;
+        case UK_ENTRY_KIND_EFI: return e->efi_path;
+        default: return "";
+        }
+}
+
+static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *f) {
+        fputs("[", f);
+        for (size_t i = 0; i < n; i++) {
+                const struct uk_entry *e = &entries[i];
+                fprintf(f, "%s\n  {\"id\": ", i ? "," : "");
+                json_string(f, e->id);
+                fprintf(f, ", \"type\": %d, \"kind\": \"%s\", \"title\": ", e->type == UK_ENTRY_TYPE1 ? 1 : 2,
+                        kind_name(e->kind));
+                json_string(f, e->title);
+                fputs(", \"version\": ", f);
+                json_string(f, e->version);
+                fputs(", \"sort_key\": ", f);
+                json_string(f, e->sort_key);
+                fputs(", \"path\": ", f);
+                json_string(f, e->path);
+                fputs(", \"boots\": ", f);
+                json_string(f, entry_target(e));
+                if (e->has_profile)
+                        fprintf(f, ", \"profile\": %u", e->profile);
+                if (e->has_options) {
+                        fputs(", \"options\": ", f);
+                        json_string(f, e->options);
+                }
+                if (e->tries_left != UK_TRIES_UNSET)
+                        fprintf(f, ", \"tries_left\": %u, \"tries_done\": %u", e->tries_left,
+                                e->tries_done == UK_TRIES_UNSET ? 0 : e->tries_done);
+                fprintf(f, ", \"default\": %s}", (int) i == def ? "true" : "false");
+        }
+        fputs(n ? "\n]\n" : "]\n", f);
+}
+
+static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *f) {
+        for (size_t i = 0; i < n; i++) {
+                const struct uk_entry *e = &entries[i];
+                fprintf(f, "%c %-32s %s", (int) i == def ? '*' : ' ', e->id, e->title[0] ? e->title : "-");
+                if (e->version[0])
+                        fprintf(f, " (%s)", e->version);
+                fprintf(f, "  [type %d, %s %s]\n", e->type == UK_ENTRY_TYPE1 ? 1 : 2, kind_name(e->kind),
+                        entry_target(e));
+        }
+}
+
+int verb_list(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "esp", required_argument, NULL, OPT_ESP },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *esp_dir = NULL;
+        bool json = false;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_ESP:
+                        esp_dir = optarg;
+                        break;
+                case OPT_JSON:
+                        json = true;
+                        break;
+                case 'h':
+                        verb_usage(stdout, "list");
+                        return EXIT_OK;
+                default:
+                        return option_error("list", c, argv);
+                }
+        }
+        if (argc > optind)
+                return usage_error("list", "unexpected argument '%s'", argv[optind]);
+
+        struct esp esp;
+        int r = esp_open(esp_dir, &esp);
+        if (r)
+                return r;
+        struct uk_entry *entries;
+        size_t n;
+        r = esp_entries(&esp, &entries, &n);
+        if (r == EXIT_OK) {
+                int def = esp_default_entry(&esp, entries, n);
+                if (json)
+                        print_json(entries, n, def, stdout);
+                else if (n == 0)
+                        fprintf(stderr, "ukiboot: %s: no boot entries\n", esp.path);
+                else
+                        print_text(entries, n, def, stdout);
+                free(entries);
+        }
+        esp_close(&esp);
+        return r;
+}

@@ -1,0 +1,269 @@
+/* ukiboot load / kexec / unload — kernel and initrd into memfds, one kexec_file_load call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/kexec.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "ukiboot.h"
+#include "sha256.h"
+
+#ifndef KEXEC_FILE_UNLOAD
+#define KEXEC_FILE_UNLOAD 0x00000001
+#endif
+#ifndef KEXEC_FILE_ON_CRASH
+#define KEXEC_FILE_ON_CRASH 0x00000002
+#endif
+#ifndef KEXEC_FILE_NO_INITRAMFS
+#define KEXEC_FILE_NO_INITRAMFS 0x00000004
+#endif
+
+static long sys_kexec_file_load(int kernel_fd, int initrd_fd, unsigned long cmdline_len, const char *cmdline,
+                                unsigned long flags) {
+        return syscall(SYS_kexec_file_load, kernel_fd, initrd_fd, cmdline_len, cmdline, flags);
+}
+
+/* First line of a small sysfs/procfs file, "" if unreadable. */
+static void read_line(const char *path, char *ret, size_t cap) {
+        ret[0] = 0;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return;
+        if (!fgets(ret, (int) cap, f))
+                ret[0] = 0;
+        fclose(f);
+        ret[strcspn(ret, "\n")] = 0;
+}
+
+/* Turn the kernel's errno into what happened and what to do about it. */
+static int explain_kexec_error(int err, const char *what, size_t cmdline_len, bool crash) {
+        char buf[256];
+        switch (err) {
+        case EPERM:
+                if (geteuid() != 0)
+                        return log_fail(EXIT_DENIED, "%s: loading a kernel needs root (CAP_SYS_BOOT)", what);
+                read_line("/proc/sys/kernel/kexec_load_disabled", buf, sizeof buf);
+                if (strcmp(buf, "1") == 0)
+                        return log_fail(EXIT_DENIED, "%s: kexec is disabled until reboot "
+                                        "(/proc/sys/kernel/kexec_load_disabled is 1)", what);
+                read_line("/sys/kernel/security/lockdown", buf, sizeof buf);
+                if (strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]"))
+                        return log_fail(EXIT_DENIED, "%s: the kernel is locked down (%s): only a kernel signed by a "
+                                        "key in the kernel's keyrings can be loaded", what, buf);
+                return log_fail(EXIT_DENIED, "%s: the kernel refused the load (EPERM): check lockdown, "
+                                "kexec_load_disabled and security modules", what);
+        case ENOEXEC:
+                return log_fail(EXIT_INVALID, "%s: the running kernel cannot load this kernel format "
+                                "(needs a 64-bit relocatable bzImage on x86, an Image on arm64)", what);
+        case EBUSY:
+                return log_fail(EXIT_FAILED, "%s: another kexec load is in progress, try again", what);
+        case EKEYREJECTED:
+                return log_fail(EXIT_DENIED, "%s: the kernel's signature was rejected (signature enforcement is on)", what);
+        case ENOKEY:
+                return log_fail(EXIT_DENIED, "%s: the kernel is unsigned or signed by a key the running kernel "
+                                "does not trust (signature enforcement is on)", what);
+        case EBADMSG:
+                return log_fail(EXIT_DENIED, "%s: the kernel's signature is malformed", what);
+        case EINVAL:
+                if (cmdline_len + 1 > 2048)
+                        return log_fail(EXIT_INVALID, "%s: the running kernel refused the load: the command line "
+                                        "(%zu bytes) may exceed its COMMAND_LINE_SIZE", what, cmdline_len);
+                return log_fail(EXIT_INVALID, "%s: the running kernel refused the image or its arguments (EINVAL)", what);
+        case ENOSYS:
+                return log_fail(EXIT_FAILED, "%s: the running kernel has no kexec_file_load (CONFIG_KEXEC_FILE)", what);
+        case EADDRNOTAVAIL:
+        case ENOMEM:
+                if (crash)
+                        return log_fail(EXIT_FAILED, "%s: no room in the crash kernel reservation "
+                                        "(boot with crashkernel=...)", what);
+                return log_fail(EXIT_FAILED, "%s: out of memory loading the kernel", what);
+        default:
+                return log_fail(EXIT_FAILED, "%s: kexec_file_load: %s", what, strerror(err));
+        }
+}
+
+/* Remember what was loaded for `ukiboot status`: the digest line, then the canonical plan. */
+static void record_loaded(const struct uk_plan *p, const char *path) {
+        char *canon = malloc(UK_PLAN_CANONICAL_MAX);
+        size_t len = 0;
+        if (!canon || uk_plan_canonical(p, canon, UK_PLAN_CANONICAL_MAX, &len)) {
+                free(canon);
+                log_warn("%s: cannot format the plan, not recorded", path);
+                return;
+        }
+        char hex[65], tmp[256];
+        uk_sha256_hex(p->digest, hex);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        if (mkdir(UKIBOOT_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+                log_warn("%s: %s; load not recorded", UKIBOOT_RUN_DIR, strerror(errno));
+                free(canon);
+                return;
+        }
+        FILE *f = fopen(tmp, "we");
+        if (!f) {
+                log_warn("%s: %s; load not recorded", tmp, strerror(errno));
+                free(canon);
+                return;
+        }
+        fprintf(f, "digest %s\n", hex);
+        fwrite(canon, 1, len, f);
+        if (len > 0 && canon[len - 1] != '\n')
+                fputc('\n', f);
+        if (fclose(f) != 0 || rename(tmp, path) < 0) {
+                log_warn("%s: %s; load not recorded", path, strerror(errno));
+                unlink(tmp);
+        }
+        free(canon);
+}
+
+int do_load(const struct target_opts *o, bool crash) {
+        struct target t;
+        int kernel_fd = -1, initrd_fd = -1;
+        int r = target_plan(o, &t);
+        if (r)
+                goto out;
+
+        kernel_fd = memfd_create("ukiboot-kernel", MFD_CLOEXEC);
+        if (kernel_fd < 0) {
+                r = log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
+                goto out;
+        }
+        if ((r = fill_kernel(&t, kernel_fd)))
+                goto out;
+        if (t.plan->initrd_total > 0) {
+                initrd_fd = memfd_create("ukiboot-initrd", MFD_CLOEXEC);
+                if (initrd_fd < 0) {
+                        r = log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
+                        goto out;
+                }
+                if ((r = fill_initrd(&t, initrd_fd)))
+                        goto out;
+        }
+
+        /* Everything is ready: one call, so a failure leaves any earlier image loaded. */
+        unsigned long flags = (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0) | (crash ? KEXEC_FILE_ON_CRASH : 0);
+        if (sys_kexec_file_load(kernel_fd, initrd_fd, t.plan->cmdline_len + 1, t.plan->cmdline, flags) < 0) {
+                r = explain_kexec_error(errno, t.file.label, t.plan->cmdline_len, crash);
+                goto out;
+        }
+        record_loaded(t.plan, crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE);
+        char hex[65];
+        uk_sha256_hex(t.plan->digest, hex);
+        fprintf(stderr, "ukiboot: loaded %s%s (plan %.16s), cmdline: %s\n", t.file.label,
+                crash ? " as crash kernel" : "", hex, t.plan->cmdline);
+        r = EXIT_OK;
+out:
+        if (kernel_fd >= 0)
+                close(kernel_fd);
+        if (initrd_fd >= 0)
+                close(initrd_fd);
+        target_free(&t);
+        return r;
+}
+
+static const struct option load_opts[] = {
+        { "entry", required_argument, NULL, OPT_ENTRY },
+        { "default", no_argument, NULL, OPT_DEFAULT },
+        { "esp", required_argument, NULL, OPT_ESP },
+        { "append", required_argument, NULL, OPT_APPEND },
+        { "profile", required_argument, NULL, OPT_PROFILE },
+        { "crash", no_argument, NULL, OPT_CRASH },
+        { "force", no_argument, NULL, OPT_FORCE },
+        { "help", no_argument, NULL, 'h' },
+        {}
+};
+
+/* Shared by load and kexec; force is only accepted by kexec. */
+static int parse_load(const char *verb, int argc, char **argv, struct target_opts *o, bool *crash, bool *force,
+                      bool *ret_help) {
+        int c, err = 0;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", load_opts, NULL)) >= 0) {
+                if (target_opt(o, c, optarg, &err)) {
+                        if (err)
+                                return err;
+                        continue;
+                }
+                switch (c) {
+                case OPT_CRASH:
+                        *crash = true;
+                        break;
+                case OPT_FORCE:
+                        if (!force)
+                                return usage_error(verb, "--force is only for exec, kexec and reboot");
+                        *force = true;
+                        break;
+                case 'h':
+                        verb_usage(stdout, verb);
+                        *ret_help = true;
+                        return EXIT_OK;
+                default:
+                        return option_error(verb, c, argv);
+                }
+        }
+        if (argc - optind > 1)
+                return usage_error(verb, "expected at most one UKI file");
+        if (argc - optind == 1)
+                o->uki_path = argv[optind];
+        if (o->entry && o->use_default)
+                return usage_error(verb, "--entry and --default exclude each other");
+        if (!o->uki_path && !o->entry && !o->use_default)
+                return usage_error(verb, "expected a UKI file, --entry ID or --default");
+        return EXIT_OK;
+}
+
+int verb_load(int argc, char **argv) {
+        struct target_opts o = { .secure_boot = -1 };
+        bool crash = false, help = false;
+        int r = parse_load("load", argc, argv, &o, &crash, NULL, &help);
+        if (r || help)
+                return r;
+        return do_load(&o, crash);
+}
+
+int verb_kexec(int argc, char **argv) {
+        struct target_opts o = { .secure_boot = -1 };
+        bool crash = false, force = false, help = false;
+        int r = parse_load("kexec", argc, argv, &o, &crash, &force, &help);
+        if (r || help)
+                return r;
+        if (crash)
+                return usage_error("kexec", "--crash loads a crash kernel, which is not executed; use 'load --crash'");
+        if ((r = do_load(&o, false)))
+                return r;
+        return do_exec(force);
+}
+
+int verb_unload(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "crash", no_argument, NULL, OPT_CRASH },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        bool crash = false;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_CRASH:
+                        crash = true;
+                        break;
+                case 'h':
+                        verb_usage(stdout, "unload");
+                        return EXIT_OK;
+                default:
+                        return option_error("unload", c, argv);
+                }
+        }
+        if (argc > optind)
+                return usage_error("unload", "unexpected argument '%s'", argv[optind]);
+        unsigned long flags = KEXEC_FILE_UNLOAD | (crash ? KEXEC_FILE_ON_CRASH : 0);
+        if (sys_kexec_file_load(-1, -1, 0, NULL, flags) < 0)
+                return explain_kexec_error(errno, crash ? "unload crash kernel" : "unload", 0, crash);
+        unlink(crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE);
+        return EXIT_OK;
+}

@@ -1,0 +1,166 @@
+/* ukiboot — Linux front end: verb dispatch, help texts, version. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "ukiboot.h"
+
+struct verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *synopsis;
+        const char *help;
+};
+
+static const struct verb verbs[] = {
+        { "inspect", verb_inspect, "inspect UKI [--json]",
+          "Show what a UKI contains: PE machine, sections (file offset, size, SHA-256 of the bytes in use),\n"
+          "profiles with their ID/TITLE, os-release fields, .uname, the embedded command line, and the kernel\n"
+          "(format, boot protocol, cmdline_size). The file is hashed in fixed-size chunks, never read whole.\n"
+          "\n"
+          "  --json          machine-readable output\n" },
+        { "plan", verb_plan,
+          "plan UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current]",
+          "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
+          "their padding), and the final command line. Nothing is loaded.\n"
+          "\n"
+          "  UKI             a UKI file to plan directly\n"
+          "  --entry ID      a boot entry on the ESP (see 'list'); a path to a .conf file is parsed directly\n"
+          "  --default       the entry systemd-boot would boot by default\n"
+          "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
+          "  --append ARGS   extra kernel arguments (ignored under Secure Boot when the UKI embeds .cmdline)\n"
+          "  --profile N     UKI profile number (default: the entry's, else 0)\n"
+          "  --secure-boot on|off  assume this Secure Boot state instead of reading the SecureBoot variable\n"
+          "  --json          JSON, with the plan digest\n"
+          "  --canonical     the canonical form the digest covers (what the EFI program exports)\n"
+          "  --current       print the plan this system was booted with (UkibootPlan EFI variable)\n"
+          "  --diff-current  line diff of the current boot's plan against this one: what a soft reboot changes\n" },
+        { "list", verb_list, "list [--esp DIR] [--json]",
+          "List boot entries (Type #1 /loader/entries/*.conf, Type #2 /EFI/Linux/*.efi, one per UKI profile)\n"
+          "in systemd-boot's order. '*' marks the default: LoaderEntryOneShot, else LoaderEntryDefault (EFI\n"
+          "variables), else loader.conf 'default', else the first entry.\n"
+          "\n"
+          "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
+          "  --json          machine-readable output\n" },
+        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--crash]",
+          "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
+          "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
+          "stays small for any UKI size. uki-url entries are downloaded first. zboot and gzip kernels are\n"
+          "unpacked. A failed load leaves any earlier loaded kernel in place. What was loaded is recorded in\n"
+          UKIBOOT_LOADED_FILE " for 'status'.\n"
+          "\n"
+          "  --crash         load as the crash kernel (needs crashkernel= memory)\n"
+          "  (other options as for 'plan')\n" },
+        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--force]",
+          "'load' followed by 'exec'.\n" },
+        { "exec", verb_exec, "exec [--force]",
+          "Boot the loaded kernel. With systemd as PID 1 this runs 'systemctl kexec' (clean shutdown);\n"
+          "otherwise ukiboot syncs, remounts block-device file systems read-only, and kexecs.\n"
+          "\n"
+          "  --force         sync and kexec at once: no service shutdown, no remount\n" },
+        { "reboot", verb_reboot, "reboot [--force]",
+          "Same as 'exec': soft-reboot into the loaded kernel.\n" },
+        { "unload", verb_unload, "unload [--crash]",
+          "Unload the kernel loaded for kexec (or the crash kernel).\n" },
+        { "status", verb_status, "status [--json]",
+          "Whether a kernel is loaded for kexec or crash, the digest of the plan ukiboot loaded, and Secure Boot.\n"
+          "\n"
+          "  --json          machine-readable output\n" },
+        { "extract", verb_extract,
+          "extract UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--kernel FILE] [--initrd FILE]",
+          "Write the kernel and the initrd exactly as 'load' would hand them to kexec_file_load.\n"
+          "\n"
+          "  --kernel FILE   the kernel (unpacked if it is zboot or gzip)\n"
+          "  --initrd FILE   the concatenated initrd pieces with their padding\n" },
+};
+
+static const struct verb *find_verb(const char *name) {
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+                if (strcmp(verbs[i].name, name) == 0)
+                        return &verbs[i];
+        return NULL;
+}
+
+void verb_usage(FILE *f, const char *name) {
+        const struct verb *v = find_verb(name);
+        if (!v)
+                return;
+        fprintf(f, "Usage: ukiboot %s\n\n%s", v->synopsis, v->help);
+}
+
+int usage_error(const char *verb, const char *fmt, ...) {
+        va_list ap;
+        fprintf(stderr, "ukiboot: %s: ", verb);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, " (see 'ukiboot %s --help')\n", verb);
+        return EXIT_USAGE;
+}
+
+int option_error(const char *verb, int c, char **argv) {
+        extern int optind, optopt;
+        const char *opt = argv[optind - 1];
+        if (c == ':')
+                return usage_error(verb, "option '%s' needs an argument", opt);
+        if (optopt && optopt < 0x100 && optopt != '?')
+                return usage_error(verb, "unknown option '-%c'", optopt);
+        return usage_error(verb, "unknown option '%s'", opt);
+}
+
+static void main_usage(FILE *f) {
+        fputs("Usage: ukiboot VERB [OPTIONS...]\n"
+              "\n"
+              "Boot Unified Kernel Images from a running Linux with kexec, with the same plan (kernel, initrd\n"
+              "pieces, command line) as ukiboot's EFI program would use.\n"
+              "\n"
+              "Verbs:\n", f);
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+                fprintf(f, "  %s\n", verbs[i].synopsis);
+        fputs("\n"
+              "'ukiboot VERB --help' describes each verb.\n"
+              "\n"
+              "Command-line policy (as systemd-stub): the UKI's embedded .cmdline is the base. An entry's options\n"
+              "replace it and --append ARGS is added after it, unless Secure Boot is on and the UKI embeds a\n"
+              ".cmdline: then both are ignored (the plan notes this), because only .cmdline is signed. Control\n"
+              "characters become spaces; the result must fit the kernel's cmdline_size.\n"
+              "\n"
+              "Exit status:\n"
+              "  0  success\n"
+              "  1  an operation failed (I/O, download, unexpected kernel error)\n"
+              "  2  bad command-line arguments\n"
+              "  3  the UKI, entry or configuration is malformed or cannot be booted\n"
+              "  4  file, entry, ESP or EFI variable not found\n"
+              "  5  refused: not root, kexec disabled, lockdown or signature check\n"
+              "  6  exec/reboot: no kernel is loaded\n"
+              "\n"
+              "  -h --help       this help\n"
+              "  --version       print the version\n", f);
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                main_usage(stderr);
+                return EXIT_USAGE;
+        }
+        const char *name = argv[1];
+        if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+                if (strcmp(name, "help") == 0 && argc > 2 && find_verb(argv[2])) {
+                        verb_usage(stdout, argv[2]);
+                        return EXIT_OK;
+                }
+                main_usage(stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+#ifdef UKIBOOT_NO_CURL
+                printf("ukiboot %s (static, no libcurl)\n", UKIBOOT_VERSION);
+#else
+                printf("ukiboot %s\n", UKIBOOT_VERSION);
+#endif
+                return EXIT_OK;
+        }
+        const struct verb *v = find_verb(name);
+        if (!v)
+                return log_fail(EXIT_USAGE, "unknown verb '%s' (see 'ukiboot --help')", name);
+        return v->run(argc - 1, argv + 1);
+}

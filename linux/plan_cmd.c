@@ -1,0 +1,101 @@
+/* ukiboot plan — print the boot plan common/ builds: kernel span, initrd pieces, command line. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ukiboot.h"
+
+#define PLAN_TEXT_MAX (256 * 1024)
+
+int verb_plan(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "entry", required_argument, NULL, OPT_ENTRY },
+                { "default", no_argument, NULL, OPT_DEFAULT },
+                { "esp", required_argument, NULL, OPT_ESP },
+                { "append", required_argument, NULL, OPT_APPEND },
+                { "profile", required_argument, NULL, OPT_PROFILE },
+                { "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "canonical", no_argument, NULL, OPT_CANONICAL },
+                { "current", no_argument, NULL, OPT_CURRENT },
+                { "diff-current", no_argument, NULL, OPT_DIFF_CURRENT },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        struct target_opts o = { .secure_boot = -1 };
+        bool json = false, canonical = false, current = false, diff = false;
+        int c, err = 0;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
+                if (target_opt(&o, c, optarg, &err)) {
+                        if (err)
+                                return err;
+                        continue;
+                }
+                switch (c) {
+                case OPT_JSON:
+                        json = true;
+                        break;
+                case OPT_CANONICAL:
+                        canonical = true;
+                        break;
+                case OPT_CURRENT:
+                        current = true;
+                        break;
+                case OPT_DIFF_CURRENT:
+                        diff = true;
+                        break;
+                case 'h':
+                        verb_usage(stdout, "plan");
+                        return EXIT_OK;
+                default:
+                        return option_error("plan", c, argv);
+                }
+        }
+        if (current) {
+                if (argc > optind || o.entry || o.use_default || diff)
+                        return usage_error("plan", "--current takes no other arguments");
+                return plan_current();
+        }
+        if (argc - optind > 1)
+                return usage_error("plan", "expected at most one UKI file");
+        if (argc - optind == 1)
+                o.uki_path = argv[optind];
+        if (o.entry && o.use_default)
+                return usage_error("plan", "--entry and --default exclude each other");
+        if (!o.uki_path && !o.entry && !o.use_default)
+                return usage_error("plan", "expected a UKI file, --entry or --default");
+        if (json + canonical + diff > 1)
+                return usage_error("plan", "--json, --canonical and --diff-current exclude each other");
+
+        struct target t;
+        int r = target_plan(&o, &t);
+        if (r) {
+                target_free(&t);
+                return r;
+        }
+        char *buf = malloc(PLAN_TEXT_MAX);
+        if (!buf) {
+                target_free(&t);
+                return log_fail(EXIT_FAILED, "out of memory");
+        }
+        size_t len = 0;
+        uk_err e;
+        if (json)
+                e = uk_plan_format_json(t.plan, buf, PLAN_TEXT_MAX, &len);
+        else if (canonical || diff)
+                e = uk_plan_canonical(t.plan, buf, PLAN_TEXT_MAX, &len);
+        else
+                e = uk_plan_format_text(t.plan, buf, PLAN_TEXT_MAX, &len);
+        if (e)
+                r = log_uk(e, t.file.label);
+        else if (diff)
+                r = plan_diff_current(buf, len);
+        else {
+                fwrite(buf, 1, len, stdout);
+                if (len > 0 && buf[len - 1] != '\n')
+                        fputc('\n', stdout);
+        }
+        free(buf);
+        target_free(&t);
+        return r;
+}

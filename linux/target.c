@@ -1,0 +1,232 @@
+/* ukiboot — turn "what to boot" (a UKI file, an entry on the ESP, a .conf file, a URL) into a plan. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ukiboot.h"
+#include "util.h"
+
+bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
+        switch (opt) {
+        case OPT_ENTRY:
+                o->entry = arg;
+                return true;
+        case OPT_DEFAULT:
+                o->use_default = true;
+                return true;
+        case OPT_ESP:
+                o->esp = arg;
+                return true;
+        case OPT_APPEND:
+                o->append = arg;
+                return true;
+        case OPT_PROFILE: {
+                uint64_t v;
+                if (!uk_parse_u64(arg, strlen(arg), &v) || v >= UK_MAX_PROFILES) {
+                        *ret_err = log_fail(EXIT_USAGE, "--profile: '%s' is not a profile number (0..%d)",
+                                            arg, UK_MAX_PROFILES - 1);
+                        return true;
+                }
+                o->has_profile = true;
+                o->profile = (unsigned) v;
+                return true;
+        }
+        case OPT_SECURE_BOOT:
+                if (strcmp(arg, "on") == 0)
+                        o->secure_boot = 1;
+                else if (strcmp(arg, "off") == 0)
+                        o->secure_boot = 0;
+                else
+                        *ret_err = log_fail(EXIT_USAGE, "--secure-boot: expected 'on' or 'off', got '%s'", arg);
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* An --entry argument names a .conf file (rather than an id on the ESP) when it contains a '/', or,
+ * without --esp, when such a file exists. */
+static bool entry_is_file(const char *arg, bool have_esp_opt) {
+        struct stat st;
+        return strchr(arg, '/') || (!have_esp_opt && stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+static int entry_from_conf_file(const char *path, struct uk_entry *ret) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", path, strerror(errno));
+        char *text = malloc(UK_OPTIONS_MAX * 4);
+        if (!text) {
+                close(fd);
+                return log_fail(EXIT_FAILED, "out of memory");
+        }
+        ssize_t n = read(fd, text, UK_OPTIONS_MAX * 4);
+        close(fd);
+        if (n < 0) {
+                free(text);
+                return log_fail(EXIT_FAILED, "%s: %s", path, strerror(errno));
+        }
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        char esp_path[UK_PATH_MAX];
+        snprintf(esp_path, sizeof esp_path, "/loader/entries/%s", base);
+        uk_err e = uk_entry_parse_conf(text, (size_t) n, base, esp_path, ret);
+        free(text);
+        if (e)
+                return log_uk(e, path);
+        return EXIT_OK;
+}
+
+static int entry_from_esp(const struct target_opts *o, struct target *t) {
+        struct uk_entry *entries;
+        size_t n;
+        int r = esp_entries(&t->esp, &entries, &n);
+        if (r)
+                return r;
+        int i = o->entry ? uk_entries_find(entries, n, o->entry) : esp_default_entry(&t->esp, entries, n);
+        if (i < 0) {
+                free(entries);
+                if (o->entry)
+                        return log_fail(EXIT_NOT_FOUND, "%s: no boot entry with id '%s' (see 'ukiboot list')",
+                                        t->esp.path, o->entry);
+                return log_fail(EXIT_NOT_FOUND, "%s: no boot entries found", t->esp.path);
+        }
+        *t->entry = entries[i];
+        free(entries);
+        return EXIT_OK;
+}
+
+static int need_esp(const struct target_opts *o, struct target *t) {
+        if (t->have_esp)
+                return EXIT_OK;
+        int r = esp_open(o->esp, &t->esp);
+        if (r == EXIT_OK)
+                t->have_esp = true;
+        return r;
+}
+
+static int open_on_esp(struct target *t, const char *path, struct fd_source *ret) {
+        int fd = esp_open_file(&t->esp, path, O_RDONLY);
+        char label[4096 + UK_PATH_MAX];
+        snprintf(label, sizeof label, "%s%s", t->esp.path, path);
+        if (fd < 0)
+                return log_fail(fd == -ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", label, strerror(-fd));
+        return fd_source_from_fd(fd, label, ret);
+}
+
+/* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
+static int initrd_sizes(struct target *t, uint64_t sizes[UK_ENTRY_MAX_INITRDS]) {
+        for (unsigned i = 0; i < t->entry->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
+                struct fd_source f;
+                int r = open_on_esp(t, t->entry->initrd[i], &f);
+                if (r)
+                        return r;
+                sizes[i] = f.src.size;
+                fd_source_close(&f);
+        }
+        return EXIT_OK;
+}
+
+static int open_file(const struct target_opts *o, struct target *t) {
+        if (o->uki_path) {
+                int r = fd_source_open(o->uki_path, &t->file);
+                t->have_file = r == EXIT_OK;
+                return r;
+        }
+        const struct uk_entry *e = t->entry;
+        int r;
+        switch (e->kind) {
+        case UK_ENTRY_KIND_UKI:
+                if ((r = need_esp(o, t)))
+                        return r;
+                r = open_on_esp(t, e->uki_path, &t->file);
+                break;
+        case UK_ENTRY_KIND_LINUX:
+                if ((r = need_esp(o, t)))
+                        return r;
+                r = open_on_esp(t, e->linux_path, &t->file);
+                break;
+        case UK_ENTRY_KIND_UKI_URL: {
+                int fd;
+                if ((r = fetch_url(e->uki_url, &fd)))
+                        return r;
+                r = fd_source_from_fd(fd, e->uki_url, &t->file);
+                break;
+        }
+        case UK_ENTRY_KIND_EFI:
+        default:
+                return log_fail(EXIT_INVALID, "%s: entry chain-loads an EFI program (%s); only Linux can be kexec'd",
+                                e->id, e->efi_path);
+        }
+        t->have_file = r == EXIT_OK;
+        return r;
+}
+
+int target_plan(const struct target_opts *o, struct target *t) {
+        memset(t, 0, sizeof *t);
+        t->file.fd = -1;
+        t->esp.dir_fd = -1;
+        int r;
+
+        if (o->entry || o->use_default) {
+                t->entry = calloc(1, sizeof *t->entry);
+                if (!t->entry)
+                        return log_fail(EXIT_FAILED, "out of memory");
+                if (o->entry && entry_is_file(o->entry, o->esp)) {
+                        if ((r = entry_from_conf_file(o->entry, t->entry)))
+                                return r;
+                } else {
+                        if ((r = need_esp(o, t)) || (r = entry_from_esp(o, t)))
+                                return r;
+                }
+        } else if (!o->uki_path)
+                return log_fail(EXIT_USAGE, "nothing to boot: give a UKI file, --entry ID or --default");
+
+        if ((r = open_file(o, t)))
+                return r;
+
+        struct uk_plan_in in = {
+                .src = &t->file.src,
+                .entry = t->entry,
+                .has_profile = o->has_profile,
+                .profile = o->profile,
+                .append = o->append,
+        };
+        bool is_linux_entry = !o->uki_path && t->entry && t->entry->kind == UK_ENTRY_KIND_LINUX;
+        if (is_linux_entry) {
+                if ((r = initrd_sizes(t, in.initrd_file_sizes)))
+                        return r;
+        } else {
+                t->uki = calloc(1, sizeof *t->uki);
+                if (!t->uki)
+                        return log_fail(EXIT_FAILED, "out of memory");
+                uk_err e = uk_uki_parse(&t->file.src, t->uki);
+                if (e)
+                        return log_uk(e, t->file.label);
+                in.uki = t->uki;
+        }
+        in.machine.secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1;
+
+        t->plan = calloc(1, sizeof *t->plan);
+        if (!t->plan)
+                return log_fail(EXIT_FAILED, "out of memory");
+        uk_err e = uk_plan_build(&in, t->plan);
+        if (e)
+                return log_uk(e, t->file.label);
+        return EXIT_OK;
+}
+
+void target_free(struct target *t) {
+        if (t->have_file)
+                fd_source_close(&t->file);
+        if (t->have_esp)
+                esp_close(&t->esp);
+        free(t->uki);
+        free(t->entry);
+        free(t->plan);
+        t->uki = NULL, t->entry = NULL, t->plan = NULL;
+        t->have_file = t->have_esp = false;
+}
