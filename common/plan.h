@@ -73,8 +73,29 @@ struct uk_plan {
 /* Build the plan. Reads small sections (.cmdline, .pcrsig, .pcrpkey, headers) through in->src. */
 uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan);
 
-/* Canonical compact form (the bytes the digest covers and the EFI variable carries), path-independent. */
+/* Canonical compact form (the bytes the digest covers and the EFI variable carries), path-independent.
+ *
+ * Version 1, one record per line, fields separated by one space, every line ends in "\n", numbers in
+ * decimal, digests in lower-case hex. Lines appear in this order:
+ *
+ *   ukiboot-plan 1
+ *   uki <file-size> <sha256 of the PE headers>          UKI plans only
+ *   profile <N>                                          UKI plans only
+ *   kernel uki .linux <offset> <length>                  or: kernel file <esp-path> <length>
+ *   initrd uki <section> <offset> <length> <pad>         one line per initrd piece, in boot order:
+ *   initrd gen <label> <length> <pad> <sha256 of bytes>    generated cpio (label "/.extra/...")
+ *   initrd file <esp-path> <length> <pad>                  `linux` entry initrd
+ *   initrd-total <bytes>
+ *   cmdline <length> <text>                              text is the normalised line (no bytes < 0x20)
+ *   notes <bits>                                         enum uk_cmdline_note bits, decimal
+ *
+ * ESP paths are '/'-separated and ESP-absolute, the same on both twins; bytes <= 0x20, 0x7f, '%' and
+ * >= 0x80 in them are written as %XX. Display-only facts (title, kernel version) are not part of it, and
+ * nothing depends on where the UKI file itself lives. */
 uk_err uk_plan_canonical(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);
+
+/* SHA-256 of the canonical form, streamed (no canonical buffer needed); uk_plan_build fills p->digest so. */
+uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32]);
 
 /* Human-readable multi-line description. */
 uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);

@@ -1,0 +1,414 @@
+/* ukiboot — uk_plan_build: turn (UKI or `linux` entry, entry, machine facts, policy) into the boot plan.
+ *
+ * The plan names spans of the UKI rather than copying them; only small sections (.cmdline, .osrel, .pcrsig,
+ * .pcrpkey, the PE headers) are read here. Both twins run this same code on the same inputs, which is
+ * what makes their boots comparable byte for byte. */
+#include "plan.h"
+#include "cmdline.h"
+#include "cpio.h"
+#include "osrel.h"
+#include "sha256.h"
+#include "util.h"
+
+#define HEADER_HASH_MAX 4096u          /* PE headers are hashed up to here: identity, not integrity */
+#define OSREL_READ_MAX 4096u           /* os-release files are well under this; longer ones are cut */
+#define EXTRA_DIR ".extra"
+#define EXTRA_DIR_MODE 0555u           /* as systemd-stub's pack_cpio_literal */
+#define EXTRA_FILE_MODE 0444u
+
+/* A source that is a window [offset, offset+size) of another one: lets the kernel parser read .linux
+ * through the UKI's own source without copying it. */
+struct window {
+        const struct uk_source *outer;
+        uint64_t offset;
+};
+
+static uk_err window_read_at(void *ctx, uint64_t offset, void *buf, size_t len) {
+        const struct window *w = ctx;
+        /* uk_source_read already checked offset+len against the window; the window lies inside outer. */
+        return uk_source_read(w->outer, w->offset + offset, buf, len);
+}
+
+static uk_err window_open(const struct uk_source *outer, struct uk_span span, struct window *w,
+                          struct uk_source *ret_src) {
+        if (!uk_range_ok(span.offset, span.length, outer->size))
+                return UK_E_SECTION_OUT_OF_BOUNDS;
+        w->outer = outer;
+        w->offset = span.offset;
+        ret_src->read_at = window_read_at;
+        ret_src->ctx = w;
+        ret_src->size = span.length;
+        return UK_OK;
+}
+
+/* Which kernels a plan may carry: those both twins can start. */
+static bool kernel_bootable(const struct uk_kernel_info *k) {
+        switch (k->format) {
+        case UK_KERNEL_BZIMAGE:
+                /* The EFI twin enters through the kernel's EFI stub, which only exists with a PE header. */
+                return k->has_pe_stub;
+        case UK_KERNEL_ZBOOT:
+        case UK_KERNEL_ARM64_IMAGE:
+        case UK_KERNEL_PE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static uk_err inspect_kernel(const struct uk_source *k, struct uk_plan *p) {
+        uk_err r = uk_kernel_inspect(k, &p->kernel_info);
+        if (r)
+                return r;
+        if (!kernel_bootable(&p->kernel_info))
+                return UK_E_BAD_KERNEL;
+        return UK_OK;
+}
+
+static void set_label(struct uk_plan_piece *piece, const char *label) {
+        size_t n = uk_strnlen(label, sizeof(piece->label) - 1);
+        uk_memcpy(piece->label, label, n);
+        piece->label[n] = 0;
+}
+
+/* Last path component: labels are for display; the full path lives in piece->path. */
+static const char *basename_of(const char *path) {
+        const char *b = path;
+        for (const char *s = path; *s; s++)
+                if (*s == '/' || *s == '\\')
+                        b = s + 1;
+        return b;
+}
+
+static uk_err add_piece(struct uk_plan *p, enum uk_piece_source source, const char *label,
+                        uint64_t offset, uint64_t length, const char *path) {
+        if (p->n_initrd >= UK_PLAN_MAX_PIECES)
+                return UK_E_TOO_MANY;
+        struct uk_plan_piece *piece = &p->initrd[p->n_initrd];
+        piece->source = source;
+        set_label(piece, label);
+        piece->offset = offset;
+        piece->length = length;
+        /* The next piece starts 4-aligned: the kernel's cpio reader expects each archive aligned. */
+        piece->pad = (uint32_t) ((4 - (length & 3)) & 3);
+        if (path && uk_strlcpy_checked(piece->path, sizeof(piece->path), path) != 0)
+                return UK_E_BUFFER_TOO_SMALL;
+
+        uint64_t step = length + piece->pad;
+        if (length > UINT64_MAX - piece->pad || p->initrd_total > UINT64_MAX - step)
+                return UK_E_TOO_MANY;
+        p->initrd_total += step;
+        p->n_initrd++;
+        return UK_OK;
+}
+
+/* Wrap a UKI section in a cpio archive holding /.extra/<name>, generated into p->gen, as systemd-stub
+ * does for .pcrsig and .pcrpkey so the booted system finds them under /.extra/. */
+static uk_err add_extra_file(struct uk_plan *p, const struct uk_source *src, struct uk_span span,
+                             const char *name, const char *label) {
+        char path[64] = EXTRA_DIR "/";
+        size_t dl = sizeof(EXTRA_DIR);  /* including the '/' */
+        if (uk_strlcpy_checked(path + dl, sizeof(path) - dl, name) != 0)
+                return UK_E_INVALID_ARG;
+
+        size_t dir_size = uk_cpio_entry_size(EXTRA_DIR, 0);
+        size_t file_header = uk_cpio_entry_size(path, 0);
+        size_t room = sizeof(p->gen) - p->gen_len;
+        if (span.length > room || dir_size + file_header > room - span.length)
+                return UK_E_BUFFER_TOO_SMALL;
+
+        /* Read the section straight to where the cpio writer puts the file's data (gen_len is 4-aligned and
+         * every record is a multiple of 4), so no second buffer is needed; the writer's copy is then a no-op
+         * over the same bytes. */
+        uint8_t *data = p->gen + p->gen_len + dir_size + file_header;
+        uk_err r = uk_source_read(src, span.offset, data, (size_t) span.length);
+        if (r)
+                return r;
+
+        struct uk_cpio c;
+        uk_cpio_init(&c, p->gen + p->gen_len, room, 1);
+        r = uk_cpio_add_dir(&c, EXTRA_DIR, EXTRA_DIR_MODE);
+        if (!r)
+                r = uk_cpio_add_file(&c, path, EXTRA_FILE_MODE, data, (size_t) span.length);
+        if (!r)
+                r = uk_cpio_finish(&c);
+        if (r)
+                return r;
+
+        r = add_piece(p, UK_PIECE_GENERATED, label, p->gen_len, c.len, NULL);
+        if (r)
+                return r;
+        p->gen_len += c.len;
+        return UK_OK;
+}
+
+/* Read a small text section into buf[cap] (NUL-terminated), cut at cap - 1 bytes. */
+static uk_err read_text(const struct uk_source *src, struct uk_span span, char *buf, size_t cap, size_t *ret_len) {
+        size_t n = span.length < cap - 1 ? (size_t) span.length : cap - 1;
+        uk_err r = uk_source_read(src, span.offset, buf, n);
+        if (r)
+                return r;
+        buf[n] = 0;
+        *ret_len = n;
+        return UK_OK;
+}
+
+static bool only_blank(const char *s, size_t len) {
+        for (size_t i = 0; i < len && s[i]; i++)
+                if ((uint8_t) s[i] > 0x20 && (uint8_t) s[i] != 0x7f)
+                        return false;
+        return true;
+}
+
+/* The .cmdline text as the merge must see it. A section longer than our buffer is accepted only if the
+ * tail past the buffer is blank (or cut by a NUL): otherwise the line could never fit. */
+static uk_err read_cmdline_section(const struct uk_source *src, struct uk_span span, char *buf, size_t cap,
+                                   size_t *ret_len) {
+        size_t n;
+        uk_err r = read_text(src, span, buf, cap, &n);
+        if (r)
+                return r;
+        if (span.length <= n || uk_strnlen(buf, n) < n)
+                goto done;
+        for (uint64_t off = n; off < span.length;) {
+                char chunk[256];
+                size_t k = span.length - off < sizeof(chunk) ? (size_t) (span.length - off) : sizeof(chunk);
+                r = uk_source_read(src, span.offset + off, chunk, k);
+                if (r)
+                        return r;
+                if (!only_blank(chunk, k))
+                        return UK_E_CMDLINE_TOO_LONG;
+                if (uk_strnlen(chunk, k) < k)
+                        break;
+                off += k;
+        }
+done:
+        *ret_len = n;
+        return UK_OK;
+}
+
+static uk_err merge_cmdline(const struct uk_plan_in *in, const char *uki_cmdline, size_t uki_len,
+                            bool uki_has_cmdline, struct uk_plan *p) {
+        const struct uk_entry *e = in->entry;
+
+        if (in->policy.deny_append && in->append && !only_blank(in->append, uk_strlen(in->append)))
+                return UK_E_CMDLINE_FORBIDDEN;
+
+        struct uk_cmdline_in ci = {
+                .uki_cmdline = uki_cmdline,
+                .uki_cmdline_len = uki_len,
+                .uki_has_cmdline = uki_has_cmdline,
+                .entry_options = e && e->has_options ? e->options : NULL,
+                .has_entry_options = e && e->has_options,
+                .append = in->append,
+                .secure_boot = in->machine.secure_boot,
+                /* Only the bzImage header states a limit; elsewhere 0 = unknown lets the policy decide. */
+                .max_len = p->kernel_info.format == UK_KERNEL_BZIMAGE ? p->kernel_info.cmdline_size : 0,
+        };
+        return uk_cmdline_merge(&ci, p->cmdline, sizeof(p->cmdline), &p->cmdline_len, &p->cmdline_notes);
+}
+
+static void set_title(struct uk_plan *p, const struct uk_entry *e, const char *osrel, size_t osrel_len) {
+        /* The entry's title is what the menu showed (Type #1 `title`, a profile's TITLE=), so it wins. */
+        if (e && e->title[0] && uk_strlcpy_checked(p->title, sizeof(p->title), e->title) == 0)
+                return;
+        if (osrel && uk_osrel_title(osrel, osrel_len, p->title, sizeof(p->title)) == UK_OK)
+                return;
+        p->title[0] = 0;
+}
+
+static uk_err hash_headers(const struct uk_source *src, const struct uk_uki *uki, struct uk_plan *p) {
+        uint8_t buf[HEADER_HASH_MAX];
+        uint64_t n = uki->pe.size_of_headers;
+        if (n > HEADER_HASH_MAX)
+                n = HEADER_HASH_MAX;
+        if (n > src->size)
+                n = src->size;
+        uk_err r = uk_source_read(src, 0, buf, (size_t) n);
+        if (r)
+                return r;
+        uk_sha256(buf, (size_t) n, p->uki_header_sha256);
+        return UK_OK;
+}
+
+static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
+        const struct uk_source *src = in->src;
+        struct uk_span secs[_UK_SEC_MAX];
+        struct window w;
+        struct uk_source ksrc;
+        char text[UK_CMDLINE_MAX];
+        size_t text_len = 0;
+        uk_err r;
+
+        if (in->has_profile)
+                p->profile = in->profile;
+        else if (in->entry && in->entry->has_profile)
+                p->profile = in->entry->profile;
+        p->n_profiles = uk_uki_profile_count(in->uki);
+        r = uk_uki_resolve(in->uki, p->profile, secs);
+        if (r)
+                return r;
+
+        p->uki_size = src->size;
+        r = hash_headers(src, in->uki, p);
+        if (r)
+                return r;
+
+        p->kernel.source = UK_PIECE_UKI;
+        set_label(&p->kernel, ".linux");
+        p->kernel.offset = secs[UK_SEC_LINUX].offset;
+        p->kernel.length = secs[UK_SEC_LINUX].length;
+        r = window_open(src, secs[UK_SEC_LINUX], &w, &ksrc);
+        if (r)
+                return r;
+        r = inspect_kernel(&ksrc, p);
+        if (r)
+                return r;
+
+        /* systemd-stub order: microcode first (the kernel only looks in the first archive), then the
+         * initrd, then the generated /.extra pieces. */
+        if (secs[UK_SEC_UCODE].length > 0) {
+                r = add_piece(p, UK_PIECE_UKI, ".ucode", secs[UK_SEC_UCODE].offset, secs[UK_SEC_UCODE].length, NULL);
+                if (r)
+                        return r;
+        }
+        if (secs[UK_SEC_INITRD].length > 0) {
+                r = add_piece(p, UK_PIECE_UKI, ".initrd", secs[UK_SEC_INITRD].offset, secs[UK_SEC_INITRD].length, NULL);
+                if (r)
+                        return r;
+        }
+        if (secs[UK_SEC_PCRSIG].length > 0) {
+                r = add_extra_file(p, src, secs[UK_SEC_PCRSIG], "tpm2-pcr-signature.json",
+                                   "/.extra/tpm2-pcr-signature.json");
+                if (r)
+                        return r;
+        }
+        if (secs[UK_SEC_PCRPKEY].length > 0) {
+                r = add_extra_file(p, src, secs[UK_SEC_PCRPKEY], "tpm2-pcr-public-key.pem",
+                                   "/.extra/tpm2-pcr-public-key.pem");
+                if (r)
+                        return r;
+        }
+
+        /* An empty .cmdline section is no .cmdline (systemd-stub tests its size > 0). */
+        bool has_cmdline = secs[UK_SEC_CMDLINE].length > 0;
+        if (has_cmdline) {
+                r = read_cmdline_section(src, secs[UK_SEC_CMDLINE], text, sizeof(text), &text_len);
+                if (r)
+                        return r;
+        }
+        r = merge_cmdline(in, text, text_len, has_cmdline, p);
+        if (r)
+                return r;
+
+        /* Reuse the scratch for .osrel; the merged command line already lives in the plan. */
+        text_len = 0;
+        if (secs[UK_SEC_OSREL].length > 0) {
+                r = read_text(src, secs[UK_SEC_OSREL], text, OSREL_READ_MAX < sizeof(text) ? OSREL_READ_MAX : sizeof(text), &text_len);
+                if (r)
+                        return r;
+        }
+        set_title(p, in->entry, text_len > 0 ? text : NULL, text_len);
+        return UK_OK;
+}
+
+static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) {
+        const struct uk_entry *e = in->entry;
+        uk_err r;
+
+        if (e->linux_path[0] == 0 || e->n_initrd > UK_ENTRY_MAX_INITRDS)
+                return UK_E_BAD_ENTRY;
+
+        p->kernel.source = UK_PIECE_FILE;
+        set_label(&p->kernel, basename_of(e->linux_path));
+        p->kernel.length = in->src->size;
+        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), e->linux_path) != 0)
+                return UK_E_BAD_ENTRY;
+        r = inspect_kernel(in->src, p);
+        if (r)
+                return r;
+
+        for (unsigned i = 0; i < e->n_initrd; i++) {
+                if (uk_strnlen(e->initrd[i], sizeof(e->initrd[i])) == sizeof(e->initrd[i]) || e->initrd[i][0] == 0)
+                        return UK_E_BAD_ENTRY;
+                r = add_piece(p, UK_PIECE_FILE, basename_of(e->initrd[i]), 0, in->initrd_file_sizes[i], e->initrd[i]);
+                if (r)
+                        return r;
+        }
+
+        r = merge_cmdline(in, NULL, 0, false, p);
+        if (r)
+                return r;
+        set_title(p, e, NULL, 0);
+        return UK_OK;
+}
+
+uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
+        uk_err r;
+
+        if (!in || !in->src || !in->src->read_at || !ret_plan)
+                return UK_E_INVALID_ARG;
+        if (!in->uki && (!in->entry || in->entry->kind != UK_ENTRY_KIND_LINUX))
+                return UK_E_INVALID_ARG;
+
+        /* The plan (~45 KiB) is built in place rather than on the stack, which is small under EFI; on
+         * failure it is zeroed again so no half-built plan can be mistaken for a real one. */
+        uk_memset(ret_plan, 0, sizeof(*ret_plan));
+        r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
+        if (!r)
+                r = uk_plan_digest(ret_plan, ret_plan->digest);
+        if (r)
+                uk_memset(ret_plan, 0, sizeof(*ret_plan));
+        return r;
+}
+
+uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, size_t len,
+                           uk_piece_read_fn read_piece, void *ctx) {
+        uint8_t *out = buf;
+        uint64_t pos = 0;       /* start of the current piece in the concatenation */
+
+        if (!p || (!buf && len > 0))
+                return UK_E_INVALID_ARG;
+        if (!uk_range_ok(offset, len, p->initrd_total))
+                return UK_E_TRUNCATED;
+
+        for (unsigned i = 0; i < p->n_initrd && len > 0; i++) {
+                const struct uk_plan_piece *piece = &p->initrd[i];
+                uint64_t span = piece->length + piece->pad;
+
+                if (offset >= pos + span) {
+                        pos += span;
+                        continue;
+                }
+                uint64_t in_piece = offset - pos;
+
+                /* Piece bytes first ... */
+                if (in_piece < piece->length) {
+                        uint64_t avail = piece->length - in_piece;
+                        size_t n = avail < len ? (size_t) avail : len;
+                        uk_err r;
+                        if (piece->source == UK_PIECE_GENERATED) {
+                                if (!uk_range_ok(piece->offset, piece->length, p->gen_len))
+                                        return UK_E_INVALID_ARG;
+                                uk_memcpy(out, p->gen + piece->offset + in_piece, n);
+                                r = UK_OK;
+                        } else if (!read_piece)
+                                r = UK_E_INVALID_ARG;
+                        else
+                                r = read_piece(ctx, piece, in_piece, out, n);
+                        if (r)
+                                return r;
+                        out += n, offset += n, len -= n, in_piece += n;
+                }
+                /* ... then the zero padding that aligns the next piece. */
+                if (len > 0 && in_piece < span) {
+                        uint64_t avail = span - in_piece;
+                        size_t n = avail < len ? (size_t) avail : len;
+                        uk_memset(out, 0, n);
+                        out += n, offset += n, len -= n;
+                }
+                pos += span;
+        }
+        /* initrd_total is the sum of the spans, so the range check above means nothing is left over. */
+        return len == 0 ? UK_OK : UK_E_INVALID_ARG;
+}

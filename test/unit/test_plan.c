@@ -1,0 +1,534 @@
+/* ukiboot — boot plan: built from synthetic in-memory UKIs (single and two-profile) and a `linux` entry.
+ * Checks pieces, order, pads, totals, the canonical text, digest stability, initrd_read across piece and
+ * padding boundaries, and the three output formats (JSON validated by python3's json module). */
+#include <stdint.h>
+#include <unistd.h>
+#include "unit.h"
+#include "plan.h"
+#include "cmdline.h"
+#include "sha256.h"
+#include "uki.h"
+
+/* ---- a tiny PE32+ writer (independent of common/pe.c) ---- */
+
+struct sec {
+        const char *name;
+        const void *data;
+        size_t len;
+        size_t offset;          /* filled in by build_pe: PointerToRawData */
+};
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t) v; p[1] = (uint8_t) (v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t) v); put16(p + 2, (uint16_t) (v >> 16)); }
+
+#define FILE_ALIGN 0x200u
+#define ALIGN_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+static uint32_t size_of_headers;
+
+/* Sections get raw sizes rounded to FILE_ALIGN and VirtualSize = the true length, as objcopy/ukify do. */
+static size_t build_pe(uint8_t *out, size_t cap, struct sec *s, unsigned n) {
+        const size_t lfanew = 0x80, opt = lfanew + 24, table = opt + 240;
+        size_t pos = ALIGN_UP(table + 40 * n, FILE_ALIGN);
+        uint32_t va = 0x1000;
+
+        memset(out, 0, cap);
+        size_of_headers = (uint32_t) pos;
+        out[0] = 'M', out[1] = 'Z';
+        put32(out + 0x3c, (uint32_t) lfanew);
+        memcpy(out + lfanew, "PE\0\0", 4);
+        put16(out + lfanew + 4, 0x8664);
+        put16(out + lfanew + 6, (uint16_t) n);
+        put16(out + lfanew + 20, 240);
+        put16(out + lfanew + 22, 0x0022);
+        put16(out + opt, 0x20b);
+        put32(out + opt + 32, 0x1000);
+        put32(out + opt + 36, FILE_ALIGN);
+        put32(out + opt + 60, size_of_headers);
+        put16(out + opt + 68, 10);
+        put32(out + opt + 108, 16);
+        for (unsigned i = 0; i < n; i++) {
+                uint8_t *h = out + table + 40 * i;
+                size_t raw = ALIGN_UP(s[i].len, FILE_ALIGN);
+                if (pos + raw > cap)
+                        return 0;
+                memcpy(h, s[i].name, strlen(s[i].name));
+                put32(h + 8, (uint32_t) s[i].len);
+                put32(h + 12, va);
+                put32(h + 16, (uint32_t) raw);
+                put32(h + 20, (uint32_t) pos);
+                put32(h + 36, 0x40000040);
+                memcpy(out + pos, s[i].data, s[i].len);
+                s[i].offset = pos;
+                pos += raw;
+                va += (uint32_t) ALIGN_UP(s[i].len ? s[i].len : 1, 0x1000);
+        }
+        put32(out + opt + 56, va);
+        return pos;
+}
+
+/* A fake x86 bzImage: MZ + PE stub header, "HdrS" at 0x202, protocol 2.15, cmdline_size at 0x238. */
+static uint8_t kernel[2048 + 5];
+static void make_kernel(uint32_t cmdline_size, bool pe_stub) {
+        memset(kernel, 0xcc, sizeof(kernel));
+        if (pe_stub) {
+                kernel[0] = 'M', kernel[1] = 'Z';
+                put32(kernel + 0x3c, 0x80);
+                memcpy(kernel + 0x80, "PE\0\0", 4);
+                put16(kernel + 0x80 + 24, 0x20b);
+                put16(kernel + 0x80 + 24 + 44, 1);     /* MajorImageVersion: LoadFile2 initrd */
+        } else
+                kernel[0] = 0xeb, kernel[1] = 0x3c;
+        kernel[0x1f1] = 1;                              /* setup_sects: setup area is 1024 bytes */
+        memcpy(kernel + 0x202, "HdrS", 4);
+        put16(kernel + 0x206, 0x020f);
+        put16(kernel + 0x20e, 0);                       /* no version string */
+        put32(kernel + 0x238, cmdline_size);
+}
+
+static const char osrel[] = "NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
+static const char cmdline[] = "console=ttyS0 panic=-1\n";
+static const char initrd[] = "INITRD-10B";                       /* 10 bytes: pad 2 */
+static const char ucode[] = "UCODE-13bytes";                     /* 13 bytes: pad 3 */
+static const char pcrsig[] = "{\"sha256\":[{\"pcrs\":[11],\"sig\":\"AAAA\"}]}\n";
+static const char pcrpkey[] = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n";
+static const char profile0[] = "ID=default\nTITLE=Default\n";
+static const char profile1[] = "ID=debug\nTITLE=Debug\n";
+static const char cmdline1[] = "console=ttyS0 panic=-1 debug\n";
+static const char initrd1[] = "INITRD-P1-17bytes";               /* 17 bytes: pad 3 */
+
+static uint8_t uki_buf[65536];
+static size_t uki_len;
+
+static void build_single(struct sec *s) {
+        make_kernel(2047, true);
+        struct sec t[] = {
+                { ".osrel", osrel, sizeof(osrel) - 1, 0 },
+                { ".cmdline", cmdline, sizeof(cmdline) - 1, 0 },
+                { ".linux", kernel, sizeof(kernel), 0 },
+                { ".initrd", initrd, sizeof(initrd) - 1, 0 },
+                { ".ucode", ucode, sizeof(ucode) - 1, 0 },
+                { ".pcrsig", pcrsig, sizeof(pcrsig) - 1, 0 },
+                { ".pcrpkey", pcrpkey, sizeof(pcrpkey) - 1, 0 },
+        };
+        memcpy(s, t, sizeof(t));
+        uki_len = build_pe(uki_buf, sizeof(uki_buf), s, 7);
+}
+
+/* Section indices in build_single. */
+enum { S_OSREL, S_CMDLINE, S_LINUX, S_INITRD, S_UCODE, S_PCRSIG, S_PCRPKEY };
+
+static struct uk_plan plan, plan2;
+static char text[UK_PLAN_CANONICAL_MAX];
+
+static uk_err build(const struct uk_plan_in *tmpl, struct uk_plan *p) {
+        static struct uk_uki uki;
+        struct uk_source src;
+        uk_source_from_memory(&src, uki_buf, uki_len);
+        uk_err r = uk_uki_parse(&src, &uki);
+        if (r)
+                return r;
+        struct uk_plan_in in = *tmpl;
+        in.src = &src;
+        in.uki = &uki;
+        return uk_plan_build(&in, p);
+}
+
+static uk_err read_uki(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        (void) ctx;
+        if (piece->source != UK_PIECE_UKI || piece->offset + offset + len > uki_len)
+                return UK_E_IO;
+        memcpy(buf, uki_buf + piece->offset + offset, len);
+        return UK_OK;
+}
+
+/* Extract a generated cpio with the real cpio(1) and return the named file's content. */
+static bool cpio_extract(const uint8_t *data, size_t len, const char *name, char *out, size_t cap) {
+        char dir[] = "/tmp/ukiboot-plan-XXXXXX", cmd[512], path[300];
+        if (!mkdtemp(dir))
+                return false;
+        snprintf(path, sizeof(path), "%s/a.cpio", dir);
+        FILE *f = fopen(path, "wb");
+        if (!f)
+                return false;
+        fwrite(data, 1, len, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd), "cd %s && cpio -i --quiet -d < a.cpio 2>/dev/null", dir);
+        int rc = system(cmd);
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = rc == 0 ? fopen(path, "rb") : NULL;
+        size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+        if (f)
+                fclose(f);
+        out[n] = 0;
+        snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s; rm -rf %s", dir, dir);
+        if (system(cmd) != 0)
+                printf("note: could not remove %s\n", dir);
+        return f != NULL;
+}
+
+static bool json_valid(const char *json) {
+        FILE *p = popen("python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null", "w");
+        if (!p)
+                return false;
+        fputs(json, p);
+        return pclose(p) == 0;
+}
+
+static void check_initrd_read(const struct uk_plan *p, const uint8_t *expect, size_t total, const char *what,
+                              uk_piece_read_fn fn) {
+        static uint8_t buf[4096];
+        CHECK_EQ_INT(p->initrd_total, total, "%s: initrd_total", what);
+        /* Every start offset with many lengths, so every piece/pad boundary is crossed both ways. */
+        for (size_t off = 0; off <= total; off++)
+                for (size_t len = 0; off + len <= total; len += (len < 24 ? 1 : 37)) {
+                        memset(buf, 0xa5, len);
+                        uk_err r = uk_plan_initrd_read(p, off, buf, len, fn, NULL);
+                        if (r != UK_OK || memcmp(buf, expect + off, len) != 0) {
+                                CHECK(0, "%s: initrd_read(%zu, %zu) = %d or wrong bytes", what, off, len, r);
+                                return;
+                        }
+                }
+        CHECK_EQ_INT(uk_plan_initrd_read(p, 0, buf, total + 1, fn, NULL), UK_E_TRUNCATED, "%s: past end", what);
+        CHECK_EQ_INT(uk_plan_initrd_read(p, total, buf, 1, fn, NULL), UK_E_TRUNCATED, "%s: at end", what);
+        CHECK_EQ_INT(uk_plan_initrd_read(p, UINT64_MAX, buf, 2, fn, NULL), UK_E_TRUNCATED, "%s: wrap", what);
+}
+
+static void test_single(void) {
+        struct sec s[7];
+        build_single(s);
+        CHECK(uki_len > 0, "UKI built");
+        struct uk_plan_in in = {};
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "single: build");
+
+        CHECK_EQ_INT(plan.profile, 0, "profile");
+        CHECK_EQ_INT(plan.n_profiles, 1, "n_profiles");
+        CHECK_EQ_INT(plan.kernel.source, UK_PIECE_UKI, "kernel source");
+        CHECK_EQ_STR(plan.kernel.label, ".linux", "kernel label");
+        CHECK_EQ_INT(plan.kernel.offset, s[S_LINUX].offset, "kernel offset");
+        CHECK_EQ_INT(plan.kernel.length, sizeof(kernel), "kernel length");
+        CHECK_EQ_INT(plan.kernel_info.format, UK_KERNEL_BZIMAGE, "kernel format");
+        CHECK_EQ_INT(plan.kernel_info.cmdline_size, 2047, "cmdline_size");
+        CHECK_EQ_STR(plan.title, "Debian GNU/Linux 12 (bookworm)", "title from .osrel");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1", "cmdline");
+        CHECK_EQ_INT(plan.cmdline_len, 22, "cmdline_len");
+        CHECK_EQ_INT(plan.uki_size, uki_len, "uki_size");
+        uint8_t hs[32];
+        uk_sha256(uki_buf, size_of_headers, hs);
+        CHECK(memcmp(hs, plan.uki_header_sha256, 32) == 0, "header sha256");
+
+        /* Order: .ucode, .initrd, pcrsig cpio, pcrpkey cpio. */
+        CHECK_EQ_INT(plan.n_initrd, 4, "piece count");
+        CHECK_EQ_STR(plan.initrd[0].label, ".ucode", "piece 0");
+        CHECK_EQ_INT(plan.initrd[0].offset, s[S_UCODE].offset, "ucode offset");
+        CHECK_EQ_INT(plan.initrd[0].length, 13, "ucode length");
+        CHECK_EQ_INT(plan.initrd[0].pad, 3, "ucode pad");
+        CHECK_EQ_STR(plan.initrd[1].label, ".initrd", "piece 1");
+        CHECK_EQ_INT(plan.initrd[1].offset, s[S_INITRD].offset, "initrd offset");
+        CHECK_EQ_INT(plan.initrd[1].length, 10, "initrd length");
+        CHECK_EQ_INT(plan.initrd[1].pad, 2, "initrd pad");
+        CHECK_EQ_INT(plan.initrd[2].source, UK_PIECE_GENERATED, "piece 2 generated");
+        CHECK_EQ_STR(plan.initrd[2].label, "/.extra/tpm2-pcr-signature.json", "piece 2 label");
+        CHECK_EQ_INT(plan.initrd[2].offset, 0, "piece 2 gen offset");
+        CHECK_EQ_INT(plan.initrd[2].pad, 0, "piece 2 pad");
+        CHECK_EQ_INT(plan.initrd[3].source, UK_PIECE_GENERATED, "piece 3 generated");
+        CHECK_EQ_STR(plan.initrd[3].label, "/.extra/tpm2-pcr-public-key.pem", "piece 3 label");
+        CHECK_EQ_INT(plan.initrd[3].offset, plan.initrd[2].length, "piece 3 follows piece 2 in gen");
+        CHECK_EQ_INT(plan.gen_len, plan.initrd[2].length + plan.initrd[3].length, "gen_len");
+
+        /* Generated archives: sizes from the newc layout (dir entry 120, file header, data, trailer 124). */
+        size_t sig_hdr = ALIGN_UP(110 + strlen(".extra/tpm2-pcr-signature.json") + 1, 4);
+        size_t key_hdr = ALIGN_UP(110 + strlen(".extra/tpm2-pcr-public-key.pem") + 1, 4);
+        CHECK_EQ_INT(plan.initrd[2].length, 120 + sig_hdr + ALIGN_UP(sizeof(pcrsig) - 1, 4) + 124, "pcrsig cpio size");
+        CHECK_EQ_INT(plan.initrd[3].length, 120 + key_hdr + ALIGN_UP(sizeof(pcrpkey) - 1, 4) + 124, "pcrpkey cpio size");
+        CHECK(memcmp(plan.gen, "070701", 6) == 0 && memcmp(plan.gen + 110, ".extra\0", 7) == 0, "directory entry first");
+        char got[512];
+        CHECK(cpio_extract(plan.gen, plan.initrd[2].length, ".extra/tpm2-pcr-signature.json", got, sizeof(got)),
+              "pcrsig cpio extracts");
+        CHECK_EQ_STR(got, pcrsig, "pcrsig content via cpio -i");
+        CHECK(cpio_extract(plan.gen + plan.initrd[3].offset, plan.initrd[3].length, ".extra/tpm2-pcr-public-key.pem",
+                           got, sizeof(got)), "pcrpkey cpio extracts");
+        CHECK_EQ_STR(got, pcrpkey, "pcrpkey content via cpio -i");
+
+        /* The concatenation, assembled by hand. */
+        static uint8_t expect[4096];
+        size_t t = 0;
+        memcpy(expect + t, ucode, 13), t += 13;
+        memset(expect + t, 0, 3), t += 3;
+        memcpy(expect + t, initrd, 10), t += 10;
+        memset(expect + t, 0, 2), t += 2;
+        memcpy(expect + t, plan.gen, plan.gen_len), t += plan.gen_len;
+        check_initrd_read(&plan, expect, t, "single", read_uki);
+
+        /* Canonical text, written out from the format documented in plan.h. */
+        char hh[65], sig_sha[65], key_sha[65], exp[2048];
+        uint8_t d[32];
+        uk_sha256_hex(hs, hh);
+        uk_sha256(plan.gen, plan.initrd[2].length, d);
+        uk_sha256_hex(d, sig_sha);
+        uk_sha256(plan.gen + plan.initrd[3].offset, plan.initrd[3].length, d);
+        uk_sha256_hex(d, key_sha);
+        snprintf(exp, sizeof(exp),
+                 "ukiboot-plan 1\n"
+                 "uki %zu %s\n"
+                 "profile 0\n"
+                 "kernel uki .linux %zu %zu\n"
+                 "initrd uki .ucode %zu 13 3\n"
+                 "initrd uki .initrd %zu 10 2\n"
+                 "initrd gen /.extra/tpm2-pcr-signature.json %llu 0 %s\n"
+                 "initrd gen /.extra/tpm2-pcr-public-key.pem %llu 0 %s\n"
+                 "initrd-total %zu\n"
+                 "cmdline 22 console=ttyS0 panic=-1\n"
+                 "notes 0\n",
+                 uki_len, hh, s[S_LINUX].offset, sizeof(kernel), s[S_UCODE].offset, s[S_INITRD].offset,
+                 (unsigned long long) plan.initrd[2].length, sig_sha,
+                 (unsigned long long) plan.initrd[3].length, key_sha, t);
+        size_t len = 0;
+        CHECK_EQ_INT(uk_plan_canonical(&plan, text, sizeof(text), &len), UK_OK, "canonical");
+        CHECK_EQ_STR(text, exp, "canonical text");
+        CHECK_EQ_INT(len, strlen(exp), "canonical length");
+        uk_sha256(text, len, d);
+        CHECK(memcmp(d, plan.digest, 32) == 0, "digest = sha256(canonical)");
+        CHECK_EQ_INT(uk_plan_canonical(&plan, text, len, &len), UK_E_BUFFER_TOO_SMALL, "canonical cap = len");
+
+        /* Stability: the same inputs give the same plan; different inputs a different digest. */
+        CHECK_EQ_INT(build(&in, &plan2), UK_OK, "rebuild");
+        CHECK(memcmp(plan.digest, plan2.digest, 32) == 0, "digest stable");
+        CHECK(memcmp(&plan, &plan2, sizeof(plan)) == 0, "whole plan identical");
+        in.append = "debug";
+        CHECK_EQ_INT(build(&in, &plan2), UK_OK, "with append");
+        CHECK_EQ_STR(plan2.cmdline, "console=ttyS0 panic=-1 debug", "append");
+        CHECK(memcmp(plan.digest, plan2.digest, 32) != 0, "append changes digest");
+
+        /* Text and JSON. */
+        static char out[16384];
+        CHECK_EQ_INT(uk_plan_format_text(&plan, out, sizeof(out), &len), UK_OK, "text");
+        CHECK(strstr(out, "title:    Debian GNU/Linux 12 (bookworm)\n") != NULL, "text title");
+        CHECK(strstr(out, "profile:  0 of 1") != NULL, "text profile");
+        CHECK(strstr(out, ".ucode  offset 0x") != NULL && strstr(out, "length 13  pad 3") != NULL, "text ucode");
+        CHECK(strstr(out, "cmdline:  \"console=ttyS0 panic=-1\"") != NULL, "text cmdline");
+        char dh[65];
+        uk_sha256_hex(plan.digest, dh);
+        CHECK(strstr(out, dh) != NULL, "text digest");
+        CHECK(strstr(out, "notes:    none") != NULL, "text notes");
+        CHECK_EQ_INT(uk_plan_format_json(&plan, out, sizeof(out), &len), UK_OK, "json");
+        CHECK_EQ_INT(len, strlen(out), "json length");
+        CHECK(json_valid(out), "json parses: %s", out);
+        CHECK(strstr(out, "\"cmdline\":\"console=ttyS0 panic=-1\"") != NULL, "json cmdline");
+        CHECK(strstr(out, dh) != NULL, "json digest");
+        for (size_t cap = 0; cap < len + 1; cap += 97)
+                CHECK_EQ_INT(uk_plan_format_json(&plan, out, cap, &len), UK_E_BUFFER_TOO_SMALL, "json cap %zu", cap);
+}
+
+static void test_secure_boot_and_policy(void) {
+        struct sec s[7];
+        build_single(s);
+        static struct uk_entry e;
+        memset(&e, 0, sizeof(e));
+        e.kind = UK_ENTRY_KIND_UKI;
+        strcpy(e.options, "root=/dev/vdb");
+        e.has_options = true;
+        strcpy(e.title, "My \"entry\"\t\x01");
+
+        struct uk_plan_in in = { .entry = &e, .append = "quiet" };
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "options, no SB");
+        CHECK_EQ_STR(plan.cmdline, "root=/dev/vdb quiet", "options replace .cmdline");
+        CHECK_EQ_STR(plan.title, "My \"entry\"\t\x01", "entry title wins");
+        static char out[16384];
+        size_t len;
+        CHECK_EQ_INT(uk_plan_format_json(&plan, out, sizeof(out), &len), UK_OK, "json");
+        CHECK(strstr(out, "\"title\":\"My \\\"entry\\\"\\u0009\\u0001\"") != NULL, "json escapes: %s", out);
+        CHECK(json_valid(out), "json with escapes parses");
+
+        in.machine.secure_boot = true;
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "SB");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1", "SB keeps .cmdline");
+        CHECK_EQ_INT(plan.cmdline_notes, UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB | UK_CMDLINE_NOTE_APPEND_IGNORED_SB, "SB notes");
+        CHECK_EQ_INT(uk_plan_canonical(&plan, text, sizeof(text), &len), UK_OK, "canonical");
+        CHECK(strstr(text, "\nnotes 3\n") != NULL, "notes in canonical");
+        CHECK_EQ_INT(uk_plan_format_text(&plan, out, sizeof(out), &len), UK_OK, "text");
+        CHECK(strstr(out, "entry options ignored: Secure Boot") != NULL && strstr(out, "appended arguments ignored") != NULL,
+              "text explains notes");
+        CHECK(strstr(out, "title:    My \"entry\"??") != NULL, "text shows control chars as ?");
+        CHECK_EQ_INT(uk_plan_format_json(&plan, out, sizeof(out), &len), UK_OK, "json");
+        CHECK(strstr(out, "\"notes\":[\"options-ignored-secure-boot\",\"append-ignored-secure-boot\"]") != NULL, "json notes");
+
+        in.machine.secure_boot = false;
+        in.policy.deny_append = true;
+        CHECK_EQ_INT(build(&in, &plan), UK_E_CMDLINE_FORBIDDEN, "deny_append");
+        CHECK_EQ_INT(plan.n_initrd, 0, "failed build leaves a zeroed plan");
+        in.append = " ";
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "deny_append with blank append");
+
+        /* Kernel limit from the setup header. */
+        make_kernel(10, true);
+        memcpy(uki_buf + s[S_LINUX].offset, kernel, sizeof(kernel));
+        in = (struct uk_plan_in) {};
+        CHECK_EQ_INT(build(&in, &plan), UK_E_CMDLINE_TOO_LONG, "cmdline_size 10");
+        make_kernel(22, true);
+        memcpy(uki_buf + s[S_LINUX].offset, kernel, sizeof(kernel));
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "cmdline_size 22 = exact length");
+        make_kernel(21, true);
+        memcpy(uki_buf + s[S_LINUX].offset, kernel, sizeof(kernel));
+        CHECK_EQ_INT(build(&in, &plan), UK_E_CMDLINE_TOO_LONG, "cmdline_size 21");
+
+        /* Not a bootable kernel. */
+        make_kernel(2047, false);
+        memcpy(uki_buf + s[S_LINUX].offset, kernel, sizeof(kernel));
+        CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "bzImage without EFI stub");
+        memset(uki_buf + s[S_LINUX].offset, 0, sizeof(kernel));
+        CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "zeros in .linux");
+        memcpy(uki_buf + s[S_LINUX].offset, "\x1f\x8b\x08", 3);
+        CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "gzip in .linux");
+}
+
+static void test_profiles(void) {
+        make_kernel(2047, true);
+        struct sec s[] = {
+                { ".osrel", osrel, sizeof(osrel) - 1, 0 },
+                { ".cmdline", cmdline, sizeof(cmdline) - 1, 0 },
+                { ".linux", kernel, sizeof(kernel), 0 },
+                { ".initrd", initrd, sizeof(initrd) - 1, 0 },
+                { ".ucode", ucode, sizeof(ucode) - 1, 0 },
+                { ".profile", profile0, sizeof(profile0) - 1, 0 },
+                { ".profile", profile1, sizeof(profile1) - 1, 0 },
+                { ".cmdline", cmdline1, sizeof(cmdline1) - 1, 0 },
+                { ".initrd", initrd1, sizeof(initrd1) - 1, 0 },
+        };
+        uki_len = build_pe(uki_buf, sizeof(uki_buf), s, 9);
+        static struct uk_entry e;
+        memset(&e, 0, sizeof(e));
+        e.kind = UK_ENTRY_KIND_UKI;
+
+        struct uk_plan_in in = {};
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "profile default");
+        CHECK_EQ_INT(plan.profile, 0, "default profile 0");
+        CHECK_EQ_INT(plan.n_profiles, 2, "two profiles");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1", "@0 cmdline");
+        CHECK_EQ_INT(plan.n_initrd, 2, "@0 pieces");
+        CHECK_EQ_INT(plan.initrd[1].offset, s[3].offset, "@0 base .initrd");
+
+        in.has_profile = true;
+        in.profile = 1;
+        CHECK_EQ_INT(build(&in, &plan2), UK_OK, "profile 1");
+        CHECK_EQ_INT(plan2.profile, 1, "profile 1 chosen");
+        CHECK_EQ_STR(plan2.cmdline, "console=ttyS0 panic=-1 debug", "@1 cmdline overrides");
+        CHECK_EQ_INT(plan2.n_initrd, 2, "@1 pieces");
+        CHECK_EQ_STR(plan2.initrd[0].label, ".ucode", "@1 ucode from base");
+        CHECK_EQ_INT(plan2.initrd[0].offset, s[4].offset, "@1 base ucode offset");
+        CHECK_EQ_INT(plan2.initrd[1].offset, s[8].offset, "@1 own .initrd");
+        CHECK_EQ_INT(plan2.initrd[1].length, 17, "@1 initrd length");
+        CHECK_EQ_INT(plan2.initrd[1].pad, 3, "@1 initrd pad");
+        CHECK_EQ_INT(plan2.initrd_total, 16 + 20, "@1 total");
+        CHECK(memcmp(plan.digest, plan2.digest, 32) != 0, "profiles differ in digest");
+        size_t len;
+        CHECK_EQ_INT(uk_plan_canonical(&plan2, text, sizeof(text), &len), UK_OK, "canonical @1");
+        CHECK(strstr(text, "\nprofile 1\n") != NULL, "canonical names profile 1");
+
+        static uint8_t expect[64];
+        memcpy(expect, ucode, 13);
+        memset(expect + 13, 0, 3);
+        memcpy(expect + 16, initrd1, 17);
+        memset(expect + 33, 0, 3);
+        check_initrd_read(&plan2, expect, 36, "profile 1", read_uki);
+
+        /* The entry's profile applies unless the caller names one. */
+        e.has_profile = true;
+        e.profile = 1;
+        in = (struct uk_plan_in) { .entry = &e };
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "entry profile");
+        CHECK_EQ_INT(plan.profile, 1, "entry profile 1");
+        CHECK_EQ_STR(plan.title, "Debian GNU/Linux 12 (bookworm)", "title from .osrel when entry has none");
+        in.has_profile = true;
+        in.profile = 0;
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "explicit profile beats entry");
+        CHECK_EQ_INT(plan.profile, 0, "explicit 0");
+        in.profile = 2;
+        CHECK_EQ_INT(build(&in, &plan), UK_E_NO_SUCH_PROFILE, "profile 2 absent");
+}
+
+/* ---- `linux` entry ---- */
+
+static uk_err read_file_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        (void) ctx;
+        if (piece->source != UK_PIECE_FILE)
+                return UK_E_IO;
+        /* Each file's byte at i is (i + first char of its name's last component) mod 251. */
+        uint8_t seed = (uint8_t) piece->path[strlen(piece->path) - 1];
+        for (size_t i = 0; i < len; i++)
+                ((uint8_t *) buf)[i] = (uint8_t) ((offset + i + seed) % 251);
+        return UK_OK;
+}
+
+static void test_linux_entry(void) {
+        make_kernel(2047, true);
+        static struct uk_entry e;
+        memset(&e, 0, sizeof(e));
+        e.kind = UK_ENTRY_KIND_LINUX;
+        strcpy(e.title, "Debian (linux entry)");
+        strcpy(e.linux_path, "/vmlinuz-6.1");
+        strcpy(e.initrd[0], "/initrd.img-6.1");
+        strcpy(e.initrd[1], "/extra dir/x.cpio");
+        e.n_initrd = 2;
+        strcpy(e.options, "root=/dev/vda\tconsole=ttyS0");
+        e.has_options = true;
+
+        struct uk_source src;
+        uk_source_from_memory(&src, kernel, sizeof(kernel));
+        struct uk_plan_in in = { .src = &src, .entry = &e, .initrd_file_sizes = { 1001, 64 } };
+        in.machine.secure_boot = true;      /* no .cmdline: options are allowed under Secure Boot */
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_OK, "linux entry");
+        CHECK_EQ_INT(plan.kernel.source, UK_PIECE_FILE, "kernel is a file");
+        CHECK_EQ_STR(plan.kernel.path, "/vmlinuz-6.1", "kernel path");
+        CHECK_EQ_INT(plan.kernel.length, sizeof(kernel), "kernel length");
+        CHECK_EQ_INT(plan.n_initrd, 2, "two initrd files");
+        CHECK_EQ_STR(plan.initrd[1].path, "/extra dir/x.cpio", "initrd path");
+        CHECK_EQ_INT(plan.initrd[0].pad, 3, "1001 -> pad 3");
+        CHECK_EQ_INT(plan.initrd[1].pad, 0, "64 -> pad 0");
+        CHECK_EQ_STR(plan.cmdline, "root=/dev/vda console=ttyS0", "options");
+        CHECK_EQ_INT(plan.cmdline_notes, 0, "no notes");
+        CHECK_EQ_STR(plan.title, "Debian (linux entry)", "title");
+
+        size_t len;
+        CHECK_EQ_INT(uk_plan_canonical(&plan, text, sizeof(text), &len), UK_OK, "canonical");
+        char exp[512];
+        snprintf(exp, sizeof(exp),
+                 "ukiboot-plan 1\n"
+                 "kernel file /vmlinuz-6.1 %zu\n"
+                 "initrd file /initrd.img-6.1 1001 3\n"
+                 "initrd file /extra%%20dir/x.cpio 64 0\n"
+                 "initrd-total 1068\n"
+                 "cmdline 27 root=/dev/vda console=ttyS0\n"
+                 "notes 0\n", sizeof(kernel));
+        CHECK_EQ_STR(text, exp, "canonical linux entry");
+
+        static uint8_t expect[1068];
+        for (size_t i = 0; i < 1001; i++)
+                expect[i] = (uint8_t) ((i + '1') % 251);
+        memset(expect + 1001, 0, 3);
+        for (size_t i = 0; i < 64; i++)
+                expect[1004 + i] = (uint8_t) ((i + 'o') % 251);
+        check_initrd_read(&plan, expect, 1068, "linux entry", read_file_piece);
+        uint8_t b[4];
+        CHECK_EQ_INT(uk_plan_initrd_read(&plan, 0, b, 4, NULL, NULL), UK_E_INVALID_ARG, "file piece needs read_piece");
+
+        static char out[16384];
+        CHECK_EQ_INT(uk_plan_format_json(&plan, out, sizeof(out), &len), UK_OK, "json");
+        CHECK(json_valid(out), "json parses");
+        CHECK(strstr(out, "\"path\":\"/extra dir/x.cpio\"") != NULL, "json path");
+        CHECK_EQ_INT(uk_plan_format_text(&plan, out, sizeof(out), &len), UK_OK, "text");
+        CHECK(strstr(out, "/vmlinuz-6.1  file  length") != NULL, "text kernel file");
+
+        e.linux_path[0] = 0;
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_E_BAD_ENTRY, "no linux path");
+        e.kind = UK_ENTRY_KIND_EFI;
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_E_INVALID_ARG, "efi entry without UKI");
+}
+
+int main(void) {
+        unit_suite = "plan";
+        test_single();
+        test_secure_boot_and_policy();
+        test_profiles();
+        test_linux_entry();
+        return unit_finish();
+}
