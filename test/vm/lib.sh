@@ -164,24 +164,32 @@ print(" ".join(sorted(names)))
 PY
 }
 
-# Extract the bytes the host plan names as initrd pieces into OUT (concatenated, 4-byte padded),
-# using `ukiboot plan --json` (run on the host; plan never loads anything).
-vm_plan_initrd() {  # JSON_FILE UKI OUT
-        /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
+# Extract the bytes the host plan names as initrd pieces into OUT (concatenated, each padded as the
+# plan says), from `ukiboot plan --json` run on the host (plan never loads anything). UKI pieces are
+# read from UKI, file pieces from the ESP directory.
+vm_plan_initrd() {  # JSON_FILE UKI_OR_- ESP_DIR_OR_- OUT
+        /usr/bin/python3 - "$@" <<'PY'
+import json, os, sys
 plan = json.load(open(sys.argv[1]))
-uki = open(sys.argv[2], "rb")
-out = open(sys.argv[3], "wb")
-pieces = plan.get("initrd") or plan.get("initrds") or []
-for p in pieces:
-    src = p.get("source", "uki")
-    if src not in ("uki", "UKI"):
-        raise SystemExit("vm_plan_initrd: piece source %r not handled" % src)
-    uki.seek(int(p["offset"]))
-    b = uki.read(int(p["length"]))
-    out.write(b)
-    out.write(b"\0" * ((4 - len(b) % 4) % 4))
+uki_path, esp, out = sys.argv[2], sys.argv[3], open(sys.argv[4], "wb")
+for p in plan["initrd"]:
+    if p["source"] == "uki":
+        with open(uki_path, "rb") as f:
+            f.seek(int(p["offset"]))
+            b = f.read(int(p["length"]))
+    elif p["source"] == "file":
+        b = open(os.path.join(esp, p["path"].lstrip("/")), "rb").read()
+    else:
+        raise SystemExit("vm_plan_initrd: piece source %r not handled" % p["source"])
+    if len(b) != int(p["length"]):
+        raise SystemExit("vm_plan_initrd: short piece %r" % p["label"])
+    out.write(b + b"\0" * int(p.get("pad", 0)))
 PY
+}
+
+# One JSON field of a plan (python expression over `plan`), e.g. vm_json plan.json 'plan["cmdline"]'.
+vm_json() {  # JSON_FILE EXPR
+        /usr/bin/python3 -c 'import json, sys; plan = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
 # Require the pieces every guest test needs; prints SKIP lines and returns 1 if something is missing.
@@ -205,4 +213,15 @@ vm_payload_kexec_tools() {  # WORKDIR
         LD_LIBRARY_PATH=$kt/usr/lib/x86_64-linux-gnu ldd "$kt/sbin/kexec" | awk '/=> \//{print $3}' |
         while read -r lib; do cp -L "$lib" "$p/lib/x86_64-linux-gnu/"; done
         cp -L /lib64/ld-linux-x86-64.so.2 "$p/lib64/"
+}
+
+# A UKI made on the host from systemd's stub (test/fixtures/mkuki.py appends the sections):
+# the fixture kernel, the given command line and initrd file.
+vm_make_uki() {  # OUT CMDLINE INITRD
+        local o=$1 d; d=$(mktemp -d)
+        printf 'ID=debian\nPRETTY_NAME="ukiboot vm test"\nIMAGE_ID=ukiboot-vm\nIMAGE_VERSION=1.0\n' > "$d/osrel"
+        printf '%s' "$2" > "$d/cmdline"
+        "$vm_top/test/fixtures/mkuki.py" "$SD_STUB" "$o" .osrel="$d/osrel" .cmdline="$d/cmdline" \
+                .linux="$F/vmlinuz" .initrd="$3"
+        local rc=$?; rm -rf "$d"; return $rc
 }
