@@ -53,12 +53,25 @@ bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]) {
                 HARDDRIVE_DEVICE_PATH *hd = (HARDDRIVE_DEVICE_PATH *) dp;
                 if (hd->SignatureType != SIGNATURE_TYPE_GUID)
                         continue;
-                EFI_GUID g;
-                CopyMem(&g, hd->Signature, sizeof(g));
-                /* Upper case like systemd-boot writes it; readers parse either case. */
-                SPrint(ret, 37 * sizeof(CHAR16), L"%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                       g.Data1, g.Data2, g.Data3, g.Data4[0], g.Data4[1], g.Data4[2], g.Data4[3],
-                       g.Data4[4], g.Data4[5], g.Data4[6], g.Data4[7]);
+                /* Text form: Data1-Data2-Data3 as little-endian integers, Data4 as bytes; upper case like
+                 * systemd-boot writes it (readers parse either case). */
+                static const char hex[] = "0123456789ABCDEF";
+                static const int8_t order[16] = { 3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11 };
+                const uint8_t *b = hd->Signature;
+                size_t o = 0;
+                for (size_t i = 0; i < UK_ELEMENTSOF(order); i++) {
+                        if (order[i] < 0) {
+                                ret[o++] = '-';
+                                continue;
+                        }
+                        ret[o++] = hex[b[order[i]] >> 4];
+                        ret[o++] = hex[b[order[i]] & 15];
+                }
+                for (size_t i = 12; i < 16; i++) {
+                        ret[o++] = hex[b[i] >> 4];
+                        ret[o++] = hex[b[i] & 15];
+                }
+                ret[o] = 0;
                 return true;
         }
         return false;

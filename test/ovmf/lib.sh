@@ -1,0 +1,128 @@
+# ukiboot OVMF harness: ESP disk images made with sgdisk + mtools (no root, no loop mounts), QEMU/OVMF
+# boots bounded by timeout, serial-log parsing and PASS:/FAIL: reporting. Sourced by the tests.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FIX=${FIXTURES:-$top/build/fixtures}
+UKIBOOT_EFI=${UKIBOOT_EFI:-$top/efi/ukibootx64.efi}
+OVMF_WORK=${OVMF_WORK:-$top/build/ovmf}
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+OVMF_TIMEOUT=${OVMF_TIMEOUT:-150}
+STUB=${UKIBOOT_STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}
+SDBOOT=${UKIBOOT_SDBOOT:-/usr/lib/systemd/boot/efi/systemd-bootx64.efi}
+PY=/usr/bin/python3     # Debian's python: python3-pefile lives there
+# The ESP's GPT partition GUID: LoaderDevicePartUUID must report exactly this.
+ESP_PARTUUID=5A1E5C2B-9D4F-4C6B-8A1E-2B3C4D5E6F70
+mkdir -p "$OVMF_WORK"
+
+failures=0
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; failures=$((failures + 1)); }
+skip() { echo "SKIP: $1: $2"; }
+check_eq() {  # NAME GOT WANT
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
+}
+check_grep() {  # NAME FILE PATTERN (fixed string)
+  if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1" "'$3' not in $(basename "$2")"; fi
+}
+
+# Start a fresh ESP tree for test NAME; prints its directory. ukiboot goes in as the default boot path.
+esp_new() {  # NAME
+  local d=$OVMF_WORK/$1/esp
+  rm -rf "$OVMF_WORK/$1"; mkdir -p "$d/EFI/BOOT"
+  cp "$UKIBOOT_EFI" "$d/EFI/BOOT/BOOTX64.EFI"
+  echo "$d"
+}
+
+# GPT disk with one ESP (partition GUID $ESP_PARTUUID) holding the tree DIR; sized to fit.
+mkdisk() {  # DIR IMG
+  local dir=$1 img=$2
+  local kib; kib=$(du -sk "$dir" | cut -f1)
+  local mib=$(( (kib / 1024) * 12 / 10 + 40 ))
+  rm -f "$img"; truncate -s "${mib}M" "$img"
+  sgdisk -n 1:2048:0 -t 1:ef00 -c 1:ESP -u 1:$ESP_PARTUUID "$img" >/dev/null 2>&1 ||
+    { echo "mkdisk: sgdisk failed" >&2; return 1; }
+  local sectors; sectors=$(sgdisk -i 1 "$img" 2>/dev/null | awk '/^Partition size:/{print $3}')
+  mformat -i "$img@@1M" -T "$sectors" -h 1 -s 63 -H 2048 -F -v ESP :: >/dev/null &&
+  (cd "$dir" && for f in *; do mcopy -s -Q -i "$img@@1M" "$f" ::/ || exit 1; done)
+}
+
+# QEMU + OVMF on DISK, serial to LOG (or to the chardev given in extra args), bounded by $OVMF_TIMEOUT.
+ovmf_qemu_args() {  # DISK VARS
+  echo -machine q35,accel=tcg -m 1024 -smp 1 \
+    -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
+    -drive if=pflash,format=raw,unit=1,file="$2" \
+    -drive file="$1",format=raw,if=none,id=esp -device virtio-blk-pci,drive=esp,bootindex=1 \
+    -nic none -no-reboot
+}
+boot_ovmf() {  # DISK LOG [extra qemu args...]
+  local disk=$1 log=$2; shift 2
+  local vars=${disk%.img}.vars.fd
+  cp "$OVMF_VARS" "$vars"
+  local t0=$SECONDS
+  # shellcheck disable=SC2046
+  timeout "$OVMF_TIMEOUT" qemu-system-x86_64 $(ovmf_qemu_args "$disk" "$vars") \
+    -display none -monitor none -serial file:"$log.raw" "$@" </dev/null
+  local rc=$?
+  clean_log "$log.raw" > "$log"
+  echo "# boot $(basename "$(dirname "$disk")"): $((SECONDS - t0)) s (qemu rc=$rc)"
+  return 0
+}
+
+# Serial output without terminal escapes and carriage returns, so lines can be compared.
+clean_log() {
+  sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' "$1" | tr -d '\r'
+}
+
+# Value of the first "KEY: value" line the guest printed (e.g. UKIBOOT-CMDLINE).
+guest_value() {  # LOG KEY
+  grep -a -m1 "^$2: " "$1" | sed "s/^$2: //"
+}
+guest_var() {  # LOG NAME — a Boot Loader Interface variable as /init printed it
+  grep -a -m1 "^UKIBOOT-VAR $2: " "$1" | sed "s/^UKIBOOT-VAR $2: //"
+}
+
+# A UKI section's bytes as the given profile sees it (oracle independent of common/: pefile).
+uki_section() {  # FILE NAME [PROFILE]
+  "$PY" "$top/test/ovmf/uki-section.py" "$@"
+}
+# Command line as the kernel will show it: control characters to spaces, trimmed.
+normalise() { tr '\000-\037' ' ' | sed -e 's/^ *//' -e 's/ *$//'; }
+
+# A UKI built from systemd's stub (objcopy, like the fixtures) with an extra initrd piece appended.
+mkuki_with_piece() {  # OUT BASE_UKI PIECE.cpio
+  local out=$1 base=$2 piece=$3 w; w=$(mktemp -d)
+  for s in .osrel .cmdline .uname .linux .initrd; do uki_section "$base" "$s" > "$w/$s"; done
+  cat "$w/.initrd" > "$w/initrd"
+  local pad=$(( (4 - $(stat -c %s "$w/initrd") % 4) % 4 ))
+  head -c "$pad" /dev/zero >> "$w/initrd"; cat "$piece" >> "$w/initrd"
+  local args=() vma=$((0x20000))
+  for s in .osrel .cmdline .uname .linux initrd; do
+    local name=$s; [ "$s" = initrd ] && name=.initrd
+    args+=(--add-section "$name=$w/$s" --change-section-vma "$name=$(printf 0x%x $vma)")
+    vma=$(( (vma + $(stat -c %s "$w/$s") + 0xfff) & ~0xfff ))
+  done
+  objcopy "${args[@]}" "$STUB" "$out"; local rc=$?
+  rm -rf "$w"; return $rc
+}
+
+# A cpio piece adding a hook that prints our own variable (the canonical plan) from efivarfs.
+mkhook_plan() {  # OUT
+  local w; w=$(mktemp -d); mkdir -p "$w/etc/ukiboot/hooks"
+  cat > "$w/etc/ukiboot/hooks/50-plan.sh" <<'HOOK'
+v=/sys/firmware/efi/efivars/UkibootPlan-22c44f96-4754-4d81-af20-54b2324bd537
+if [ -e "$v" ]; then
+  echo "UKIBOOT-PLAN-SHA256: $(tail -c +5 "$v" | sha256sum | cut -d' ' -f1)"
+  tail -c +5 "$v" | sed 's/^/UKIBOOT-PLAN: /'; echo
+else
+  echo "UKIBOOT-PLAN-SHA256: none"
+fi
+HOOK
+  (cd "$w" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$1"
+  rm -rf "$w"
+}
+
+need_fixtures() {
+  for f in "$UKIBOOT_EFI" "$FIX/basic.efi" "$FIX/multiprofile.efi" "$FIX/bad-truncated.efi" "$FIX/bad-nolinux.efi"; do
+    [ -e "$f" ] || { echo "FAIL: ovmf-setup: missing $f (make all fixtures)"; exit 1; }
+  done
+}

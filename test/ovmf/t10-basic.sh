@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Type #2 only: /EFI/Linux/basic.efi booted by ukiboot; command line, initrd markers and the Boot Loader
+# Interface variables as the guest sees them in efivarfs.
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+w=$OVMF_WORK/basic; d=$(esp_new basic)
+mkdir -p "$d/EFI/Linux"; cp "$FIX/basic.efi" "$d/EFI/Linux/"
+mkdisk "$d" "$w/disk.img" || { fail basic-setup "mkdisk"; exit 1; }
+boot_ovmf "$w/disk.img" "$w/serial.log"
+log=$w/serial.log
+
+check_grep basic-banner "$log" "ukiboot $(git -C "$top" describe --always --dirty 2>/dev/null | head -c 7)"
+check_grep basic-listed "$log" "ukiboot: entry 0: basic.efi [type2, uki]"
+want=$(uki_section "$FIX/basic.efi" .cmdline | normalise)
+check_eq basic-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$want"
+check_eq basic-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd"
+check_grep basic-loadfile2 "$log" "Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path"
+
+# Boot Loader Interface.
+init=$(guest_var "$log" LoaderTimeInitUSec); exec_=$(guest_var "$log" LoaderTimeExecUSec)
+if [[ "$init" =~ ^[0-9]+$ && "$exec_" =~ ^[0-9]+$ ]] && [ "$init" -gt 0 ] && [ "$init" -lt "$exec_" ]; then
+  pass bli-times
+else
+  fail bli-times "LoaderTimeInitUSec='$init' LoaderTimeExecUSec='$exec_'"
+fi
+check_eq bli-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "basic.efi"
+check_eq bli-entries "$(guest_var "$log" LoaderEntries)" "basic.efi"
+part=$(guest_var "$log" LoaderDevicePartUUID)
+check_eq bli-device-part-uuid "${part,,}" "${ESP_PARTUUID,,}"
+check_eq bli-image-identifier "$(guest_var "$log" LoaderImageIdentifier)" '\EFI\BOOT\BOOTX64.EFI'
+info=$(guest_var "$log" LoaderInfo)
+[[ "$info" == "ukiboot "* ]] && pass bli-loader-info || fail bli-loader-info "LoaderInfo='$info'"
+fwtype=$(guest_var "$log" LoaderFirmwareType)
+[[ "$fwtype" =~ ^UEFI\ [0-9]+\.[0-9]+$ ]] && pass bli-firmware-type || fail bli-firmware-type "'$fwtype'"
+fwinfo=$(guest_var "$log" LoaderFirmwareInfo)
+[[ "$fwinfo" == "EDK II "* ]] && pass bli-firmware-info || fail bli-firmware-info "'$fwinfo'"
+# LoaderFeatures: a little-endian UINT64 with at least the default/one-shot/timeout bits (0x0d).
+feat=$(guest_var "$log" LoaderFeatures)
+if [[ "$feat" =~ ^hex:([0-9a-f]{16})$ ]] && (( (0x${feat:4:2} & 0x0d) == 0x0d )); then
+  pass bli-features
+else
+  fail bli-features "'$feat'"
+fi
+check_eq bli-stub-info "$(guest_var "$log" StubInfo)" "$info"
+exit $(( failures > 0 ))
