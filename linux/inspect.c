@@ -79,6 +79,8 @@ static int collect(struct inspect *in) {
         source_slice(&in->file.src, secs[UK_SEC_LINUX].offset, secs[UK_SEC_LINUX].length, &sc, &ksrc);
         if ((e = uk_kernel_inspect(&ksrc, &in->kernel)))
                 return log_uk(e, label);
+        if (in->kernel.format == UK_KERNEL_UNKNOWN)
+                return log_uk(UK_E_BAD_KERNEL, label);
 
         in->hashes = calloc(pe->n_sections ? pe->n_sections : 1, sizeof *in->hashes);
         in->section_profile = calloc(pe->n_sections ? pe->n_sections : 1, sizeof *in->section_profile);
@@ -221,8 +223,11 @@ static void print_text(const struct inspect *in, FILE *f) {
                 fprintf(f, "Version:   %s\n", in->kernel.version);
         if (in->uname)
                 fprintf(f, "Uname:     %.*s\n", (int) in->uname_len, in->uname);
+        size_t cl = in->cmdline_len;
+        while (in->cmdline && cl > 0 && (unsigned char) in->cmdline[cl - 1] <= ' ')
+                cl--;           /* .cmdline files usually end in a newline */
         if (in->cmdline)
-                fprintf(f, "Cmdline:   %.*s\n", (int) in->cmdline_len, in->cmdline);
+                fprintf(f, "Cmdline:   %.*s\n", (int) cl, in->cmdline);
         else
                 fputs("Cmdline:   (none embedded)\n", f);
         if (in->osrel) {
