@@ -128,7 +128,7 @@ static bool fill_from_osrel(const char *text, size_t len, struct uk_entry *e) {
         return true;
 }
 
-/* Append " (what)" to the title: the profile's TITLE=, else its ID=, else "@N". */
+/* Append " (what)" to the title: the profile's TITLE=, else its ID=, else "@N" (not for @0), like bootctl. */
 static void append_profile_title(struct uk_entry *e, const char *text, size_t len, unsigned profile) {
         struct uk_kv_iter it = { .text = text, .len = len };
         struct uk_kv kv, title = {}, id = {};
@@ -143,6 +143,8 @@ static void append_profile_title(struct uk_entry *e, const char *text, size_t le
         }
         if (!title.val_len)
                 title = id;
+        if (!title.val_len && profile == 0)
+                return;         /* profile @0 without ID= or TITLE= just shows the UKI's name */
         if (!title.val_len) {
                 num[0] = '@';
                 title.val = num;

@@ -14,6 +14,19 @@ static int sign(int v) {
         return (v > 0) - (v < 0);
 }
 
+/* A Type #2 profile entry's id without its "@N" suffix, copied into buf[UK_PATH_MAX]. */
+static const char *id_without_profile(const struct uk_entry *e, char *buf) {
+        size_t n = uk_strnlen(e->id, UK_PATH_MAX - 1);
+
+        uk_memcpy(buf, e->id, n);
+        buf[n] = 0;
+        while (n > 0 && buf[n - 1] != '@')
+                n--;
+        if (n > 0)
+                buf[n - 1] = 0;
+        return buf;
+}
+
 int uk_entry_compare(const struct uk_entry *a, const struct uk_entry *b) {
         int r;
 
@@ -41,8 +54,17 @@ int uk_entry_compare(const struct uk_entry *a, const struct uk_entry *b) {
                         return r;
         }
 
-        /* The id usually carries the version, so newest first again. */
-        r = -uk_strverscmp(a->id, b->id);
+        /* The id usually carries the version, so newest first again. Profiles of one multi-profile UKI
+         * compare by file name and then by profile number upwards, as systemd does since it knows
+         * profiles; everything else by the whole id, as in 252. */
+        if (a->has_profile && b->has_profile && a->type == UK_ENTRY_TYPE2 && b->type == UK_ENTRY_TYPE2) {
+                char ia[UK_PATH_MAX], ib[UK_PATH_MAX];
+                r = -uk_strverscmp(id_without_profile(a, ia), id_without_profile(b, ib));
+                if (r)
+                        return r;
+                r = cmp_u32(a->profile, b->profile);
+        } else
+                r = -uk_strverscmp(a->id, b->id);
         if (r)
                 return r;
 
