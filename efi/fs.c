@@ -3,7 +3,7 @@
 #include "util.h"
 
 /* Files at least this big get a progress line while they load; TCG reads are slow enough to notice. */
-#define PROGRESS_MIN (8ULL << 20)
+#define PROGRESS_MIN (32ULL << 20)
 #define READ_CHUNK (4ULL << 20)
 
 EFI_STATUS efi_fs_open(EFI_HANDLE device, struct efi_fs *ret_fs) {

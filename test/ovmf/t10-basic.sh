@@ -9,7 +9,8 @@ mkdisk "$d" "$w/disk.img" || { fail basic-setup "mkdisk"; exit 1; }
 boot_ovmf "$w/disk.img" "$w/serial.log"
 log=$w/serial.log
 
-check_grep basic-banner "$log" "ukiboot $(git -C "$top" describe --always --dirty 2>/dev/null | head -c 7)"
+banner=$(grep -a -m1 -E '^ukiboot [^: ]+$' "$log")
+[ -n "$banner" ] && pass basic-banner || fail basic-banner "no 'ukiboot <version>' line"
 check_grep basic-listed "$log" "ukiboot: entry 0: basic.efi [type2, uki]"
 want=$(uki_section "$FIX/basic.efi" .cmdline | normalise)
 check_eq basic-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$want"
@@ -29,7 +30,7 @@ part=$(guest_var "$log" LoaderDevicePartUUID)
 check_eq bli-device-part-uuid "${part,,}" "${ESP_PARTUUID,,}"
 check_eq bli-image-identifier "$(guest_var "$log" LoaderImageIdentifier)" '\EFI\BOOT\BOOTX64.EFI'
 info=$(guest_var "$log" LoaderInfo)
-[[ "$info" == "ukiboot "* ]] && pass bli-loader-info || fail bli-loader-info "LoaderInfo='$info'"
+check_eq bli-loader-info "$info" "$banner"
 fwtype=$(guest_var "$log" LoaderFirmwareType)
 [[ "$fwtype" =~ ^UEFI\ [0-9]+\.[0-9]+$ ]] && pass bli-firmware-type || fail bli-firmware-type "'$fwtype'"
 fwinfo=$(guest_var "$log" LoaderFirmwareInfo)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Faults: every broken entry is reported on one console line and skipped; the first good one boots.
+# Entries (menu order: systemd-boot sorts ids newest-first, so z.. comes first): truncated UKI, no .linux, .linux not a kernel, missing file,
+# command line over the kernel's limit, then a good one. A malformed Type #2 file is skipped at discovery.
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+w=$OVMF_WORK/faults; d=$(esp_new faults)
+mkdir -p "$d/ukis" "$d/loader/entries" "$d/EFI/Linux"
+cp "$FIX/bad-truncated.efi" "$d/ukis/truncated.efi"
+cp "$FIX/bad-nolinux.efi" "$d/ukis/nolinux.efi"
+cp "$FIX/bad-notkernel.efi" "$d/ukis/notkernel.efi"
+cp "$FIX/basic.efi" "$d/ukis/basic.efi"
+cp "$FIX/bad-lfanew.efi" "$d/EFI/Linux/broken.efi"
+ent() { printf 'title %s\nuki %s\n' "$2" "$3" > "$d/loader/entries/$1.conf"; [ -n "${4:-}" ] && echo "options $4" >> "$d/loader/entries/$1.conf"; true; }
+long=$(printf 'console=ttyS0 panic=-1'; for i in $(seq 1 150); do printf ' ukiboot.pad%03d=x' "$i"; done)
+good="console=ttyS0 panic=-1 loglevel=4 ukiboot.test=faults-fallback"
+ent z-truncated "Truncated UKI" /ukis/truncated.efi
+ent y-nolinux "No .linux" /ukis/nolinux.efi
+ent x-notkernel ".linux not a kernel" /ukis/notkernel.efi
+ent w-missing "Missing file" /ukis/missing.efi
+ent v-toolong "Command line too long" /ukis/basic.efi "$long"
+ent u-good "Good" /ukis/basic.efi "$good"
+printf 'default z-truncated.conf\ntimeout 0\n' > "$d/loader/loader.conf"
+mkdisk "$d" "$w/disk.img" || { fail faults-setup "mkdisk"; exit 1; }
+boot_ovmf "$w/disk.img" "$w/serial.log"
+log=$w/serial.log
+
+check_grep faults-discovery-skipped "$log" "ukiboot: 6 entries found, 1 skipped"
+for e in z-truncated y-nolinux x-notkernel w-missing v-toolong; do
+  line=$(grep -a -m1 "^ukiboot: error: $e.conf: " "$log")
+  [ -n "$line" ] && pass "faults-reason-$e" || fail "faults-reason-$e" "no one-line reason on the console"
+  echo "# $line"
+done
+check_grep faults-missing-says-not-found "$log" "w-missing.conf: cannot read /ukis/missing.efi"
+grep -a "^ukiboot: error: v-toolong.conf: " "$log" | grep -qi "long" && pass faults-toolong-reason ||
+  fail faults-toolong-reason "reason does not say the command line is too long"
+check_grep faults-fell-back "$log" "ukiboot: falling back to entry u-good.conf"
+check_eq faults-good-booted "$(guest_value "$log" UKIBOOT-CMDLINE)" "$good"
+check_eq faults-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "u-good.conf"
+exit $(( failures > 0 ))
