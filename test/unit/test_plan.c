@@ -524,11 +524,191 @@ static void test_linux_entry(void) {
         CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_E_INVALID_ARG, "efi entry without UKI");
 }
 
+
+/* ---- real fixture UKIs (build/fixtures, made from systemd's stub and Debian's kernel) ----
+ * Cross-checked against binutils, an independent PE reader: objdump -h for section offsets and sizes,
+ * objcopy for section bytes. */
+
+struct fsec {
+        char name[16];
+        unsigned long size, offset;
+};
+
+static unsigned objdump_sections(const char *file, struct fsec *out, unsigned cap) {
+        char cmd[512], line[512];
+        unsigned n = 0;
+        snprintf(cmd, sizeof(cmd), "objdump -h '%s' 2>/dev/null", file);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+                return 0;
+        while (fgets(line, sizeof(line), p) && n < cap) {
+                unsigned idx;
+                unsigned long vma, lma;
+                if (sscanf(line, " %u %15s %lx %lx %lx %lx", &idx, out[n].name, &out[n].size, &vma, &lma,
+                           &out[n].offset) == 6)
+                        n++;
+        }
+        pclose(p);
+        return n;
+}
+
+/* Section of type `name` for `profile` as the UAPI spec defines it, from objdump's ordered list. */
+static const struct fsec *fsec_find(const struct fsec *s, unsigned n, const char *name, int profile) {
+        const struct fsec *base = NULL, *own = NULL;
+        int cur = -1;
+        for (unsigned i = 0; i < n; i++) {
+                if (strcmp(s[i].name, ".profile") == 0) {
+                        cur++;
+                        continue;
+                }
+                if (strcmp(s[i].name, name) != 0)
+                        continue;
+                if (cur < 0 && !base)
+                        base = &s[i];
+                else if (cur == profile && !own)
+                        own = &s[i];
+        }
+        return own ? own : base;
+}
+
+static FILE *fixture_file;
+
+static uk_err file_read_at(void *ctx, uint64_t offset, void *buf, size_t len) {
+        FILE *f = ctx;
+        if (fseek(f, (long) offset, SEEK_SET) != 0 || fread(buf, 1, len, f) != len)
+                return UK_E_IO;
+        return UK_OK;
+}
+
+static uk_err fixture_read_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        (void) ctx;
+        return file_read_at(fixture_file, piece->offset + offset, buf, len);
+}
+
+static size_t objcopy_section(const char *file, const char *sec, uint8_t *buf, size_t cap) {
+        char tmp[] = "/tmp/ukiboot-sec-XXXXXX", cmd[768];
+        int fd = mkstemp(tmp);
+        if (fd < 0)
+                return 0;
+        close(fd);
+        snprintf(cmd, sizeof(cmd), "objcopy -O binary --only-section=%s '%s' %s 2>/dev/null", sec, file, tmp);
+        size_t n = 0;
+        if (system(cmd) == 0) {
+                FILE *f = fopen(tmp, "rb");
+                if (f) {
+                        n = fread(buf, 1, cap, f);
+                        fclose(f);
+                }
+        }
+        unlink(tmp);
+        return n;
+}
+
+static void check_fixture(const char *name, unsigned profile) {
+        char file[256];
+        snprintf(file, sizeof(file), "build/fixtures/%s", name);
+        FILE *f = fopen(file, "rb");
+        if (!f) {
+                printf("SKIP: plan-fixture-%s: %s absent (make fixtures)\n", name, file);
+                return;
+        }
+        static struct fsec s[64];
+        unsigned n = objdump_sections(file, s, 64);
+        if (n == 0) {
+                printf("SKIP: plan-fixture-%s: objdump unavailable\n", name);
+                fclose(f);
+                return;
+        }
+        fseek(f, 0, SEEK_END);
+        struct uk_source src = { .read_at = file_read_at, .ctx = f, .size = (uint64_t) ftell(f) };
+        static struct uk_uki uki;
+        fixture_file = f;
+        struct uk_plan_in in = { .src = &src, .uki = &uki, .has_profile = true, .profile = profile };
+        CHECK_EQ_INT(uk_uki_parse(&src, &uki), UK_OK, "%s: parse", name);
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_OK, "%s@%u: build", name, profile);
+
+        const struct fsec *lx = fsec_find(s, n, ".linux", (int) profile);
+        CHECK(lx && plan.kernel.offset == lx->offset && plan.kernel.length == lx->size, "%s: .linux span", name);
+        CHECK_EQ_INT(plan.kernel_info.format, UK_KERNEL_BZIMAGE, "%s: Debian kernel is a bzImage", name);
+
+        /* Initrd: .ucode then .initrd, each padded; the bytes served equal objcopy's section dumps. */
+        static uint8_t expect[16 << 20], got[16 << 20];
+        size_t t = 0;
+        unsigned k = 0;
+        const char *order[] = { ".ucode", ".initrd" };
+        for (unsigned i = 0; i < 2; i++) {
+                const struct fsec *x = fsec_find(s, n, order[i], (int) profile);
+                if (!x)
+                        continue;
+                CHECK(k < plan.n_initrd && strcmp(plan.initrd[k].label, order[i]) == 0 &&
+                      plan.initrd[k].offset == x->offset && plan.initrd[k].length == x->size,
+                      "%s@%u: piece %u is %s at objdump's span", name, profile, k, order[i]);
+                size_t got_n = x->size;
+                if (fseek(f, (long) x->offset, SEEK_SET) != 0 || fread(expect + t, 1, got_n, f) != got_n)
+                        got_n = 0;
+                /* objcopy selects sections by name, so it can only vouch for names that occur once. */
+                unsigned same = 0;
+                for (unsigned j = 0; j < n; j++)
+                        same += strcmp(s[j].name, order[i]) == 0;
+                if (same == 1 && (size_t) x->size <= sizeof(expect) - t) {
+                        static uint8_t dump[16 << 20];
+                        size_t dn = objcopy_section(file, order[i], dump, sizeof(dump));
+                        CHECK(dn >= x->size && memcmp(dump, expect + t, x->size) == 0, "%s: %s bytes = objcopy's", name, order[i]);
+                }
+                t += got_n;
+                while (t % 4)
+                        expect[t++] = 0;
+                k++;
+        }
+        CHECK_EQ_INT(plan.n_initrd, k, "%s@%u: piece count", name, profile);
+        CHECK_EQ_INT(plan.initrd_total, t, "%s@%u: total", name, profile);
+        if (plan.initrd_total == t && t <= sizeof(got)) {
+                CHECK_EQ_INT(uk_plan_initrd_read(&plan, 0, got, t, fixture_read_piece, NULL), UK_OK, "%s: read", name);
+                CHECK(memcmp(got, expect, t) == 0, "%s@%u: initrd bytes", name, profile);
+        }
+
+        /* Command line: the section text with control characters as spaces, trimmed (by python3). */
+        const struct fsec *cl = fsec_find(s, n, ".cmdline", (int) profile);
+        if (cl) {
+                char c[8192], cmd[512];
+                size_t cn = cl->size < sizeof(c) - 1 ? cl->size : sizeof(c) - 1;
+                CHECK(fseek(f, (long) cl->offset, SEEK_SET) == 0 && fread(c, 1, cn, f) == cn, "%s: read .cmdline", name);
+                char tmp[] = "/tmp/ukiboot-cl-XXXXXX";
+                int fd = mkstemp(tmp);
+                if (fd >= 0 && write(fd, c, cn) == (ssize_t) cn) {
+                        snprintf(cmd, sizeof(cmd), "python3 -c \"import sys,re; b=open('%s','rb').read().split(b'\\0')[0]; "
+                                 "sys.stdout.write(re.sub(rb'[\\x00-\\x1f\\x7f]', b' ', b.strip(bytes(range(33))+b'\\x7f')).decode())\"", tmp);
+                        FILE *p = popen(cmd, "r");
+                        size_t m = p ? fread(c, 1, sizeof(c) - 1, p) : 0;
+                        if (p)
+                                pclose(p);
+                        c[m] = 0;
+                        CHECK_EQ_STR(plan.cmdline, c, "%s@%u: cmdline", name, profile);
+                }
+                if (fd >= 0) {
+                        close(fd);
+                        unlink(tmp);
+                }
+        } else
+                CHECK_EQ_STR(plan.cmdline, "", "%s: no .cmdline, no options: empty", name);
+        fclose(f);
+}
+
+static void test_fixtures(void) {
+        check_fixture("basic.efi", 0);
+        check_fixture("ucode.efi", 0);
+        check_fixture("nocmdline.efi", 0);
+        check_fixture("noinitrd.efi", 0);
+        check_fixture("multiprofile.efi", 0);
+        check_fixture("multiprofile.efi", 1);
+}
+
 int main(void) {
         unit_suite = "plan";
         test_single();
         test_secure_boot_and_policy();
         test_profiles();
         test_linux_entry();
+        test_fixtures();
         return unit_finish();
 }
