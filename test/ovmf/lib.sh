@@ -126,3 +126,22 @@ need_fixtures() {
     [ -e "$f" ] || { echo "FAIL: ovmf-setup: missing $f (make all fixtures)"; exit 1; }
   done
 }
+
+# Like boot_ovmf, but the serial console is a unix socket that serial-drive.py logs and types into:
+# each PATTERN/KEYS pair fires once, in order, when the guest's output matches PATTERN.
+boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...
+  local disk=$1 log=$2; shift 2
+  local vars=${disk%.img}.vars.fd sock=${disk%.img}.serial.sock
+  cp "$OVMF_VARS" "$vars"; rm -f "$sock"
+  local t0=$SECONDS
+  # shellcheck disable=SC2046
+  timeout "$OVMF_TIMEOUT" qemu-system-x86_64 $(ovmf_qemu_args "$disk" "$vars") \
+    -display none -monitor none -chardev socket,id=ser0,path="$sock",server=on,wait=on -serial chardev:ser0 \
+    </dev/null 2>"$log.qemu-stderr" &
+  local qpid=$!
+  "$PY" "$top/test/ovmf/serial-drive.py" "$sock" "$log.raw" "$OVMF_TIMEOUT" "$@"
+  wait "$qpid"; local rc=$?
+  rm -f "$sock"
+  clean_log "$log.raw" > "$log"
+  echo "# boot $(basename "$(dirname "$disk")"): $((SECONDS - t0)) s (qemu rc=$rc)"
+}
