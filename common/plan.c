@@ -352,13 +352,15 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
                 return UK_E_INVALID_ARG;
 
         /* The plan (~45 KiB) is built in place rather than on the stack, which is small under EFI; on
-         * failure it is zeroed again so no half-built plan can be mistaken for a real one. */
-        uk_memset(ret_plan, 0, sizeof(*ret_plan));
+         * failure it is zeroed again so no half-built plan can be mistaken for a real one. Only the part
+         * before gen[] is cleared: gen is meaningful up to gen_len alone, and clearing 32 KiB per build
+         * is what dominated the cost. */
+        uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
         r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
         if (!r)
                 r = uk_plan_digest(ret_plan, ret_plan->digest);
         if (r)
-                uk_memset(ret_plan, 0, sizeof(*ret_plan));
+                uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
         return r;
 }
 

@@ -70,7 +70,9 @@ struct uk_plan {
         uint8_t gen[UK_PLAN_GEN_MAX];     /* generated initrd pieces live here */
 };
 
-/* Build the plan. Reads small sections (.cmdline, .pcrsig, .pcrpkey, headers) through in->src. */
+/* Build the plan. Reads small sections (.cmdline, .pcrsig, .pcrpkey, .osrel, headers) through in->src.
+ * The plan is too large for the EFI stack, so it is built in place: on failure everything before gen[] is
+ * zeroed again (gen_len 0), never left half-built. */
 uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan);
 
 /* Canonical compact form (the bytes the digest covers and the EFI variable carries), path-independent.

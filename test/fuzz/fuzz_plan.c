@@ -75,17 +75,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         entry.has_options = true;
 
         if (uk_uki_parse(&src, &uki) == UK_OK) {
-                for (unsigned profile = 0; profile < 4; profile++)
-                        for (unsigned v = 0; v < 4; v++) {
-                                struct uk_plan_in in = {
-                                        .src = &src, .uki = &uki, .entry = (v & 1) ? &entry : NULL,
-                                        .has_profile = true, .profile = profile,
-                                        .append = (v & 2) ? "debug \x01" : NULL,
-                                };
-                                in.machine.secure_boot = v == 3;
-                                if (uk_plan_build(&in, &plan) == UK_OK)
-                                        exercise(&plan);
-                        }
+                /* The last input byte picks the entry/append/Secure Boot variant; all four profiles are built. */
+                unsigned v = size > 0 ? data[size - 1] & 3 : 0;
+                for (unsigned profile = 0; profile < 4; profile++) {
+                        struct uk_plan_in in = {
+                                .src = &src, .uki = &uki, .entry = (v & 1) ? &entry : NULL,
+                                .has_profile = true, .profile = profile,
+                                .append = (v & 2) ? "debug \x01" : NULL,
+                        };
+                        in.machine.secure_boot = v == 3;
+                        if (uk_plan_build(&in, &plan) == UK_OK)
+                                exercise(&plan);
+                }
         }
 
         /* The same bytes as the kernel file of a `linux` entry. */
