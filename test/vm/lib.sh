@@ -225,3 +225,17 @@ vm_make_uki() {  # OUT CMDLINE INITRD
                 .linux="$F/vmlinuz" .initrd="$3"
         local rc=$?; rm -rf "$d"; return $rc
 }
+
+# modules.cpio's hook loads `virtio` before `virtio_ring`, which it needs, so virtio, virtio_pci
+# and virtio_blk fail on that pass. This piece adds a hook (01-) that runs the same loop again
+# once virtio_ring is in: put it after modules.cpio wherever a guest needs its disk.
+vm_modules_again() {  # OUT
+        local d; d=$(mktemp -d); mkdir -p "$d/etc/ukiboot/hooks"
+        cat > "$d/etc/ukiboot/hooks/01-modules-again.sh" <<'HOOK'
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net crc16 crc32c_generic mbcache jbd2 ext4; do
+  grep -q "^$m " /proc/modules || { [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null; }
+done
+mdev -s 2>/dev/null
+HOOK
+        vm_mkcpio "$d" "$1"; rm -rf "$d"
+}
