@@ -19,6 +19,7 @@ int fetch_url(const char *url, int *ret_fd) {
 #define FETCH_MAX_SIZE (2ULL * 1024 * 1024 * 1024)
 
 struct fetch {
+        CURL *curl;
         int fd;
         uint64_t written;
         int write_errno;
@@ -51,6 +52,12 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
 
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
         struct fetch *f = userdata;
+        long code = 0;
+        /* Error pages are not the UKI: only report progress of a successful response. */
+        if (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 200 || code >= 300)
+                return 0;
+        if (dltotal > 0 && dltotal < (1 << 20))
+                return 0;       /* small downloads finish before progress means anything */
         if (dltotal > 0) {
                 int pct = (int) (dlnow * 100 / dltotal);
                 if (pct == f->last_pct)
@@ -59,7 +66,7 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
                 if (f->tty)
                         fprintf(stderr, "\rukiboot: downloading %s: %3d%% of %lld MiB", f->url, pct,
                                 (long long) (dltotal >> 20));
-                else if (pct % 10 == 0)
+                else if (pct % 25 == 0)
                         fprintf(stderr, "ukiboot: downloading %s: %d%%\n", f->url, pct);
         } else if (dlnow - f->last_now >= 16 << 20) {
                 f->last_now = dlnow;
@@ -87,6 +94,7 @@ int fetch_url(const char *url, int *ret_fd) {
                 curl_global_cleanup();
                 return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
         }
+        f.curl = c;
         char errbuf[CURL_ERROR_SIZE] = "";
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
