@@ -43,6 +43,11 @@ static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_l
         const char *v = kv->val;
         size_t n = kv->val_len;
 
+        /* An empty (quoted "") boot target names nothing: treat it as absent rather than as "/". */
+        if (n == 0 && (uk_kv_key_is(kv, "linux") || uk_kv_key_is(kv, "efi") || uk_kv_key_is(kv, "uki") ||
+                       uk_kv_key_is(kv, "uki-url") || uk_kv_key_is(kv, "initrd") || uk_kv_key_is(kv, "devicetree")))
+                return UK_OK;
+
         if (uk_kv_key_is(kv, "title"))
                 return set_field(e->title, sizeof(e->title), v, n);
         if (uk_kv_key_is(kv, "version"))

@@ -191,6 +191,7 @@ static void test_conf_errors(void) {
         memset(&before, 0x5a, sizeof(before));
         static const char *const no_boot[] = {
                 "", "title only\n", "# linux /x\n", "linux\n", "devicetree /a.dtb\noptions x\n", "LINUX /x\n",
+                "linux \"\"\n", "uki-url \"\"\nefi \"\"\n",
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(no_boot); i++) {
                 memcpy(&e, &before, sizeof(e));
