@@ -1,6 +1,8 @@
 /* ukiboot EFI — string conversion, error mapping, TSC timing, page allocation. */
 #include "efi-util.h"
 
+const char ukiboot_id[] = "ukiboot " UKIBOOT_VERSION;
+
 CHAR16 *xstr8_to_16(const char *s, size_t len) {
         CHAR16 *r = AllocatePool((len + 1) * sizeof(CHAR16));
         if (!r)

@@ -10,6 +10,9 @@
 /* Every console line we print for humans and tests starts with this tag. */
 #define LOG_TAG L"ukiboot: "
 
+/* "ukiboot <version>": one definition, so the banner and LoaderInfo/StubInfo can never disagree. */
+extern const char ukiboot_id[];
+
 /* Print one line prefixed with the tag; fmt is a gnu-efi Print() format (UTF-16, %a for ASCII). */
 #define log_info(fmt, ...) Print(LOG_TAG fmt L"\n", ##__VA_ARGS__)
 #define log_error(fmt, ...) Print(LOG_TAG L"error: " fmt L"\n", ##__VA_ARGS__)

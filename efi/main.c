@@ -90,7 +90,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         init_usec = timer_usec();
         /* The firmware arms a 5-minute watchdog for boot options; a menu may legitimately wait longer. */
         BS->SetWatchdogTimer(0, 0x10000, 0, NULL);
-        Print(L"ukiboot %a\n", UKIBOOT_VERSION);
+        Print(L"%a\n", ukiboot_id);
 
         st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **) &loaded);
         if (EFI_ERROR(st)) {

@@ -58,7 +58,7 @@ static void draw(const struct uk_entry *entries, size_t n, size_t sel) {
         char label[160];
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
         ST->ConOut->ClearScreen(ST->ConOut);
-        Print(L"ukiboot %a\n\n", UKIBOOT_VERSION);
+        Print(L"%a\n\n", ukiboot_id);
         for (size_t i = 0; i < n; i++) {
                 entry_label(&entries[i], label, sizeof(label));
                 ST->ConOut->SetAttribute(ST->ConOut, i == sel ? ATTR_SELECTED : ATTR_NORMAL);

@@ -93,7 +93,7 @@ void vars_set_startup(EFI_LOADED_IMAGE *image, uint64_t init_usec) {
                             LOADER_FEATURE_ENTRY_ONESHOT;
 
         set_usec(L"LoaderTimeInitUSec", init_usec);
-        vars_set_str(L"LoaderInfo", "ukiboot " UKIBOOT_VERSION);
+        vars_set_str(L"LoaderInfo", ukiboot_id);
         SPrint(buf, sizeof(buf), L"%s %d.%02d", ST->FirmwareVendor ? ST->FirmwareVendor : L"unknown",
                ST->FirmwareRevision >> 16, ST->FirmwareRevision & 0xffff);
         set_str16(L"LoaderFirmwareInfo", buf);
@@ -134,7 +134,7 @@ void vars_set_exec(const struct uk_entry *e, bool as_stub) {
         if (e)
                 vars_set_str(L"LoaderEntrySelected", e->id);
         if (as_stub)
-                vars_set_str(L"StubInfo", "ukiboot " UKIBOOT_VERSION);
+                vars_set_str(L"StubInfo", ukiboot_id);
         set_usec(L"LoaderTimeExecUSec", timer_usec());
 }
 

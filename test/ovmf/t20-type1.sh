@@ -16,6 +16,8 @@ log=$w/serial.log
 
 check_eq type1-options-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$(printf '%s' "$opts" | normalise)"
 check_eq type1-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd"
+# timeout 0: hidden menu, nothing drawn unless a key is pressed.
+grep -qa "Boot in" "$log" && fail type1-hidden-menu "menu was drawn with timeout 0" || pass type1-hidden-menu
 check_eq type1-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "t1.conf"
 
 # The twins' promise: the plan the EFI side executed is the plan linux/ukiboot computes.
