@@ -795,6 +795,86 @@ static void test_discover_counted_and_limits(void) {
         CHECK_EQ_INT(uk_entries_discover(NULL, entries, 3, &n, &skipped), UK_E_INVALID_ARG, "NULL fs");
 }
 
+/* ---- discovery over the real fixture UKIs (systemd's stub + Debian's kernel, `make fixtures`) ------------ */
+static void *slurp(const char *path, size_t *ret_len) {
+        FILE *f = fopen(path, "rb");
+        void *buf = NULL;
+        long len;
+
+        if (!f)
+                return NULL;
+        if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t) len)) && fread(buf, 1, (size_t) len, f) != (size_t) len) {
+                free(buf);
+                buf = NULL;
+        }
+        fclose(f);
+        if (buf)
+                *ret_len = (size_t) len;
+        return buf;
+}
+
+static void test_discover_fixtures(void) {
+        static const char *const names[] = {
+                "basic.efi", "multiprofile.efi", "ucode.efi", "bad-emptylinux.efi", "bad-lfanew.efi",
+                "bad-machine.efi", "bad-nolinux.efi", "bad-notkernel.efi", "bad-nsections.efi", "bad-overlap.efi",
+                "bad-section-past-end.efi", "bad-truncated-header.efi", "bad-truncated.efi",
+        };
+        struct fake_file files[UK_ELEMENTSOF(names)];
+        char paths[UK_ELEMENTSOF(names)][128];
+        void *data[UK_ELEMENTSOF(names)] = { 0 };
+        size_t n_files = 0, n, skipped;
+
+        for (size_t i = 0; i < UK_ELEMENTSOF(names); i++) {
+                char src[256];
+                size_t len = 0;
+                snprintf(src, sizeof(src), "build/fixtures/%s", names[i]);
+                data[i] = slurp(src, &len);
+                if (!data[i]) {
+                        printf("SKIP: entry-fixtures: %s missing (run `make fixtures`)\n", src);
+                        goto out;
+                }
+                snprintf(paths[i], sizeof(paths[i]), "/EFI/Linux/%s", names[i]);
+                files[n_files++] = (struct fake_file) { paths[i], data[i], len, false };
+        }
+
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = {
+                .ctx = &fs, .list_dir = fake_list_dir, .read_file = fake_read_file,
+                .open_source = fake_open_source, .close_source = fake_close_source,
+        };
+        static struct uk_entry entries[16];
+        CHECK_EQ_INT(uk_entries_discover(&ops, entries, UK_ELEMENTSOF(entries), &n, &skipped), UK_OK, "discover fixtures");
+        /* Every bad-* is broken in its headers or sections except bad-notkernel, whose .linux is only
+         * found wrong when booting: systemd-boot lists such a UKI too. */
+        CHECK_EQ_INT(skipped, 9, "malformed fixtures skipped");
+        CHECK_EQ_INT(n, 5, "fixture entries");
+        CHECK_EQ_INT(fs.open_sources, 0, "sources closed");
+        /* All share the fixture's .osrel (PRETTY_NAME, IMAGE_ID=ukiboot-fixture, IMAGE_VERSION=1.0), so the
+         * order falls to the ids, newest-first: ucode > multiprofile (profiles upwards) > basic > bad-... */
+        static const struct { const char *id, *title; } want[] = {
+                { "ucode.efi", "ukiboot fixture (Debian 12)" },
+                { "multiprofile.efi@0", "ukiboot fixture (Debian 12) (Default)" },
+                { "multiprofile.efi@1", "ukiboot fixture (Debian 12) (Debug shell)" },
+                { "basic.efi", "ukiboot fixture (Debian 12)" },
+                { "bad-notkernel.efi", "ukiboot fixture (Debian 12)" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(want) && i < n; i++) {
+                CHECK_EQ_STR(entries[i].id, want[i].id);
+                CHECK_EQ_STR(entries[i].title, want[i].title);
+                CHECK_EQ_STR(entries[i].version, "1.0");
+                CHECK_EQ_STR(entries[i].sort_key, "ukiboot-fixture");
+                CHECK_EQ_STR(entries[i].architecture, "x64");
+        }
+        if (n >= 3)
+                CHECK(entries[1].has_profile && entries[1].profile == 0 && entries[2].profile == 1, "profile numbers");
+        if (n >= 1)
+                CHECK_EQ_INT(uk_entries_default(entries, n, NULL, NULL, "multiprofile.efi@1"), 2, "default by profile id");
+out:
+        for (size_t i = 0; i < UK_ELEMENTSOF(names); i++)
+                free(data[i]);
+}
+
 int main(void) {
         unit_suite = "entry";
         test_strverscmp();
@@ -810,5 +890,6 @@ int main(void) {
         test_find();
         test_discover();
         test_discover_counted_and_limits();
+        test_discover_fixtures();
         return unit_finish();
 }
