@@ -62,7 +62,8 @@ static const struct verb verbs[] = {
         { "unload", verb_unload, "unload [--crash]",
           "Unload the kernel loaded for kexec (or the crash kernel).\n" },
         { "status", verb_status, "status [--json]",
-          "Whether a kernel is loaded for kexec or crash, the digest of the plan ukiboot loaded, and Secure Boot.\n"
+          "Whether a kernel is loaded for kexec or crash, the digest of the plan ukiboot loaded, the digest of\n"
+          "the plan the EFI program booted this system with (UkibootPlan variable), and Secure Boot.\n"
           "\n"
           "  --json          machine-readable output\n" },
         { "extract", verb_extract,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ukiboot.h"
+#include "sha256.h"
 
 /* "1"/"0" from sysfs: 1, 0, or -1 when the file is missing (no kexec support). */
 static int read_flag(const char *path) {
@@ -28,6 +29,18 @@ static void read_digest(const char *path, char ret[65]) {
                 ret[64] = 0;
         }
         fclose(f);
+}
+
+/* Digest of the plan the EFI twin booted with: the variable holds the canonical form the digest covers. */
+static void booted_digest(char ret[65]) {
+        uint8_t *data, d[32];
+        size_t len;
+        ret[0] = 0;
+        if (efivar_read(UK_PLAN_VARIABLE, UK_UKIBOOT_GUID_STR, &data, &len) < 0)
+                return;
+        uk_sha256(data, len, d);
+        uk_sha256_hex(d, ret);
+        free(data);
 }
 
 static const char *flag_text(int v) {
@@ -80,6 +93,8 @@ int verb_status(int argc, char **argv) {
         if (crash != 1)
                 crash_digest[0] = 0;
         int sb = efivar_secure_boot();
+        char booted[65];
+        booted_digest(booted);
 
         if (json) {
                 fputs("{\"kexec_loaded\": ", stdout);
@@ -90,6 +105,8 @@ int verb_status(int argc, char **argv) {
                 json_digest(digest);
                 fputs(", \"crash_plan_digest\": ", stdout);
                 json_digest(crash_digest);
+                fputs(", \"booted_plan_digest\": ", stdout);
+                json_digest(booted);
                 fputs(", \"secure_boot\": ", stdout);
                 json_flag(sb);
                 fputs("}\n", stdout);
@@ -103,6 +120,8 @@ int verb_status(int argc, char **argv) {
         printf("Crash image loaded:  %s\n", flag_text(crash));
         if (crash_digest[0])
                 printf("  plan digest:       %s (%s)\n", crash_digest, UKIBOOT_LOADED_CRASH_FILE);
+        if (booted[0])
+                printf("Booted plan:         %s (%s EFI variable)\n", booted, UK_PLAN_VARIABLE);
         printf("Secure Boot:         %s\n", sb == 1 ? "on" : sb == 0 ? "off" : "unknown (no EFI variables)");
         return EXIT_OK;
 }
