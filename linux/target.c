@@ -58,22 +58,38 @@ static int entry_from_conf_file(const char *path, struct uk_entry *ret) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", path, strerror(errno));
-        char *text = malloc(UK_OPTIONS_MAX * 4);
+        const size_t cap = UK_OPTIONS_MAX * 4;   /* an entry is a few lines; refuse anything huge */
+        char *text = malloc(cap + 1);
         if (!text) {
                 close(fd);
                 return log_fail(EXIT_FAILED, "out of memory");
         }
-        ssize_t n = read(fd, text, UK_OPTIONS_MAX * 4);
-        close(fd);
-        if (n < 0) {
-                free(text);
-                return log_fail(EXIT_FAILED, "%s: %s", path, strerror(errno));
+        size_t n = 0;
+        for (;;) {
+                ssize_t k = read(fd, text + n, cap + 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int r = log_fail(EXIT_FAILED, "%s: %s", path, strerror(errno));
+                        close(fd);
+                        free(text);
+                        return r;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > cap) {
+                        close(fd);
+                        free(text);
+                        return log_fail(EXIT_INVALID, "%s: too large for a boot entry", path);
+                }
         }
+        close(fd);
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
         char esp_path[UK_PATH_MAX];
         snprintf(esp_path, sizeof esp_path, "/loader/entries/%s", base);
-        uk_err e = uk_entry_parse_conf(text, (size_t) n, base, esp_path, ret);
+        uk_err e = uk_entry_parse_conf(text, n, base, esp_path, ret);
         free(text);
         if (e)
                 return log_uk(e, path);
