@@ -80,7 +80,7 @@ $(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR)
 UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BIN := $(patsubst test/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 
-$(B)/unit/%: test/unit/%.c test/unit/unit.h $(B)/san/libukicommon.a
+$(B)/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/san/libukicommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -Itest/unit $< $(B)/san/libukicommon.a -o $@
 
