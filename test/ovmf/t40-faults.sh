@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Faults: every broken entry is reported on one console line and skipped; the first good one boots.
 # Entries (menu order: systemd-boot sorts ids newest-first, so z.. comes first): truncated UKI, no .linux, .linux not a kernel, missing file,
-# command line over the kernel's limit, then a good one. A malformed Type #2 file is skipped at discovery.
+# command line over the kernel's limit, then a good one (a `linux` + 2x `initrd` entry). A malformed Type #2 file is skipped at discovery.
 source "$(dirname "$0")/lib.sh"
 need_fixtures
 w=$OVMF_WORK/faults; d=$(esp_new faults)
@@ -19,7 +19,10 @@ ent y-nolinux "No .linux" /ukis/nolinux.efi
 ent x-notkernel ".linux not a kernel" /ukis/notkernel.efi
 ent w-missing "Missing file" /ukis/missing.efi
 ent v-toolong "Command line too long" /ukis/basic.efi "$long"
-ent u-good "Good" /ukis/basic.efi "$good"
+# The good one is a Type #1 `linux` entry: kernel file + two initrd files served through LoadFile2.
+cp "$FIX/vmlinuz" "$d/ukis/vmlinuz"; cp "$FIX/initrd.img" "$d/ukis/initrd.img"; cp "$FIX/marker-extra.cpio" "$d/ukis/extra.cpio"
+printf 'title Good (linux + initrd)\nlinux /ukis/vmlinuz\ninitrd /ukis/initrd.img\ninitrd /ukis/extra.cpio\noptions %s\n' "$good" \
+  > "$d/loader/entries/u-good.conf"
 printf 'default z-truncated.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail faults-setup "mkdisk"; exit 1; }
 boot_ovmf "$w/disk.img" "$w/serial.log"
@@ -36,5 +39,6 @@ grep -a "^ukiboot: error: v-toolong.conf: " "$log" | grep -qi "long" && pass fau
   fail faults-toolong-reason "reason does not say the command line is too long"
 check_grep faults-fell-back "$log" "ukiboot: falling back to entry u-good.conf"
 check_eq faults-good-booted "$(guest_value "$log" UKIBOOT-CMDLINE)" "$good"
+check_eq faults-linux-entry-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "extra initrd"
 check_eq faults-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "u-good.conf"
 exit $(( failures > 0 ))
