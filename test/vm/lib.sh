@@ -239,3 +239,32 @@ mdev -s 2>/dev/null
 HOOK
         vm_mkcpio "$d" "$1"; rm -rf "$d"
 }
+
+# An initrd for UKIs that carry their own test payload (guests booted through OVMF get only what
+# the UKI brings): base + marker-initrd + disk drivers + FAT modules + static ukiboot + HOOK
+# (installed as /etc/ukiboot/hooks/50-test.sh, it runs on every boot: it must tell them apart,
+# e.g. by vm_boot_kind below).
+vm_selfhosted_initrd() {  # OUT HOOK_FILE [EXTRA_PIECE...]
+        local out=$1 hook=$2 d m; shift 2
+        d=$(mktemp -d); mkdir -p "$d/p/bin" "$d/p/lib/modules" "$d/p/etc/ukiboot/hooks"
+        install -m 0755 "$UKIBOOT_STATIC" "$d/p/bin/ukiboot"
+        for m in fs/fat/fat fs/fat/vfat fs/nls/nls_cp437 fs/nls/nls_utf8 fs/nls/nls_ascii; do
+                cp "$vm_top/.cache/kernel/modules/kernel/$m.ko" "$d/p/lib/modules/" || { rm -rf "$d"; return 1; }
+        done
+        cp "$hook" "$d/p/etc/ukiboot/hooks/50-test.sh"
+        vm_mkcpio "$d/p" "$d/payload.cpio"
+        vm_modules_again "$d/modules-again.cpio"
+        vm_concat "$out" "$F/initrd-base.cpio" "$F/marker-initrd.cpio" "$F/modules.cpio" "$d/modules-again.cpio" \
+                "$d/payload.cpio" "$@"
+        rm -rf "$d"
+}
+
+# Shell lines for a hook: set $boot_kind to "kexec" when kexec_file_load started this kernel (the
+# boot protocol's type_of_loader is 0xd0), else "firmware"; and mount the ESP (virtio disk,
+# partition 1) read-only at /efi, where ukiboot looks for it.
+VM_HOOK_BOOT_KIND='lt=$(od -An -tx1 -j 528 -N 1 /sys/kernel/boot_params/data | tr -d " ")
+if [ "$lt" = d0 ]; then boot_kind=kexec; else boot_kind=firmware; fi
+echo "VMTEST-BOOT-KIND: $boot_kind"'
+VM_HOOK_MOUNT_ESP='for m in fat vfat nls_cp437 nls_utf8 nls_ascii; do insmod /lib/modules/$m.ko 2>/dev/null; done
+mdev -s 2>/dev/null; mkdir -p /efi
+mount -t vfat -o ro /dev/vda1 /efi || echo "VMTEST-MOUNT: failed"'
