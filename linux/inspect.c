@@ -261,33 +261,17 @@ static void print_text(const struct inspect *in, FILE *f) {
 }
 
 int verb_inspect(int argc, char **argv) {
-        static const struct option opts[] = {
-                { "json", no_argument, NULL, OPT_JSON },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         bool json = false;
-        int c;
-        optind = 0;
-        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
-                switch (c) {
-                case OPT_JSON:
-                        json = true;
-                        break;
-                case 'h':
-                        verb_usage(stdout, "inspect");
-                        return EXIT_OK;
-                default:
-                        return option_error("inspect", c, argv);
-                }
-        }
+        int r = parse_flag_option("inspect", "json", argc, argv, &json);
+        if (r >= 0)
+                return r;
         if (argc - optind != 1)
                 return usage_error("inspect", "expected exactly one UKI file");
 
         struct inspect *in = calloc(1, sizeof *in);
         if (!in)
                 return log_fail(EXIT_FAILED, "out of memory");
-        int r = fd_source_open(argv[optind], &in->file);
+        r = fd_source_open(argv[optind], &in->file);
         if (r) {
                 free(in);
                 return r;

@@ -239,26 +239,10 @@ int verb_kexec(int argc, char **argv) {
 }
 
 int verb_unload(int argc, char **argv) {
-        static const struct option opts[] = {
-                { "crash", no_argument, NULL, OPT_CRASH },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         bool crash = false;
-        int c;
-        optind = 0;
-        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
-                switch (c) {
-                case OPT_CRASH:
-                        crash = true;
-                        break;
-                case 'h':
-                        verb_usage(stdout, "unload");
-                        return EXIT_OK;
-                default:
-                        return option_error("unload", c, argv);
-                }
-        }
+        int r = parse_flag_option("unload", "crash", argc, argv, &crash);
+        if (r >= 0)
+                return r;
         if (argc > optind)
                 return usage_error("unload", "unexpected argument '%s'", argv[optind]);
         unsigned long flags = KEXEC_FILE_UNLOAD | (crash ? KEXEC_FILE_ON_CRASH : 0);

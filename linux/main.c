@@ -1,4 +1,5 @@
 /* ukiboot — Linux front end: verb dispatch, help texts, version. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +107,31 @@ int option_error(const char *verb, int c, char **argv) {
         if (optopt && optopt < 0x100 && optopt != '?')
                 return usage_error(verb, "unknown option '-%c'", optopt);
         return usage_error(verb, "unknown option '%s'", opt);
+}
+
+int parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag) {
+        const struct option opts[] = {
+                { flag_name, no_argument, NULL, OPT_FLAG },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        bool flag = false;
+        int c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_FLAG:
+                        flag = true;
+                        break;
+                case 'h':
+                        verb_usage(stdout, verb);
+                        return EXIT_OK;
+                default:
+                        return option_error(verb, c, argv);
+                }
+        }
+        *ret_flag = flag;
+        return -1;
 }
 
 static void main_usage(FILE *f) {

@@ -75,26 +75,10 @@ int do_exec(bool force) {
 }
 
 static int exec_verb(const char *verb, int argc, char **argv) {
-        static const struct option opts[] = {
-                { "force", no_argument, NULL, OPT_FORCE },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         bool force = false;
-        int c;
-        optind = 0;
-        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
-                switch (c) {
-                case OPT_FORCE:
-                        force = true;
-                        break;
-                case 'h':
-                        verb_usage(stdout, verb);
-                        return EXIT_OK;
-                default:
-                        return option_error(verb, c, argv);
-                }
-        }
+        int r = parse_flag_option(verb, "force", argc, argv, &force);
+        if (r >= 0)
+                return r;
         if (argc > optind)
                 return usage_error(verb, "unexpected argument '%s'", argv[optind]);
         return do_exec(force);

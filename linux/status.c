@@ -59,26 +59,10 @@ static void json_digest(const char *d) {
 }
 
 int verb_status(int argc, char **argv) {
-        static const struct option opts[] = {
-                { "json", no_argument, NULL, OPT_JSON },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         bool json = false;
-        int c;
-        optind = 0;
-        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
-                switch (c) {
-                case OPT_JSON:
-                        json = true;
-                        break;
-                case 'h':
-                        verb_usage(stdout, "status");
-                        return EXIT_OK;
-                default:
-                        return option_error("status", c, argv);
-                }
-        }
+        int r = parse_flag_option("status", "json", argc, argv, &json);
+        if (r >= 0)
+                return r;
         if (argc > optind)
                 return usage_error("status", "unexpected argument '%s'", argv[optind]);
 

@@ -112,7 +112,7 @@ void target_free(struct target *t);
 enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
-        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG,
 };
 /* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err);
@@ -151,6 +151,10 @@ int verb_extract(int argc, char **argv);
 void verb_usage(FILE *f, const char *verb);
 /* getopt_long returned '?' or ':' (optstring starts with ':'): report the offending option. */
 int option_error(const char *verb, int c, char **argv);
+
+/* Parse the options of a VERB whose only option besides --help is the boolean --FLAG_NAME.
+ * Returns -1 to go on (positional arguments start at optind), else the exit code to return. */
+int parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag);
 /* Print "ukiboot: <verb>: <msg>" and a hint to use --help; returns EXIT_USAGE. */
 int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
