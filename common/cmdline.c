@@ -3,6 +3,7 @@
  * Both twins call uk_cmdline_merge with the same inputs, so the command line the kernel sees after a
  * firmware boot and after a kexec is the same string, byte for byte. */
 #include "cmdline.h"
+#include "secureboot.h"
 #include "util.h"
 
 #define UK_CMDLINE_DEFAULT_MAX 2047     /* bzImage protocol < 2.06 had 255; 2047 is the x86 COMMAND_LINE_SIZE - 1 */
@@ -61,7 +62,7 @@ uk_err uk_cmdline_merge(const struct uk_cmdline_in *in, char *ret, size_t cap, s
 
         /* An embedded .cmdline locks the command line under Secure Boot: it is covered by the UKI's
          * signature, while options and the editor are not. */
-        bool allowed = !in->secure_boot || !in->uki_has_cmdline;
+        bool allowed = !uk_cmdline_locked(in->secure_boot, in->uki_has_cmdline);
 
         first = in->uki_has_cmdline ? trimmed(in->uki_cmdline, in->uki_cmdline_len) : (struct seg) {};
 
