@@ -2,6 +2,7 @@
 #include "boot.h"
 #include "initrd.h"
 #include "plan.h"
+#include "secure.h"
 #include "uki.h"
 #include "util.h"
 #include "vars.h"
@@ -15,6 +16,7 @@ struct kernel_start {
         const struct uk_plan *plan;
         const void *uki;                 /* buffer UKI pieces are served from */
         uint64_t uki_size;
+        bool verified;                   /* kernel lies inside a UKI the firmware verified (Secure Boot) */
 };
 
 static void print_plan(const struct uk_plan *p) {
@@ -71,14 +73,17 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
                 dp = FileDevicePath(env->fs->device, path16);
                 FreePool(path16);
         }
-        st = BS->LoadImage(FALSE, env->image, dp, (void *) k->kernel, k->kernel_len, &h);
+        if (k->verified)
+                st = secure_load_verified(env->image, dp, k->kernel, k->kernel_len, &h);
+        else
+                st = BS->LoadImage(FALSE, env->image, dp, (void *) k->kernel, k->kernel_len, &h);
         if (dp)
                 FreePool(dp);
         if (st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED) {
                 if (h)
                         BS->UnloadImage(h);
-                log_error(L"%a: firmware refused the kernel (%r): Secure Boot without a trusted kernel "
-                          L"signature is not supported", k->entry->id, st);
+                log_error(L"%a: firmware refused the kernel (%r): Secure Boot is on and the kernel is not signed "
+                          L"by a key in db", k->entry->id, st);
                 return st;
         }
         if (EFI_ERROR(st)) {
@@ -136,6 +141,16 @@ static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e,
                 st = EFI_OUT_OF_RESOURCES;
                 goto out;
         }
+        /* Under Secure Boot nothing of the UKI is used before the firmware has accepted all of it. */
+        if (env->secure_boot) {
+                bool on_esp = e->kind == UK_ENTRY_KIND_UKI;
+                st = secure_verify_uki(env->image, env->fs->device, on_esp ? e->uki_path : NULL, buf, size);
+                if (EFI_ERROR(st)) {
+                        log_error(L"%a: %a refused under Secure Boot: %a (%r)", e->id,
+                                  on_esp ? e->uki_path : e->uki_url, secure_verify_reason(st), st);
+                        goto out;
+                }
+        }
         uk_source_from_memory(&src, buf, size);
         r = uk_uki_parse(&src, uki);
         if (r) {
@@ -170,6 +185,7 @@ static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e,
                 .plan = plan,
                 .uki = buf,
                 .uki_size = size,
+                .verified = env->secure_boot,
         };
         st = start_kernel(env, &k);
 out:

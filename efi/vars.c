@@ -1,5 +1,6 @@
 /* ukiboot EFI — Boot Loader Interface variables and UkibootPlan. */
 #include "vars.h"
+#include "secureboot.h"
 #include "util.h"
 
 static EFI_GUID loader_guid = LOADER_GUID;
@@ -37,12 +38,19 @@ void vars_delete(const CHAR16 *name) {
         RT->SetVariable((CHAR16 *) name, &loader_guid, 0, 0, NULL);
 }
 
-bool vars_secure_boot(void) {
-        UINT8 v = 0;
-        UINTN size = sizeof(v);
+/* A small global variable's bytes into buf; 0 when absent or larger than buf. */
+static size_t get_global_small(CHAR16 *name, UINT8 *buf, UINTN cap) {
+        UINTN size = cap;
         UINT32 attr;
-        EFI_STATUS s = RT->GetVariable(L"SecureBoot", &gEfiGlobalVariableGuid, &attr, &size, &v);
-        return !EFI_ERROR(s) && size == 1 && v == 1;
+        return EFI_ERROR(RT->GetVariable(name, &gEfiGlobalVariableGuid, &attr, &size, buf)) ? 0 : size;
+}
+
+bool vars_secure_boot(void) {
+        UINT8 sb[4] = {}, setup[4] = {};
+        size_t sb_len = get_global_small(L"SecureBoot", sb, sizeof(sb));
+        size_t setup_len = get_global_small(L"SetupMode", setup, sizeof(setup));
+        /* The rule lives in common/ so linux/ukiboot reads the same variables the same way. */
+        return uk_secure_boot_enforced(sb, sb_len, setup, setup_len);
 }
 
 bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]) {

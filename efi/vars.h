@@ -20,7 +20,7 @@ EFI_STATUS vars_set_str(const CHAR16 *name, const char *value);
 bool vars_get_str(const CHAR16 *name, char *buf, size_t cap);
 void vars_delete(const CHAR16 *name);
 
-/* True if the firmware reports SecureBoot=1 (EFI global variable). */
+/* True if Secure Boot is enforcing: SecureBoot=1 and not in setup mode (rule in common/secureboot.h). */
 bool vars_secure_boot(void);
 
 /* Everything known at start-up: LoaderInfo, firmware info/type, device part UUID, image id, features,

@@ -1,0 +1,167 @@
+/* ukiboot EFI — Secure Boot.
+ *
+ * Trust comes from the firmware: under Secure Boot the whole UKI (stub + sections, signed as one PE image)
+ * goes through LoadImage, so db/dbx decide exactly as they would for the UKI started directly. The kernel
+ * inside is usually signed by its distribution, not by a db key, so LoadImage of the .linux bytes alone
+ * would be refused. Its bytes are covered by the UKI's signature, though, and we hand LoadImage that very
+ * buffer: for that one call the firmware's Security2 (and, on old firmware, Security) file authentication
+ * is wrapped so that this buffer — same pointer, same size — passes and everything else still goes to the
+ * firmware's own check. The original hooks are back in place before LoadImage's caller sees a result.
+ *
+ * Protocol layouts and GUIDs are from the PI specification (DXE architectural protocols); gnu-efi lacks
+ * them. DxeCore keeps a pointer to each protocol's structure and calls through it, so swapping the function
+ * pointer inside the structure is what takes effect. */
+#include "secure.h"
+#include "util.h"
+
+#define SECURITY_ARCH_PROTOCOL_GUID \
+        { 0xa46423e3, 0x4617, 0x49f1, { 0xb9, 0xff, 0xd1, 0xbf, 0xa9, 0x11, 0x58, 0x39 } }
+#define SECURITY2_ARCH_PROTOCOL_GUID \
+        { 0x94ab2f58, 0x1438, 0x4ef1, { 0x91, 0x52, 0x18, 0x94, 0x1a, 0x3a, 0x0e, 0x68 } }
+
+struct security_arch;
+struct security2_arch;
+
+/* Security: sees only an authentication status and the path (DxeCore asks it for firmware-volume files,
+ * or for everything when there is no Security2). */
+typedef EFI_STATUS (EFIAPI *file_authentication_state_fn)(const struct security_arch *this,
+                                                           UINT32 authentication_status,
+                                                           const EFI_DEVICE_PATH *file);
+struct security_arch {
+        file_authentication_state_fn FileAuthenticationState;
+};
+
+/* Security2: sees the image bytes; this is where the firmware checks db/dbx. */
+typedef EFI_STATUS (EFIAPI *file_authentication_fn)(const struct security2_arch *this, const EFI_DEVICE_PATH *file,
+                                                    void *file_buffer, UINTN file_size, BOOLEAN boot_policy);
+struct security2_arch {
+        file_authentication_fn FileAuthentication;
+};
+
+/* The one waiver in effect while secure_load_verified() runs LoadImage. */
+static struct {
+        struct security_arch *sec;
+        file_authentication_state_fn sec_original;
+        struct security2_arch *sec2;
+        file_authentication_fn sec2_original;
+        const void *buf;
+        UINTN size;
+        const EFI_DEVICE_PATH *dp;
+} waiver;
+
+static bool same_device_path(const EFI_DEVICE_PATH *a, const EFI_DEVICE_PATH *b) {
+        if (!a || !b)
+                return false;
+        UINTN la = DevicePathSize((EFI_DEVICE_PATH *) a), lb = DevicePathSize((EFI_DEVICE_PATH *) b);
+        return la == lb && CompareMem(a, b, la) == 0;
+}
+
+static EFI_STATUS EFIAPI sec2_hook(const struct security2_arch *this, const EFI_DEVICE_PATH *file,
+                                   void *file_buffer, UINTN file_size, BOOLEAN boot_policy) {
+        /* Pointer and size, not contents: only the buffer we verified as part of the UKI passes. */
+        if (file_buffer && file_buffer == waiver.buf && file_size == waiver.size)
+                return EFI_SUCCESS;
+        return waiver.sec2_original(this, file, file_buffer, file_size, boot_policy);
+}
+
+static EFI_STATUS EFIAPI sec_hook(const struct security_arch *this, UINT32 authentication_status,
+                                  const EFI_DEVICE_PATH *file) {
+        /* Without Security2 this is the only check and it gets no bytes: the path we passed for the kernel
+         * (which names the verified UKI) is all we can match, and only during our own LoadImage. */
+        if (same_device_path(file, waiver.dp))
+                return EFI_SUCCESS;
+        return waiver.sec_original(this, authentication_status, file);
+}
+
+static void waiver_install(const void *buf, UINTN size, const EFI_DEVICE_PATH *dp) {
+        static EFI_GUID sec_guid = SECURITY_ARCH_PROTOCOL_GUID, sec2_guid = SECURITY2_ARCH_PROTOCOL_GUID;
+
+        uk_memset(&waiver, 0, sizeof(waiver));
+        waiver.buf = buf;
+        waiver.size = size;
+        waiver.dp = dp;
+        if (!EFI_ERROR(BS->LocateProtocol(&sec2_guid, NULL, (void **) &waiver.sec2)) && waiver.sec2 &&
+            waiver.sec2->FileAuthentication) {
+                waiver.sec2_original = waiver.sec2->FileAuthentication;
+                waiver.sec2->FileAuthentication = sec2_hook;
+        } else
+                waiver.sec2 = NULL;
+        if (!EFI_ERROR(BS->LocateProtocol(&sec_guid, NULL, (void **) &waiver.sec)) && waiver.sec &&
+            waiver.sec->FileAuthenticationState) {
+                waiver.sec_original = waiver.sec->FileAuthenticationState;
+                waiver.sec->FileAuthenticationState = sec_hook;
+        } else
+                waiver.sec = NULL;
+}
+
+static void waiver_remove(void) {
+        if (waiver.sec2)
+                waiver.sec2->FileAuthentication = waiver.sec2_original;
+        if (waiver.sec)
+                waiver.sec->FileAuthenticationState = waiver.sec_original;
+        uk_memset(&waiver, 0, sizeof(waiver));
+}
+
+EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, uint64_t size,
+                                EFI_HANDLE *ret_image) {
+        EFI_HANDLE h = NULL;
+        EFI_STATUS st;
+
+        if (!buf || size == 0 || size > (UINTN) -1 || !ret_image)
+                return EFI_INVALID_PARAMETER;
+        waiver_install(buf, (UINTN) size, dp);
+        st = BS->LoadImage(FALSE, parent, dp, (void *) buf, (UINTN) size, &h);
+        waiver_remove();
+        if (EFI_ERROR(st)) {
+                /* EFI_SECURITY_VIOLATION leaves a loaded image behind that must not stay around. */
+                if (h)
+                        BS->UnloadImage(h);
+                return st;
+        }
+        *ret_image = h;
+        return EFI_SUCCESS;
+}
+
+EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *esp_path, const void *buf,
+                             uint64_t size) {
+        EFI_DEVICE_PATH *dp = NULL;
+        EFI_HANDLE h = NULL;
+        CHAR16 *path16;
+        EFI_STATUS st;
+
+        if (!buf || size == 0 || size > (UINTN) -1)
+                return EFI_INVALID_PARAMETER;
+        /* The firmware's policy depends on where an image comes from (fixed disk, removable, option ROM),
+         * so it gets the real file path, not a memory-mapped one. Without one (a download) the firmware
+         * decides on its own; edk2 refuses an image without a path, which fails closed. */
+        if (esp_path) {
+                path16 = xpath_to_16(esp_path);
+                if (!path16)
+                        return EFI_OUT_OF_RESOURCES;
+                dp = FileDevicePath(device, path16);
+                FreePool(path16);
+                if (!dp)
+                        return EFI_OUT_OF_RESOURCES;
+        }
+        uint64_t t0 = timer_usec();
+        st = BS->LoadImage(FALSE, parent, dp, (void *) buf, (UINTN) size, &h);
+        if (dp)
+                FreePool(dp);
+        /* Loaded only to be judged: the stub is never started (with EFI_SECURITY_VIOLATION the firmware
+         * hands back a handle too). */
+        if (h)
+                BS->UnloadImage(h);
+        if (EFI_ERROR(st))
+                return st;
+        log_info(L"Secure Boot: %a verified by the firmware (%ld ms)", esp_path ? esp_path : "downloaded UKI",
+                 (timer_usec() - t0) / 1000);
+        return EFI_SUCCESS;
+}
+
+const char *secure_verify_reason(EFI_STATUS st) {
+        if (st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED)
+                return "not signed by a key in db, or listed in dbx";
+        if (st == EFI_OUT_OF_RESOURCES)
+                return "not enough memory for the firmware to check it";
+        return "the firmware could not check it as a PE image";
+}
