@@ -1,5 +1,6 @@
 /* ukiboot EFI — turn an entry into a plan (common/) and carry it out with firmware services. */
 #include "boot.h"
+#include "http.h"
 #include "initrd.h"
 #include "plan.h"
 #include "secure.h"
@@ -10,7 +11,7 @@
 /* Everything a kernel start needs, whatever kind of entry produced it. */
 struct kernel_start {
         const struct uk_entry *entry;
-        const char *image_path;          /* ESP path recorded as the kernel's FilePath */
+        const char *image_path;          /* ESP path recorded as the kernel's FilePath; NULL if fetched */
         const uint8_t *kernel;
         uint64_t kernel_len;
         const struct uk_plan *plan;
@@ -68,7 +69,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         CHAR16 *path16;
         EFI_STATUS st;
 
-        path16 = xpath_to_16(k->image_path);
+        path16 = k->image_path ? xpath_to_16(k->image_path) : NULL;
         if (path16) {
                 dp = FileDevicePath(env->fs->device, path16);
                 FreePool(path16);
@@ -119,21 +120,16 @@ static void export_plan(const struct uk_plan *p) {
                 vars_set_plan(canonical, len);
 }
 
-static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+/* Boot a UKI already in memory (read from the ESP or downloaded); takes ownership of the pages. `what` names
+ * it in messages, image_path is its ESP path (NULL for a download). The plan never depends on either. */
+static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_entry *e, const char *append,
+                                  const char *what, const char *image_path, void *buf, uint64_t size, UINTN pages) {
         struct uk_uki *uki = NULL;
         struct uk_plan *plan = NULL;
         struct uk_source src;
-        void *buf = NULL;
-        uint64_t size = 0;
-        UINTN pages = 0;
         EFI_STATUS st = EFI_LOAD_ERROR;
         uk_err r;
 
-        r = efi_fs_read_whole(env->fs, e->uki_path, &buf, &size, &pages);
-        if (r) {
-                log_error(L"%a: cannot read %a: %a", e->id, e->uki_path, uk_strerror(r));
-                return uk_err_to_efi(r);
-        }
         uki = AllocatePool(sizeof(*uki));
         plan = AllocatePool(sizeof(*plan));
         if (!uki || !plan) {
@@ -154,7 +150,7 @@ static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e,
         uk_source_from_memory(&src, buf, size);
         r = uk_uki_parse(&src, uki);
         if (r) {
-                log_error(L"%a: %a is not a bootable UKI: %a", e->id, e->uki_path, uk_strerror(r));
+                log_error(L"%a: %a is not a bootable UKI: %a", e->id, what, uk_strerror(r));
                 st = uk_err_to_efi(r);
                 goto out;
         }
@@ -179,7 +175,7 @@ static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e,
         export_plan(plan);
         struct kernel_start k = {
                 .entry = e,
-                .image_path = e->uki_path,
+                .image_path = image_path,
                 .kernel = (const uint8_t *) buf + plan->kernel.offset,
                 .kernel_len = plan->kernel.length,
                 .plan = plan,
@@ -195,6 +191,33 @@ out:
                 FreePool(uki);
         pages_free(buf, pages);
         return st;
+}
+
+static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        void *buf = NULL;
+        uint64_t size = 0;
+        UINTN pages = 0;
+        uk_err r;
+
+        r = efi_fs_read_whole(env->fs, e->uki_path, &buf, &size, &pages);
+        if (r) {
+                log_error(L"%a: cannot read %a: %a", e->id, e->uki_path, uk_strerror(r));
+                return uk_err_to_efi(r);
+        }
+        return boot_uki_buffer(env, e, append, e->uki_path, e->uki_path, buf, size, pages);
+}
+
+/* `uki-url`: download into memory, then exactly the path of a UKI read from the ESP. */
+static EFI_STATUS boot_uki_url(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        void *buf = NULL;
+        uint64_t size = 0;
+        UINTN pages = 0;
+        EFI_STATUS st;
+
+        st = http_fetch(e->id, e->uki_url, &buf, &size, &pages);
+        if (EFI_ERROR(st))
+                return st;
+        return boot_uki_buffer(env, e, append, e->uki_url, NULL, buf, size, pages);
 }
 
 /* Type #1 `linux` + `initrd`: kernel file in memory, initrd files served from the ESP on demand. */
@@ -319,8 +342,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, cons
         case UK_ENTRY_KIND_EFI:
                 return boot_efi(env, e, append);
         case UK_ENTRY_KIND_UKI_URL:
-                log_error(L"%a: uki-url entries are not supported by this build", e->id);
-                return EFI_UNSUPPORTED;
+                return boot_uki_url(env, e, append);
         }
         return EFI_UNSUPPORTED;
 }

@@ -1,0 +1,424 @@
+/* ukiboot EFI — download a `uki-url` UKI through the firmware's HTTP stack (HttpDxe over TCP4/IP4).
+ *
+ * One GET per boot attempt: find a NIC carrying the HTTP service binding, make sure it has an IPv4
+ * address (DHCP through IPv4 Configuration II), create an HTTP child, send the request and pull the body
+ * straight into pages allocated once from Content-Length. Every wait is bounded, so an unreachable or
+ * stalled server costs at most a few tens of seconds before the next entry is tried. */
+#include "http.h"
+#include "url.h"
+#include "util.h"
+
+#define DHCP_TIMEOUT_USEC (30ULL * 1000 * 1000)      /* QEMU's slirp answers in well under a second */
+#define CONNECT_TIMEOUT_MSEC 20000                   /* the driver's own blocking timeout */
+#define HEADER_TIMEOUT_USEC (30ULL * 1000 * 1000)    /* request sent -> response headers */
+#define STALL_TIMEOUT_USEC (30ULL * 1000 * 1000)     /* no body bytes for this long: give up */
+#define TOTAL_TIMEOUT_USEC (20ULL * 60 * 1000 * 1000)/* whole body, however slow the link */
+#define PROGRESS_USEC (1000ULL * 1000)
+#define BODY_CHUNK (4ULL << 20)                      /* room offered per Response() call */
+#define FETCH_MAX_SIZE (2ULL << 30)                  /* same limit as linux/fetch.c */
+
+static EFI_GUID http_sb_guid = UK_HTTP_SERVICE_BINDING_GUID;
+static EFI_GUID http_guid = UK_HTTP_PROTOCOL_GUID;
+static EFI_GUID ip4_config2_guid = UK_IP4_CONFIG2_PROTOCOL_GUID;
+
+/* Wire numbers in the order of the specification's EFI_HTTP_STATUS_CODE enumeration. */
+static const uint16_t status_numbers[] = {
+        0, 100, 101, 200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 307,
+        400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,
+        500, 501, 502, 503, 504, 505, 308,
+};
+
+unsigned http_status_number(EFI_HTTP_STATUS_CODE code) {
+        return code < UK_ELEMENTSOF(status_numbers) ? status_numbers[code] : 0;
+}
+
+struct http_session {
+        const char *id;
+        const char *url;                 /* as written in the entry, for messages */
+        EFI_SERVICE_BINDING *sb;
+        EFI_HANDLE child;
+        EFI_HTTP_PROTOCOL *http;
+        EFI_EVENT event;
+        volatile BOOLEAN done;           /* set by the token's notify function */
+        EFI_HTTP_TOKEN token;            /* lives as long as the session: the driver writes into it */
+        EFI_HTTP_MESSAGE msg;
+        bool pending;                    /* token handed to the driver and not completed */
+};
+
+static EFIAPI void token_done(EFI_EVENT event, void *ctx) {
+        struct http_session *s = ctx;
+        s->done = TRUE;
+}
+
+/* Print "N.N" MiB without floating point (no SSE in this build). */
+#define MIB10(bytes) ((uint64_t) (bytes) * 10 / (1024 * 1024))
+
+static void connect_all_controllers(void) {
+        EFI_HANDLE *handles = NULL;
+        UINTN n = 0;
+
+        if (EFI_ERROR(BS->LocateHandleBuffer(AllHandles, NULL, NULL, &n, &handles)))
+                return;
+        for (UINTN i = 0; i < n; i++)
+                BS->ConnectController(handles[i], NULL, NULL, TRUE);
+        FreePool(handles);
+}
+
+/* Handles with the HTTP service binding; connects every driver once if there are none yet (a firmware
+ * that booted from disk may not have started its network stack). */
+static EFI_STATUS find_http_handles(EFI_HANDLE **ret, UINTN *ret_n) {
+        EFI_STATUS st = BS->LocateHandleBuffer(ByProtocol, &http_sb_guid, NULL, ret_n, ret);
+        if (st != EFI_NOT_FOUND)
+                return st;
+        log_info(L"no HTTP stack yet, connecting all drivers");
+        connect_all_controllers();
+        return BS->LocateHandleBuffer(ByProtocol, &http_sb_guid, NULL, ret_n, ret);
+}
+
+/* The NIC's station address, or 0.0.0.0 (GetData appends the route table, hence the larger buffer). */
+static bool station_address(EFI_IP4_CONFIG2_PROTOCOL *cfg, EFI_IPv4_ADDRESS *ret) {
+        static uint8_t buf[sizeof(EFI_IP4_CONFIG2_INTERFACE_INFO) + 32 * sizeof(EFI_IP4_ROUTE_TABLE)];
+        UINTN size = sizeof(buf);
+        EFI_IP4_CONFIG2_INTERFACE_INFO *info = (void *) buf;
+
+        if (EFI_ERROR(cfg->GetData(cfg, Ip4Config2DataTypeInterfaceInfo, &size, buf)))
+                return false;
+        *ret = info->StationAddress;
+        return info->StationAddress.Addr[0] | info->StationAddress.Addr[1] | info->StationAddress.Addr[2] |
+               info->StationAddress.Addr[3];
+}
+
+/* Make sure the NIC behind handle h has an IPv4 address: switch it to DHCP if needed and wait. */
+static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
+        EFI_IP4_CONFIG2_PROTOCOL *cfg = NULL;
+        EFI_IP4_CONFIG2_POLICY policy = Ip4Config2PolicyStatic;
+        EFI_IPv4_ADDRESS a;
+        UINTN size = sizeof(policy);
+        EFI_STATUS st;
+
+        st = BS->HandleProtocol(h, &ip4_config2_guid, (void **) &cfg);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: network interface has no IPv4 configuration protocol: %r", s->id, st);
+                return st;
+        }
+        if (station_address(cfg, &a))
+                return EFI_SUCCESS;
+
+        uint64_t t0 = timer_usec();
+        st = cfg->GetData(cfg, Ip4Config2DataTypePolicy, &size, &policy);
+        if (EFI_ERROR(st) || policy != Ip4Config2PolicyDhcp) {
+                policy = Ip4Config2PolicyDhcp;
+                st = cfg->SetData(cfg, Ip4Config2DataTypePolicy, sizeof(policy), &policy);
+                if (EFI_ERROR(st) && st != EFI_NOT_READY) {
+                        log_error(L"%a: cannot switch the network interface to DHCP: %r", s->id, st);
+                        return st;
+                }
+        }
+        log_info(L"network: waiting for a DHCP address");
+        while (!station_address(cfg, &a)) {
+                if (timer_usec() - t0 > DHCP_TIMEOUT_USEC) {
+                        log_error(L"%a: no IPv4 address from DHCP within %d s", s->id,
+                                  (int) (DHCP_TIMEOUT_USEC / 1000000));
+                        return EFI_TIMEOUT;
+                }
+                BS->Stall(10 * 1000);
+        }
+        uint64_t ms = (timer_usec() - t0) / 1000;
+        log_info(L"network: %d.%d.%d.%d (DHCP, %ld ms)", a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3], ms);
+        return EFI_SUCCESS;
+}
+
+/* Hand the session's token to Request() or Response() and wait for it, polling the driver. */
+static EFI_STATUS run_token(struct http_session *s, bool request, uint64_t timeout_usec) {
+        EFI_STATUS st;
+
+        s->done = FALSE;
+        s->token.Event = s->event;
+        s->token.Status = EFI_NOT_READY;
+        s->token.Message = &s->msg;
+        st = request ? s->http->Request(s->http, &s->token) : s->http->Response(s->http, &s->token);
+        if (EFI_ERROR(st))
+                return st;
+        s->pending = true;
+        uint64_t deadline = timer_usec() + timeout_usec;
+        while (!s->done) {
+                if (timer_usec() > deadline)
+                        return EFI_TIMEOUT;      /* still pending: session_close() cancels it */
+                s->http->Poll(s->http);
+        }
+        s->pending = false;
+        return s->token.Status;
+}
+
+static void session_close(struct http_session *s) {
+        if (s->http) {
+                /* Cancel anything in flight before the token's storage goes away, then drop the connection. */
+                if (s->pending)
+                        s->http->Cancel(s->http, NULL);
+                s->http->Configure(s->http, NULL);
+        }
+        if (s->child)
+                s->sb->DestroyChild(s->sb, s->child);
+        if (s->event)
+                BS->CloseEvent(s->event);
+        s->http = NULL;
+        s->child = NULL;
+        s->event = NULL;
+}
+
+static EFI_STATUS session_open(struct http_session *s, EFI_HANDLE nic) {
+        EFI_HTTPv4_ACCESS_POINT ap = { .UseDefaultAddress = TRUE };
+        EFI_HTTP_CONFIG_DATA config = {
+                .HttpVersion = HttpVersion11,
+                .TimeOutMillisec = CONNECT_TIMEOUT_MSEC,
+                .LocalAddressIsIPv6 = FALSE,
+                .AccessPoint.IPv4Node = &ap,
+        };
+        EFI_STATUS st;
+
+        st = BS->HandleProtocol(nic, &http_sb_guid, (void **) &s->sb);
+        if (EFI_ERROR(st))
+                return st;
+        st = s->sb->CreateChild(s->sb, &s->child);
+        if (EFI_ERROR(st)) {
+                s->child = NULL;
+                log_error(L"%a: cannot create an HTTP instance: %r", s->id, st);
+                return st;
+        }
+        st = BS->HandleProtocol(s->child, &http_guid, (void **) &s->http);
+        if (EFI_ERROR(st)) {
+                s->http = NULL;
+                log_error(L"%a: HTTP instance without HTTP protocol: %r", s->id, st);
+                return st;
+        }
+        st = BS->CreateEvent(EVT_NOTIFY_SIGNAL, TPL_CALLBACK, token_done, s, &s->event);
+        if (EFI_ERROR(st)) {
+                s->event = NULL;
+                return st;
+        }
+        st = s->http->Configure(s->http, &config);
+        if (EFI_ERROR(st))
+                log_error(L"%a: cannot configure HTTP: %r", s->id, st);
+        return st;
+}
+
+static bool header_is(const char *name, const char *want) {
+        size_t i;
+        for (i = 0; name[i] && want[i]; i++)
+                if (uk_tolower(name[i]) != uk_tolower(want[i]))
+                        return false;
+        return name[i] == want[i];
+}
+
+/* Content-Length of the response headers; false if absent or not a plain number. */
+static bool content_length(const EFI_HTTP_MESSAGE *m, uint64_t *ret) {
+        for (UINTN i = 0; i < m->HeaderCount; i++) {
+                const char *n = (const char *) m->Headers[i].FieldName, *v = (const char *) m->Headers[i].FieldValue;
+                if (!n || !v || !header_is(n, "content-length"))
+                        continue;
+                while (*v == ' ' || *v == '\t')
+                        v++;
+                size_t len = uk_strlen(v);
+                while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+                        len--;
+                return uk_parse_u64(v, len, ret);
+        }
+        return false;
+}
+
+/* The driver allocates the response header array; the caller owns it. */
+static void free_headers(EFI_HTTP_MESSAGE *m) {
+        if (m->Headers)
+                FreePool(m->Headers);
+        m->Headers = NULL;
+        m->HeaderCount = 0;
+}
+
+static void print_progress(uint64_t got, uint64_t total, uint64_t usec) {
+        uint64_t a = MIB10(got), b = MIB10(total);
+        log_info(L"download: %d%% (%ld.%ld of %ld.%ld MiB, %ld s)", (int) (total ? got * 100 / total : 0),
+                 a / 10, a % 10, b / 10, b % 10, usec / 1000000);
+}
+
+/* GET over an opened session into pages; prints the one-line reason itself. */
+static EFI_STATUS get(struct http_session *s, CHAR16 *url16, const char *host_header,
+                      void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
+        EFI_HTTP_REQUEST_DATA req = { .Method = HttpMethodGet, .Url = url16 };
+        EFI_HTTP_RESPONSE_DATA resp = {};
+        EFI_HTTP_HEADER headers[] = {
+                { (CHAR8 *) "Host", (CHAR8 *) host_header },
+                { (CHAR8 *) "Accept", (CHAR8 *) "*/*" },
+                { (CHAR8 *) "User-Agent", (CHAR8 *) "ukiboot/" UKIBOOT_VERSION },
+        };
+        uint64_t total = 0, got = 0;
+        void *buf = NULL;
+        UINTN pages = 0;
+        EFI_STATUS st;
+
+        s->msg = (EFI_HTTP_MESSAGE) { .Data.Request = &req, .HeaderCount = UK_ELEMENTSOF(headers), .Headers = headers };
+        st = run_token(s, true, HEADER_TIMEOUT_USEC);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: %a: sending the request failed: %r", s->id, s->url, st);
+                return st;
+        }
+
+        s->msg = (EFI_HTTP_MESSAGE) { .Data.Response = &resp };
+        st = run_token(s, false, HEADER_TIMEOUT_USEC);
+        unsigned code = http_status_number(resp.StatusCode);
+        if (EFI_ERROR(st) && (st != EFI_HTTP_ERROR || code == 0)) {
+                free_headers(&s->msg);
+                log_error(L"%a: %a: no response: %r", s->id, s->url, st);
+                return st;
+        }
+        if (resp.StatusCode != UK_HTTP_STATUS_200_OK) {
+                free_headers(&s->msg);
+                if (code == 0)
+                        log_error(L"%a: %a: server answered with an HTTP status this firmware does not know",
+                                  s->id, s->url);
+                else if (code >= 300 && code < 400)
+                        log_error(L"%a: %a: server answered HTTP %d (redirects are not followed)", s->id, s->url, code);
+                else
+                        log_error(L"%a: %a: server answered HTTP %d%a", s->id, s->url, code,
+                                  code == 404 ? " Not Found" : "");
+                return EFI_NOT_FOUND;
+        }
+        bool has_length = content_length(&s->msg, &total);
+        free_headers(&s->msg);
+        if (!has_length) {
+                log_error(L"%a: %a: response has no Content-Length (chunked downloads are not supported)", s->id, s->url);
+                return EFI_UNSUPPORTED;
+        }
+        if (total == 0 || total > FETCH_MAX_SIZE) {
+                log_error(L"%a: %a: Content-Length %ld is not a UKI size", s->id, s->url, total);
+                return EFI_BAD_BUFFER_SIZE;
+        }
+        uint64_t m10 = MIB10(total);
+        log_info(L"downloading %a: %ld bytes (%ld.%ld MiB)", s->url, total, m10 / 10, m10 % 10);
+        st = pages_alloc(total, &buf, &pages);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: cannot allocate %ld bytes for the download: %r", s->id, total, st);
+                return st;
+        }
+
+        uint64_t t0 = timer_usec(), last_data = t0, last_print = t0;
+        while (got < total) {
+                uint64_t want = total - got < BODY_CHUNK ? total - got : BODY_CHUNK;
+                s->msg = (EFI_HTTP_MESSAGE) { .BodyLength = (UINTN) want, .Body = (uint8_t *) buf + got };
+                st = run_token(s, false, STALL_TIMEOUT_USEC);
+                uint64_t now = timer_usec();
+                if (EFI_ERROR(st)) {
+                        log_error(L"%a: %a: download failed after %ld of %ld bytes: %r", s->id, s->url, got, total, st);
+                        goto fail;
+                }
+                if (s->msg.BodyLength > want) {
+                        log_error(L"%a: %a: HTTP driver returned more than it was asked for", s->id, s->url);
+                        st = EFI_PROTOCOL_ERROR;
+                        goto fail;
+                }
+                if (s->msg.BodyLength > 0)
+                        last_data = now;
+                got += s->msg.BodyLength;
+                if (now - last_data > STALL_TIMEOUT_USEC || now - t0 > TOTAL_TIMEOUT_USEC) {
+                        log_error(L"%a: %a: download timed out after %ld of %ld bytes", s->id, s->url, got, total);
+                        st = EFI_TIMEOUT;
+                        goto fail;
+                }
+                if (now - last_print >= PROGRESS_USEC && got < total) {
+                        print_progress(got, total, now - t0);
+                        last_print = now;
+                }
+        }
+        uint64_t usec = timer_usec() - t0;
+        print_progress(got, total, usec);
+        /* Throughput in KiB/s: bytes * 1e6 / usec stays far below 2^64 for any size we accept. */
+        uint64_t kib_s = usec ? total * 1000000ULL / usec / 1024 : 0;
+        log_info(L"downloaded %ld bytes in %ld ms (%ld KiB/s)", total, usec / 1000, kib_s);
+        *ret_buf = buf;
+        *ret_size = total;
+        *ret_pages = pages;
+        return EFI_SUCCESS;
+fail:
+        pages_free(buf, pages);
+        return st;
+}
+
+/* "http://host[:port]/path" rebuilt from the parsed URL (scheme lower-cased, fragment dropped). */
+static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap) {
+        static char url[sizeof(u->host) + sizeof(u->path) + 16];
+        char port[8];
+        size_t n = 0;
+
+        uk_strlcpy_checked(host_header, cap, u->host);
+        if (u->port != 80 && uk_fmt_u64(port, sizeof(port), u->port)) {
+                size_t hl = uk_strlen(host_header), pl = uk_strlen(port);
+                if (hl + 1 + pl < cap) {
+                        host_header[hl] = ':';
+                        uk_memcpy(host_header + hl + 1, port, pl + 1);
+                }
+        }
+        size_t hl = uk_strlen(host_header), pl = uk_strlen(u->path);
+        if (7 + hl + pl + 1 > sizeof(url))
+                return NULL;
+        uk_memcpy(url, "http://", 7);
+        n = 7;
+        uk_memcpy(url + n, host_header, hl);
+        n += hl;
+        uk_memcpy(url + n, u->path, pl);
+        n += pl;
+        url[n] = 0;
+        return xstr8_to_16(url, n);
+}
+
+EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
+        static struct uk_url u;
+        static char host_header[sizeof(u.host) + 8];
+        EFI_HANDLE *nics = NULL;
+        UINTN n_nics = 0;
+        CHAR16 *url16;
+        EFI_STATUS st;
+        uk_err r;
+
+        r = uk_url_parse(url, &u);
+        if (r) {
+                log_error(L"%a: %a: %a", id, url, uk_strerror(r));
+                return EFI_INVALID_PARAMETER;
+        }
+        if (uk_strcmp(u.scheme, "http") != 0) {
+                log_error(L"%a: %a: %a is not supported by this build (http only)", id, url, u.scheme);
+                return EFI_UNSUPPORTED;
+        }
+        for (const char *c = u.host; *c; c++)
+                if (*c == ':') {
+                        log_error(L"%a: %a: IPv6 servers are not supported by this build (IPv4 only)", id, url);
+                        return EFI_UNSUPPORTED;
+                }
+        url16 = request_url(&u, host_header, sizeof(host_header));
+        if (!url16) {
+                log_error(L"%a: %a: URL too long", id, url);
+                return EFI_INVALID_PARAMETER;
+        }
+
+        log_info(L"fetching %a", url);
+        st = find_http_handles(&nics, &n_nics);
+        if (EFI_ERROR(st) || n_nics == 0) {
+                log_error(L"%a: %a: this firmware has no HTTP network stack (no NIC with HttpDxe): %r", id, url, st);
+                FreePool(url16);
+                return EFI_UNSUPPORTED;
+        }
+        /* First NIC that gets an address and answers; the others are tried only if one cannot even start. */
+        st = EFI_NOT_FOUND;
+        for (UINTN i = 0; i < n_nics; i++) {
+                struct http_session s = { .id = id, .url = url };
+                st = ensure_ipv4(&s, nics[i]);
+                if (EFI_ERROR(st))
+                        continue;
+                st = session_open(&s, nics[i]);
+                if (!EFI_ERROR(st))
+                        st = get(&s, url16, host_header, ret_buf, ret_size, ret_pages);
+                session_close(&s);
+                break;
+        }
+        FreePool(nics);
+        FreePool(url16);
+        return st;
+}

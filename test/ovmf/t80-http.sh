@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# uki-url: ukiboot fetches a UKI over HTTP from a real nginx (serving build/fixtures/) through OVMF's own
+# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, two entries:
+# the default one's URL answers 404 (refused with a one-line reason), the next one fetches basic.efi.
+# Host side: nginx's access log must show exactly one GET of /basic.efi with 200, and linux/ukiboot's
+# canonical plan for the same entry (URL pointed at nginx on 127.0.0.1) must equal the guest's UkibootPlan.
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+command -v nginx >/dev/null || { skip http "nginx missing (scripts/install-deps installs nginx-light)"; exit 0; }
+command -v busybox >/dev/null || { skip http "busybox missing"; exit 0; }
+w=$OVMF_WORK/http; d=$(esp_new http)
+
+# nginx on a free high port, everything (config, pid, logs, temp paths) in a private directory.
+ng=$(mktemp -d "$OVMF_WORK/http/nginx.XXXXXX")
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$ng/nginx.conf" <<EOF
+worker_processes 1;
+pid $ng/nginx.pid;
+error_log $ng/error.log;
+events { worker_connections 64; }
+http {
+    log_format ukiboot '\$request_method \$uri \$status \$body_bytes_sent \$request_time';
+    access_log $ng/access.log ukiboot;
+    client_body_temp_path $ng/client_body;
+    proxy_temp_path $ng/proxy;
+    fastcgi_temp_path $ng/fastcgi;
+    uwsgi_temp_path $ng/uwsgi;
+    scgi_temp_path $ng/scgi;
+    default_type application/octet-stream;
+    sendfile on;
+    server {
+        listen 127.0.0.1:$port;
+        root $FIX;
+    }
+}
+EOF
+nginx -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log" -g 'daemon off;' &
+ngpid=$!
+cleanup() { kill "$ngpid" 2>/dev/null; wait "$ngpid" 2>/dev/null; }
+trap cleanup EXIT
+for _ in $(seq 1 50); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
+  sleep 0.1
+done
+if ! kill -0 "$ngpid" 2>/dev/null; then
+  fail http-nginx "nginx did not start: $(head -c 300 "$ng/error.log")"; exit 1
+fi
+: > "$ng/access.log"   # only the guest's requests from here on
+
+opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
+mkdir -p "$d/loader/entries"
+printf 'title Missing on the server\nuki-url http://10.0.2.100/missing.efi\noptions %s\n' "$opts" > "$d/loader/entries/z-missing.conf"
+printf 'title Fetched over HTTP\nuki-url http://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/net.conf"
+printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
+mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
+# The only network a guest gets: slirp, restricted, with one forwarded address that reaches our nginx.
+boot_ovmf "$w/disk.img" "$w/serial.log" \
+  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port" \
+  -device virtio-net-pci,netdev=n0,romfile= \
+  -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+log=$w/serial.log
+
+# The 404 entry: refused on one line that says why, then the next entry.
+line=$(grep -a -m1 "^ukiboot: error: z-missing.conf: " "$log")
+echo "# $line"
+case "$line" in
+  *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
+  *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
+esac
+check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"
+
+# The fetched UKI booted with the entry's options and the UKI's own initrd.
+check_eq http-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$opts"
+check_eq http-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd"
+check_eq http-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "net.conf"
+size=$(stat -c %s "$FIX/basic.efi")
+check_grep http-size-from-server "$log" "ukiboot: downloading http://10.0.2.100/basic.efi: $size bytes"
+grep -aqE '^ukiboot: download: 100% \([0-9]+\.[0-9] of [0-9]+\.[0-9] MiB' "$log" && pass http-progress ||
+  fail http-progress "no 'download: 100% (x of y MiB' line on the console"
+
+# nginx saw exactly the two requests: one 404, one complete 200 of basic.efi.
+echo "# nginx: $(tr '\n' ';' < "$ng/access.log")"
+check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 1
+check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4}' "$ng/access.log")" "$size"
+check_eq http-nginx-missing "$(grep -c '^GET /missing.efi 404 ' "$ng/access.log")" 1
+
+# Throughput as the guest measured it (TSC) and as nginx saw it.
+guest=$(grep -a -m1 '^ukiboot: downloaded ' "$log")
+echo "# guest: ${guest#ukiboot: }"
+echo "# nginx: basic.efi served in $(awk '$2 == "/basic.efi" {print $5}' "$ng/access.log") s"
+exit $(( failures > 0 ))
