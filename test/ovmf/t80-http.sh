@@ -39,13 +39,13 @@ ngpid=$!
 cleanup() { kill "$ngpid" 2>/dev/null; wait "$ngpid" 2>/dev/null; }
 trap cleanup EXIT
 for _ in $(seq 1 50); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
+  curl -s -o /dev/null "http://127.0.0.1:$port/ukiboot-probe" 2>/dev/null && break
   sleep 0.1
 done
 if ! kill -0 "$ngpid" 2>/dev/null; then
   fail http-nginx "nginx did not start: $(head -c 300 "$ng/error.log")"; exit 1
 fi
-: > "$ng/access.log"   # only the guest's requests from here on
+# (The probe shows up in the access log as a 404 of /ukiboot-probe; every check below filters by path.)
 
 opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
 mkdir -p "$d/loader/entries"
@@ -81,11 +81,44 @@ grep -aqE '^ukiboot: download: 100% \([0-9]+\.[0-9] of [0-9]+\.[0-9] MiB' "$log"
 # nginx saw exactly the two requests: one 404, one complete 200 of basic.efi.
 echo "# nginx: $(tr '\n' ';' < "$ng/access.log")"
 check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 1
-check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4}' "$ng/access.log")" "$size"
+check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4; exit}' "$ng/access.log")" "$size"
 check_eq http-nginx-missing "$(grep -c '^GET /missing.efi 404 ' "$ng/access.log")" 1
 
-# Throughput as the guest measured it (TSC) and as nginx saw it.
-guest=$(grep -a -m1 '^ukiboot: downloaded ' "$log")
-echo "# guest: ${guest#ukiboot: }"
-echo "# nginx: basic.efi served in $(awk '$2 == "/basic.efi" {print $5}' "$ng/access.log") s"
+# The twins agree on fetched UKIs: linux/ukiboot (libcurl, URL pointed at nginx on 127.0.0.1) builds the same
+# canonical plan for net.conf as the one the EFI twin executed and exported (printed by the guest's /init).
+got=$(grep -a "^UKIBOOT-PLANVAR: " "$log" | sed 's/^UKIBOOT-PLANVAR: //')
+got_sha=$(guest_value "$log" UKIBOOT-PLANVAR-SHA256)
+case "$got" in
+  *10.0.2.100*|*basic.efi*|*/missing*) fail http-plan-no-url "the canonical plan names the URL or file: $got" ;;
+  "") fail http-plan-no-url "guest printed no UkibootPlan" ;;
+  *) pass http-plan-no-url ;;
+esac
+if [ -x "$top/linux/ukiboot" ]; then
+  hd=$w/esp-host; rm -rf "$hd"; mkdir -p "$hd/loader/entries"
+  printf 'title Fetched over HTTP\nuki-url http://127.0.0.1:%s/basic.efi\noptions %s\n' "$port" "$opts" \
+    > "$hd/loader/entries/net.conf"
+  "$top/linux/ukiboot" plan --esp "$hd" --entry net.conf --secure-boot off --canonical > "$w/plan.linux" 2>"$w/plan.err"
+  want=$(cat "$w/plan.linux")
+  want_sha=$(sha256sum < "$w/plan.linux" | cut -d' ' -f1)    # the exact bytes, final newline included
+  if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$got_sha" = "$want_sha" ]; then
+    pass http-plan-equals-linux-twin
+  else
+    printf '%s\n' "$got" > "$w/plan.guest"
+    fail http-plan-equals-linux-twin "guest $got_sha, linux/ukiboot $want_sha (see $w/plan.guest, $w/plan.linux; $(head -c 200 "$w/plan.err"))"
+  fi
+  check_eq http-linux-twin-fetched "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
+else
+  skip http-plan-equals-linux-twin "linux/ukiboot not built"
+fi
+
+# Throughput as the guest measured it (TSC, from the first body byte requested to the last received) and
+# how long nginx took to hand the file to the slirp/nc pipe.
+read -r bytes ms < <(sed -n 's/^ukiboot: downloaded \([0-9]*\) bytes in \([0-9]*\) ms.*/\1 \2/p' "$log" | head -n1)
+if [ -n "${bytes:-}" ] && [ "${ms:-0}" -gt 0 ]; then
+  pass http-throughput-measured
+  awk -v b="$bytes" -v ms="$ms" 'BEGIN { printf "# throughput: %d bytes in %d ms = %.2f MiB/s (guest, OVMF HttpDxe under TCG)\n", b, ms, b / 1048576 / (ms / 1000) }'
+else
+  fail http-throughput-measured "no 'downloaded N bytes in M ms' line"
+fi
+echo "# nginx: basic.efi served to the guest in $(awk '$2 == "/basic.efi" {print $5; exit}' "$ng/access.log") s, to linux/ukiboot in $(awk '$2 == "/basic.efi" {t = $5} END {print t}' "$ng/access.log") s"
 exit $(( failures > 0 ))
