@@ -226,10 +226,17 @@ static bool content_length(const EFI_HTTP_MESSAGE *m, uint64_t *ret) {
         return false;
 }
 
-/* The driver allocates the response header array; the caller owns it. */
+/* The driver allocates the response header array and every name and value in it; the caller frees them. */
 static void free_headers(EFI_HTTP_MESSAGE *m) {
-        if (m->Headers)
+        if (m->Headers) {
+                for (UINTN i = 0; i < m->HeaderCount; i++) {
+                        if (m->Headers[i].FieldName)
+                                FreePool(m->Headers[i].FieldName);
+                        if (m->Headers[i].FieldValue)
+                                FreePool(m->Headers[i].FieldValue);
+                }
                 FreePool(m->Headers);
+        }
         m->Headers = NULL;
         m->HeaderCount = 0;
 }

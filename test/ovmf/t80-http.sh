@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # uki-url: ukiboot fetches a UKI over HTTP from a real nginx (serving build/fixtures/) through OVMF's own
-# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, two entries:
-# the default one's URL answers 404 (refused with a one-line reason), the next one fetches basic.efi.
+# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, three entries:
+# the default one's URL answers 404 (refused with a one-line reason), an https one is refused (this build
+# speaks http only), the last one fetches basic.efi.
 # Host side: nginx's access log must show exactly one GET of /basic.efi with 200, and linux/ukiboot's
 # canonical plan for the same entry (URL pointed at nginx on 127.0.0.1) must equal the guest's UkibootPlan.
 source "$(dirname "$0")/lib.sh"
@@ -50,6 +51,7 @@ fi
 opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
 mkdir -p "$d/loader/entries"
 printf 'title Missing on the server\nuki-url http://10.0.2.100/missing.efi\noptions %s\n' "$opts" > "$d/loader/entries/z-missing.conf"
+printf 'title Over https\nuki-url https://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/y-https.conf"
 printf 'title Fetched over HTTP\nuki-url http://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/net.conf"
 printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
@@ -67,6 +69,8 @@ case "$line" in
   *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
   *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
 esac
+# https is refused before any network traffic (no TLS configuration in this build).
+check_grep http-https-refused "$log" "ukiboot: error: y-https.conf: https://10.0.2.100/basic.efi: https is not supported by this build"
 check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"
 
 # The fetched UKI booted with the entry's options and the UKI's own initrd.
