@@ -107,6 +107,7 @@ static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
         uint64_t t0 = timer_usec();
         st = cfg->GetData(cfg, Ip4Config2DataTypePolicy, &size, &policy);
         if (EFI_ERROR(st) || policy != Ip4Config2PolicyDhcp) {
+                log_info(L"network: switching the interface to DHCP");
                 policy = Ip4Config2PolicyDhcp;
                 st = cfg->SetData(cfg, Ip4Config2DataTypePolicy, sizeof(policy), &policy);
                 if (EFI_ERROR(st) && st != EFI_NOT_READY) {
