@@ -4,6 +4,7 @@
 #include "entry.h"
 #include "fs.h"
 #include "menu.h"
+#include "secure.h"
 #include "util.h"
 #include "vars.h"
 
@@ -135,6 +136,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         struct menu_config mc = {
                 .timeout_sec = have_oneshot ? 0 : pick_timeout(&conf),
                 .editor = conf.editor,
+                .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
+                .cmdline_locked_ctx = &fs,
         };
         int sel = menu_run(entries, n, def, &mc, append, sizeof(append));
         if (sel < 0)

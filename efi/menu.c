@@ -160,6 +160,12 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
                         break;
                 } else if (k.UnicodeChar == 'e' && cfg->editor) {
+                        if (cfg->cmdline_locked && cfg->cmdline_locked(cfg->cmdline_locked_ctx, &entries[sel])) {
+                                /* Typing would be dropped by the plan anyway (doc/cmdline-policy.md). */
+                                ST->ConOut->SetCursorPosition(ST->ConOut, 0, n + 5);
+                                Print(L"editor disabled: Secure Boot is on and this UKI embeds its command line\n");
+                                continue;
+                        }
                         if (edit_line(n + 5, append, cap))
                                 break;
                         append[0] = 0;

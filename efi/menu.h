@@ -8,6 +8,10 @@
 struct menu_config {
         uint32_t timeout_sec;       /* 0: hidden unless a key is already pressed; MENU_TIMEOUT_FOREVER: wait */
         bool editor;                /* 'e' may add to the command line */
+        /* Optional: true if anything typed in the editor would be ignored for this entry (Secure Boot and an
+         * embedded .cmdline); the editor then says so instead of opening. */
+        bool (*cmdline_locked)(void *ctx, const struct uk_entry *e);
+        void *cmdline_locked_ctx;
 };
 
 /* Let the user pick an entry; returns its index (def when the timeout runs out). Text typed in the

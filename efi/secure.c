@@ -12,6 +12,8 @@
  * them. DxeCore keeps a pointer to each protocol's structure and calls through it, so swapping the function
  * pointer inside the structure is what takes effect. */
 #include "secure.h"
+#include "fs.h"
+#include "secureboot.h"
 #include "util.h"
 
 #define SECURITY_ARCH_PROTOCOL_GUID \
@@ -164,4 +166,28 @@ const char *secure_verify_reason(EFI_STATUS st) {
         if (st == EFI_OUT_OF_RESOURCES)
                 return "not enough memory for the firmware to check it";
         return "the firmware could not check it as a PE image";
+}
+
+bool secure_editor_locked(void *ctx, const struct uk_entry *e) {
+        struct efi_fs *fs = ctx;
+        struct uk_fs_ops ops;
+        struct uk_source src;
+        struct uk_uki *uki;
+        bool locked = false;
+
+        if (!fs || e->kind != UK_ENTRY_KIND_UKI)
+                return false;
+        uki = AllocatePool(sizeof(*uki));
+        if (!uki)
+                return false;
+        efi_fs_ops(fs, &ops);
+        if (ops.open_source(ops.ctx, e->uki_path, &src) == UK_OK) {
+                /* The profile rule is the plan's: the entry's `profile`, else 0. */
+                if (uk_uki_parse(&src, uki) != UK_OK ||
+                    uk_uki_cmdline_locked(uki, e->has_profile ? e->profile : 0, true, &locked) != UK_OK)
+                        locked = false;
+                ops.close_source(ops.ctx, &src);
+        }
+        FreePool(uki);
+        return locked;
 }

@@ -1,6 +1,7 @@
 /* ukiboot EFI — Secure Boot: the firmware verifies a whole UKI; the kernel inside it then loads under that trust. */
 #pragma once
 #include "efi-util.h"
+#include "entry.h"
 
 /* Have the firmware check the UKI in buf[size] against db/dbx: LoadImage(BootPolicy FALSE) from memory, then
  * UnloadImage (the stub inside is never started). device + esp_path name the file it was read from, which is
@@ -17,3 +18,8 @@ const char *secure_verify_reason(EFI_STATUS st);
  * this buffer (same pointer, same size) during this one call and restored before returning. */
 EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, uint64_t size,
                                 EFI_HANDLE *ret_image);
+
+/* For the menu under Secure Boot (ctx: the struct efi_fs of the ESP): true if entry e is a UKI whose chosen
+ * profile embeds a .cmdline, so editor text would be ignored (common/secureboot.h decides). Reads only the PE
+ * headers; false when that cannot be told (the plan still applies the rule when booting). */
+bool secure_editor_locked(void *ctx, const struct uk_entry *e);

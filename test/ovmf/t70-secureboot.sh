@@ -4,6 +4,7 @@
 #   boot 1: a signed UKI behind a Type #1 entry with `options`: the firmware accepts the UKI, the kernel
 #           inside starts although its own signature is not trusted, `options` are ignored (the embedded
 #           .cmdline is locked), SecureBoot reads 1 in the guest, UkibootPlan = linux twin's plan for SB on.
+#           The menu is driven over serial: 'e' says the editor is disabled, Enter boots.
 #   boot 2: an unsigned UKI and a signed-then-tampered UKI listed first are refused with one-line
 #           reasons; the signed one boots as the fallback.
 OVMF_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
@@ -17,8 +18,10 @@ for f in "$OVMF_CODE" "$OVMF_VARS" "$KEY" "$CERT"; do
 done
 command -v sbsign >/dev/null || { fail secureboot-setup "sbsign missing (scripts/install-deps: sbsigntool)"; exit 1; }
 command -v openssl >/dev/null || { fail secureboot-setup "openssl missing"; exit 1; }
-# The secure-boot build of OVMF keeps its variable store in SMM: q35 with SMM and a secure pflash.
-SB_QEMU=(-machine q35,smm=on,accel=tcg -global driver=cfi.pflash01,property=secure,value=on)
+# The secure-boot build of OVMF keeps its variable store in SMM: q35 with SMM and a secure pflash. Added to
+# lib.sh's arguments (QEMU merges the two -machine options), for plain and serial-driven boots alike.
+eval "lib_$(declare -f ovmf_qemu_args)"
+ovmf_qemu_args() { lib_ovmf_qemu_args "$@"; echo -machine smm=on -global driver=cfi.pflash01,property=secure,value=on; }
 
 w=$OVMF_WORK/secureboot; rm -rf "$w"; mkdir -p "$w"
 # Debian ships the snakeoil key encrypted; its password, 'snakeoil', is in the ovmf package's README.Debian.
@@ -64,10 +67,14 @@ cp "$w/ukiboot.signed.efi" "$d/EFI/BOOT/BOOTX64.EFI"
 mkdir -p "$d/ukis" "$d/loader/entries"
 cp "$w/uki.signed.efi" "$d/ukis/signed.efi"
 printf 'title Signed UKI with options\nuki /ukis/signed.efi\noptions %s\n' "$opts" > "$d/loader/entries/signed.conf"
-printf 'default signed.conf\ntimeout 0\n' > "$d/loader/loader.conf"
+printf 'default signed.conf\ntimeout 30\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w1/disk.img" || { fail secureboot-setup "mkdisk"; exit 1; }
-boot_ovmf "$w1/disk.img" "$w1/serial.log" "${SB_QEMU[@]}"
+# Should the editor open after all, Enter leaves it with nothing typed: the boot goes on either way.
+boot_ovmf_driven "$w1/disk.img" "$w1/serial.log" \
+  'Boot in [0-9]+ s' 'e' \
+  'editor disabled|append to command line' '\r'
 log=$w1/serial.log
+check_grep sb-menu-editor-disabled "$log" "editor disabled: Secure Boot is on and this UKI embeds its command line"
 
 check_eq sb-guest-secureboot-var "$(guest_value "$log" UKIBOOT-EFI-SecureBoot)" "1"
 check_eq sb-guest-setupmode-var "$(guest_value "$log" UKIBOOT-EFI-SetupMode)" "0"
@@ -110,7 +117,7 @@ printf 'title B tampered\nsort-key b\nuki /ukis/tampered.efi\n' > "$d/loader/ent
 printf 'title C signed\nsort-key c\nuki /ukis/signed.efi\n' > "$d/loader/entries/c-signed.conf"
 printf 'timeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w2/disk.img" || { fail secureboot-setup "mkdisk"; exit 1; }
-boot_ovmf "$w2/disk.img" "$w2/serial.log" "${SB_QEMU[@]}"
+boot_ovmf "$w2/disk.img" "$w2/serial.log"
 log=$w2/serial.log
 
 check_grep sb-unsigned-refused "$log" \
