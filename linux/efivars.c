@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "secureboot.h"
 #include "ukiboot.h"
 
 #define EFIVARS_DIR "/sys/firmware/efi/efivars"
@@ -113,11 +114,15 @@ int efivar_read_string(const char *name, const char *guid, char *ret, size_t cap
 }
 
 int efivar_secure_boot(void) {
-        uint8_t *data;
-        size_t len;
-        if (efivar_read("SecureBoot", EFI_GLOBAL_GUID, &data, &len) < 0)
+        uint8_t *sb, *setup = NULL;
+        size_t sb_len, setup_len = 0;
+        if (efivar_read("SecureBoot", EFI_GLOBAL_GUID, &sb, &sb_len) < 0)
                 return -1;
-        int on = len >= 1 && data[0] == 1;
-        free(data);
+        if (efivar_read("SetupMode", EFI_GLOBAL_GUID, &setup, &setup_len) < 0)
+                setup = NULL, setup_len = 0;
+        /* Same rule as the EFI program (common/secureboot.c): SecureBoot=1 and not in setup mode. */
+        int on = uk_secure_boot_enforced(sb, sb_len, setup, setup_len);
+        free(sb);
+        free(setup);
         return on;
 }
