@@ -92,7 +92,7 @@ $(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(COMMON_SRC) -o $@
 
-.PHONY: all deps check unit fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
+.PHONY: install all deps check unit fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
 all: efi/ukibootx64.efi linux/ukiboot
 
 static: $(B)/static/ukiboot
@@ -131,6 +131,13 @@ demo: all static fixtures
 
 bench: all static fixtures
 	bench/run
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 linux/ukiboot $(DESTDIR)$(PREFIX)/bin/ukiboot
+	install -D -m 0644 efi/ukibootx64.efi $(DESTDIR)$(PREFIX)/lib/ukiboot/ukibootx64.efi
+	install -D -m 0644 doc/ukiboot.1 $(DESTDIR)$(PREFIX)/share/man/man1/ukiboot.1
+	install -D -m 0755 scripts/install-esp $(DESTDIR)$(PREFIX)/lib/ukiboot/install-esp
 
 clean:
 	rm -rf $(B) efi/ukibootx64.efi linux/ukiboot
