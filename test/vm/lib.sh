@@ -226,20 +226,6 @@ vm_make_uki() {  # OUT CMDLINE INITRD
         local rc=$?; rm -rf "$d"; return $rc
 }
 
-# modules.cpio's hook loads `virtio` before `virtio_ring`, which it needs, so virtio, virtio_pci
-# and virtio_blk fail on that pass. This piece adds a hook (01-) that runs the same loop again
-# once virtio_ring is in: put it after modules.cpio wherever a guest needs its disk.
-vm_modules_again() {  # OUT
-        local d; d=$(mktemp -d); mkdir -p "$d/etc/ukiboot/hooks"
-        cat > "$d/etc/ukiboot/hooks/01-modules-again.sh" <<'HOOK'
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover virtio_net crc16 crc32c_generic mbcache jbd2 ext4; do
-  grep -q "^$m " /proc/modules || { [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null; }
-done
-mdev -s 2>/dev/null
-HOOK
-        vm_mkcpio "$d" "$1"; rm -rf "$d"
-}
-
 # An initrd for UKIs that carry their own test payload (guests booted through OVMF get only what
 # the UKI brings): base + marker-initrd + disk drivers + FAT modules + static ukiboot + HOOK
 # (installed as /etc/ukiboot/hooks/50-test.sh, it runs on every boot: it must tell them apart,
@@ -248,13 +234,9 @@ vm_selfhosted_initrd() {  # OUT HOOK_FILE [EXTRA_PIECE...]
         local out=$1 hook=$2 d m; shift 2
         d=$(mktemp -d); mkdir -p "$d/p/bin" "$d/p/lib/modules" "$d/p/etc/ukiboot/hooks"
         install -m 0755 "$UKIBOOT_STATIC" "$d/p/bin/ukiboot"
-        for m in fs/fat/fat fs/fat/vfat fs/nls/nls_cp437 fs/nls/nls_utf8 fs/nls/nls_ascii; do
-                cp "$vm_top/.cache/kernel/modules/kernel/$m.ko" "$d/p/lib/modules/" || { rm -rf "$d"; return 1; }
-        done
         cp "$hook" "$d/p/etc/ukiboot/hooks/50-test.sh"
         vm_mkcpio "$d/p" "$d/payload.cpio"
-        vm_modules_again "$d/modules-again.cpio"
-        vm_concat "$out" "$F/initrd-base.cpio" "$F/marker-initrd.cpio" "$F/modules.cpio" "$d/modules-again.cpio" \
+        vm_concat "$out" "$F/initrd-base.cpio" "$F/marker-initrd.cpio" "$F/modules.cpio" \
                 "$d/payload.cpio" "$@"
         rm -rf "$d"
 }
@@ -265,6 +247,5 @@ vm_selfhosted_initrd() {  # OUT HOOK_FILE [EXTRA_PIECE...]
 VM_HOOK_BOOT_KIND='lt=$(od -An -tx1 -j 528 -N 1 /sys/kernel/boot_params/data | tr -d " ")
 if [ "$lt" = d0 ]; then boot_kind=kexec; else boot_kind=firmware; fi
 echo "VMTEST-BOOT-KIND: $boot_kind"'
-VM_HOOK_MOUNT_ESP='for m in fat vfat nls_cp437 nls_utf8 nls_ascii; do insmod /lib/modules/$m.ko 2>/dev/null; done
-mdev -s 2>/dev/null; mkdir -p /efi
+VM_HOOK_MOUNT_ESP='mkdir -p /efi
 mount -t vfat -o ro /dev/vda1 /efi || echo "VMTEST-MOUNT: failed"'
