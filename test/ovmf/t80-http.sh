@@ -39,6 +39,7 @@ nginx -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log" -g 'daemon off;' &
 ngpid=$!
 cleanup() { kill "$ngpid" 2>/dev/null; wait "$ngpid" 2>/dev/null; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP   # through the EXIT trap: nginx never outlives the test
 for _ in $(seq 1 50); do
   curl -s -o /dev/null "http://127.0.0.1:$port/ukiboot-probe" 2>/dev/null && break
   sleep 0.1
