@@ -68,6 +68,7 @@ struct uk_loader_conf {
         bool has_timeout;
         bool editor;                        /* `editor` (default yes) */
         bool auto_entries;
+        bool ukiboot_handover;              /* `ukiboot-handover` (ours): force the x86 EFI handover protocol */
 };
 
 /* True if the entry may boot on x86-64: no `architecture`, or "x64" (any case), as systemd-boot checks. */

@@ -363,6 +363,11 @@ static void test_loader_conf(void) {
         CHECK_EQ_INT(uk_loader_conf_parse(NULL, 0, &c), UK_OK, "no loader.conf at all");
         CHECK(c.editor && c.auto_entries && !c.has_timeout, "defaults");
         CHECK_EQ_INT(uk_loader_conf_parse("x", 1, NULL), UK_E_INVALID_ARG, "NULL out");
+        CHECK(!c.ukiboot_handover, "handover off by default");
+        CHECK_EQ_INT(uk_loader_conf_parse("ukiboot-handover yes\n", 21, &c), UK_OK, "handover yes");
+        CHECK(c.ukiboot_handover, "handover forced");
+        CHECK_EQ_INT(uk_loader_conf_parse("ukiboot-handover 1\nukiboot-handover sure\n", 41, &c), UK_OK, "handover bad");
+        CHECK(c.ukiboot_handover, "a bad value keeps the old one");
 }
 
 /* ---- ordering --------------------------------------------------------------------------------------- */
