@@ -157,3 +157,79 @@ uk_err uk_uki_parse(const struct uk_source *src, struct uk_uki *ret_uki) {
         uk_memcpy(ret_uki, &uki, sizeof(uki));
         return UK_OK;
 }
+
+/* Measurement orders. systemd-stub walks its own section enum and measures every section it knows except
+ * .pcrsig (the signature over the result). 252's enum: .linux .osrel .cmdline .initrd .splash .dtb .pcrsig
+ * .pcrpkey (checked against the Debian 12 stub binary). Current systemd appends to that enum rather than
+ * keeping the UAPI table's order, so .dtbauto and .hwids come after .profile there. */
+static const enum uk_sec pcr11_order_252[] = {
+        UK_SEC_LINUX, UK_SEC_OSREL, UK_SEC_CMDLINE, UK_SEC_INITRD, UK_SEC_SPLASH, UK_SEC_DTB, UK_SEC_PCRPKEY,
+};
+static const enum uk_sec pcr11_order_253[] = {
+        UK_SEC_LINUX, UK_SEC_OSREL, UK_SEC_CMDLINE, UK_SEC_INITRD, UK_SEC_UCODE, UK_SEC_SPLASH, UK_SEC_DTB,
+        UK_SEC_UNAME, UK_SEC_SBAT, UK_SEC_PCRPKEY, UK_SEC_PROFILE, UK_SEC_DTBAUTO, UK_SEC_HWIDS, UK_SEC_EFIFW,
+};
+
+enum uk_stub_gen uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki) {
+        static const char tag[] = "systemd-stub ";
+        char magic[96];
+        uint64_t major = 0;
+        size_t len, i, digits = 0;
+        int idx;
+
+        if (!src || !uki)
+                return UK_STUB_GEN_253;
+        idx = uk_pe_find(&uki->pe, ".sdmagic");
+        if (idx < 0)
+                return UK_STUB_GEN_253;
+        len = uki->pe.sections[idx].size < sizeof(magic) - 1 ? (size_t) uki->pe.sections[idx].size : sizeof(magic) - 1;
+        if (uk_source_read(src, uki->pe.sections[idx].raw_offset, magic, len) != UK_OK)
+                return UK_STUB_GEN_253;
+        magic[len] = 0;
+        len = uk_strlen(magic);          /* the magic is a C string; stop at its NUL */
+        for (i = 0; i + sizeof(tag) - 1 <= len; i++)
+                if (uk_memcmp(magic + i, tag, sizeof(tag) - 1) == 0)
+                        break;
+        if (i + sizeof(tag) - 1 > len)
+                return UK_STUB_GEN_253;
+        i += sizeof(tag) - 1;
+        if (i < len && magic[i] == 'v')  /* development builds say "v253-..." */
+                i++;
+        while (i + digits < len && digits < 6 && uk_isdigit(magic[i + digits]))
+                digits++;
+        if (digits == 0 || !uk_parse_u64(magic + i, digits, &major))
+                return UK_STUB_GEN_253;
+        return major <= 252 ? UK_STUB_GEN_252 : UK_STUB_GEN_253;
+}
+
+uk_err uk_uki_pcr11_items(const struct uk_uki *uki, unsigned profile, enum uk_stub_gen gen,
+                          struct uk_pcr11_item ret[_UK_SEC_MAX], unsigned *ret_n) {
+        const enum uk_sec *order = gen == UK_STUB_GEN_252 ? pcr11_order_252 : pcr11_order_253;
+        size_t n_order = gen == UK_STUB_GEN_252 ? UK_ELEMENTSOF(pcr11_order_252) : UK_ELEMENTSOF(pcr11_order_253);
+        int idx[_UK_SEC_MAX];
+        unsigned n = 0;
+        uk_err r;
+
+        if (!uki || !ret || !ret_n)
+                return UK_E_INVALID_ARG;
+        r = resolve_indices(uki, profile, idx);
+        if (r)
+                return r;
+        for (size_t k = 0; k < n_order; k++) {
+                if (idx[order[k]] < 0)
+                        continue;
+                const struct uk_pe_section *s = &uki->pe.sections[idx[order[k]]];
+                /* The stub measures VirtualSize bytes of the loaded image; a section without any is "not found". */
+                if (s->virtual_size == 0)
+                        continue;
+                uint64_t from_file = s->size;   /* min(VirtualSize, SizeOfRawData): checked against the file */
+                ret[n++] = (struct uk_pcr11_item) {
+                        .sec = order[k],
+                        .offset = s->raw_offset,
+                        .length = from_file,
+                        .zero_fill = s->virtual_size - from_file,
+                };
+        }
+        *ret_n = n;
+        return UK_OK;
+}

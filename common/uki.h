@@ -51,3 +51,29 @@ uk_err uk_uki_resolve(const struct uk_uki *uki, unsigned profile, struct uk_span
 
 /* Number of selectable profiles (at least 1). */
 unsigned uk_uki_profile_count(const struct uk_uki *uki);
+
+/* ---- PCR 11: what systemd-stub measures (ukiboot plays the stub's part, so it measures the same) ---- */
+
+/* The stub generation whose PCR 11 measurement is reproduced: the section list changed between versions. */
+enum uk_stub_gen {
+        UK_STUB_GEN_252,        /* systemd-stub up to 252 (Debian 12): .linux .osrel .cmdline .initrd .splash .dtb .pcrpkey */
+        UK_STUB_GEN_253,        /* 253 and later: systemd's current list, .uname .sbat (253), .ucode, .profile, ... */
+};
+
+/* One measured section: an EV_IPL event over its name with the NUL, then one over the section as the stub
+ * sees it in memory: `length` bytes of the file at `offset`, then `zero_fill` zero bytes (the part of
+ * VirtualSize beyond SizeOfRawData, which a PE loader zero-fills). */
+struct uk_pcr11_item {
+        enum uk_sec sec;
+        uint64_t offset;
+        uint64_t length;
+        uint64_t zero_fill;
+};
+
+/* Generation of the systemd-stub a UKI was built on, from its .sdmagic ("#### LoaderInfo: systemd-stub 252.39
+ * ####"); UK_STUB_GEN_253 (the current list) if there is none or it does not name systemd-stub. */
+enum uk_stub_gen uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki);
+
+/* The PCR 11 measurements for `profile` in the stub's order: *ret_n items in ret[]. */
+uk_err uk_uki_pcr11_items(const struct uk_uki *uki, unsigned profile, enum uk_stub_gen gen,
+                          struct uk_pcr11_item ret[_UK_SEC_MAX], unsigned *ret_n);

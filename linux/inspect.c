@@ -261,12 +261,51 @@ static void print_text(const struct inspect *in, FILE *f) {
 }
 
 int verb_inspect(int argc, char **argv) {
-        bool json = false;
-        int r = parse_flag_option("inspect", "json", argc, argv, &json);
-        if (r >= 0)
-                return r;
+        enum { OPT_PCR11 = OPT_FLAG + 1 };
+        const struct option opts[] = {
+                { "json", no_argument, NULL, OPT_JSON },
+                { "pcr11", no_argument, NULL, OPT_PCR11 },
+                { "profile", required_argument, NULL, OPT_PROFILE },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        bool json = false, pcr11 = false;
+        unsigned profile = 0;
+        int r, c;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
+                switch (c) {
+                case OPT_JSON:
+                        json = true;
+                        break;
+                case OPT_PCR11:
+                        pcr11 = true;
+                        break;
+                case OPT_PROFILE: {
+                        uint64_t v;
+                        if (!uk_parse_u64(optarg, strlen(optarg), &v) || v >= UK_MAX_PROFILES)
+                                return usage_error("inspect", "bad profile number '%s'", optarg);
+                        profile = (unsigned) v;
+                        break;
+                }
+                case 'h':
+                        verb_usage(stdout, "inspect");
+                        return EXIT_OK;
+                default:
+                        return option_error("inspect", c, argv);
+                }
+        }
         if (argc - optind != 1)
                 return usage_error("inspect", "expected exactly one UKI file");
+        if (pcr11) {
+                struct fd_source file;
+                r = fd_source_open(argv[optind], &file);
+                if (r)
+                        return r;
+                r = inspect_pcr11(&file, profile, json);
+                fd_source_close(&file);
+                return r;
+        }
 
         struct inspect *in = calloc(1, sizeof *in);
         if (!in)

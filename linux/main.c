@@ -13,12 +13,15 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-        { "inspect", verb_inspect, "inspect UKI [--json]",
+        { "inspect", verb_inspect, "inspect UKI [--json] [--pcr11 [--profile N]]",
           "Show what a UKI contains: PE machine, sections (file offset, size, SHA-256 of the bytes in use),\n"
           "profiles with their ID/TITLE, os-release fields, .uname, the embedded command line, and the kernel\n"
           "(format, boot protocol, cmdline_size). The file is hashed in fixed-size chunks, never read whole.\n"
           "\n"
-          "  --json          machine-readable output\n" },
+          "  --json          machine-readable output\n"
+          "  --pcr11         only the SHA-256 PCR 11 value the UKI's systemd-stub (or ukiboot's EFI program in its\n"
+          "                  place) measures, starting from zeros, as '11:sha256=HEX' (systemd-measure's form)\n"
+          "  --profile N     with --pcr11: for profile N (default 0)\n" },
         { "plan", verb_plan,
           "plan UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current]",
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"

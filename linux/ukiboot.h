@@ -136,6 +136,10 @@ uk_err unzstd_fd(int in_fd, uint64_t in_off, uint64_t in_len, int out_fd, uint64
 /* Download url (http/https) into a fresh memfd; progress on stderr. Reason printed; exit code. */
 int fetch_url(const char *url, int *ret_fd);
 
+/* ---- pcr.c ---- */
+/* Print the SHA-256 PCR 11 value systemd-stub would leave for the UKI's profile (from zeros). Exit code. */
+int inspect_pcr11(const struct fd_source *file, unsigned profile, bool json);
+
 /* ---- verbs ---- */
 int verb_inspect(int argc, char **argv);
 int verb_plan(int argc, char **argv);
