@@ -4,6 +4,7 @@
 #include "initrd.h"
 #include "plan.h"
 #include "secure.h"
+#include "tpm.h"
 #include "uki.h"
 #include "util.h"
 #include "vars.h"
@@ -173,6 +174,7 @@ static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_en
                 goto out;
         }
         export_plan(plan);
+        tpm_measure_uki(e, append, buf, size, uki, plan);
         struct kernel_start k = {
                 .entry = e,
                 .image_path = image_path,
@@ -266,6 +268,7 @@ static EFI_STATUS boot_linux(const struct boot_env *env, const struct uk_entry *
                 goto out;
         }
         export_plan(plan);
+        tpm_measure_loader_options(plan->cmdline, plan->cmdline_len);
         struct kernel_start k = {
                 .entry = e,
                 .image_path = e->linux_path,
@@ -327,6 +330,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
                 return st;
         }
         vars_set_exec(e, false);
+        tpm_measure_loader_options(opts, len);
         log_info(L"chain-loading %a", e->efi_path);
         st = BS->StartImage(h, NULL, NULL);
         log_error(L"%a: %a returned: %r", e->id, e->efi_path, st);

@@ -1,0 +1,219 @@
+/* ukiboot EFI — TPM measurements as systemd-boot and systemd-stub 252 make them, so PCR policies sealed
+ * against a UKI (systemd-measure, systemd-cryptenroll --tpm2-pcrs=11/12) hold whether the stub or ukiboot
+ * starts its kernel.
+ *
+ * Every measurement is one EFI_TCG2_PROTOCOL.HashLogExtendEvent: flags 0, event type EV_IPL, event data
+ * the UTF-16 description with its NUL. systemd-stub:
+ *   PCR 11, per section in its order (common/uki.c): the section name with its NUL (description: the name),
+ *           then the section's VirtualSize bytes as loaded (description: the name again);
+ *   PCR 12, when it takes the load options as command line: the UTF-16 options with their NUL (description:
+ *           the options themselves). systemd-boot measures the options it passes the same way before
+ *           starting the image, so with both a command line from an entry or the editor lands in PCR 12
+ *           twice. ukiboot is loader and stub in one, and makes both measurements.
+ * TPM 1.2 (EFI_TCG_PROTOCOL) is not supported: such machines are measured by neither. */
+#include "tpm.h"
+#include "cmdline.h"
+#include "util.h"
+#include "vars.h"
+
+/* From the TCG EFI Protocol Specification (gnu-efi 3.0.15 has none of it). */
+#define TCG2_PROTOCOL_GUID { 0x607f766c, 0x7455, 0x42be, { 0x93, 0x0b, 0xe4, 0xd7, 0x6d, 0xb2, 0x72, 0x0f } }
+#define TCG2_EVENT_HEADER_VERSION 1
+#define TCG_EV_IPL 0x0000000dU
+#define PCR_KERNEL_IMAGE 11U
+#define PCR_KERNEL_PARAMETERS 12U
+
+struct tcg2_version {
+        UINT8 major;
+        UINT8 minor;
+};
+
+/* EFI_TCG2_BOOT_SERVICE_CAPABILITY (natural alignment: 36 bytes; the firmware checks Size). */
+struct tcg2_capability {
+        UINT8 size;
+        struct tcg2_version structure_version;
+        struct tcg2_version protocol_version;
+        UINT32 hash_algorithm_bitmap;
+        UINT32 supported_event_logs;
+        BOOLEAN tpm_present;
+        UINT16 max_command_size;
+        UINT16 max_response_size;
+        UINT32 manufacturer_id;
+        UINT32 number_of_pcr_banks;
+        UINT32 active_pcr_banks;
+};
+
+/* Version 1.0 of that structure (TrEE era) puts TPMPresentFlag at byte 10. */
+#define TCG2_CAP_1_0_PRESENT_OFFSET 10
+
+struct tcg2_event_header {
+        UINT32 header_size;
+        UINT16 header_version;
+        UINT32 pcr_index;
+        UINT32 event_type;
+} __attribute__((packed));
+
+struct tcg2_event {
+        UINT32 size;
+        struct tcg2_event_header header;
+        UINT8 event[];
+} __attribute__((packed));
+
+struct tcg2_protocol;
+typedef EFI_STATUS (EFIAPI *tcg2_get_capability_fn)(struct tcg2_protocol *this, struct tcg2_capability *cap);
+typedef EFI_STATUS (EFIAPI *tcg2_hash_log_extend_event_fn)(struct tcg2_protocol *this, UINT64 flags,
+                                                           EFI_PHYSICAL_ADDRESS data, UINT64 data_len,
+                                                           struct tcg2_event *event);
+
+/* EFI_TCG2_PROTOCOL: only the first three members are called; the rest keep the layout. */
+struct tcg2_protocol {
+        tcg2_get_capability_fn get_capability;
+        void *get_event_log;
+        tcg2_hash_log_extend_event_fn hash_log_extend_event;
+        void *submit_command;
+        void *get_active_pcr_banks;
+        void *set_active_pcr_banks;
+        void *get_result_of_set_active_pcr_banks;
+};
+
+/* The TPM 2.0 protocol if a TPM is present, else NULL (said once: the absence is normal). */
+static struct tcg2_protocol *tcg2(void) {
+        static EFI_GUID guid = TCG2_PROTOCOL_GUID;
+        static bool said;
+        struct tcg2_capability cap = { .size = sizeof(cap) };
+        struct tcg2_protocol *t = NULL;
+
+        if (EFI_ERROR(BS->LocateProtocol(&guid, NULL, (void **) &t)) || !t ||
+            EFI_ERROR(t->get_capability(t, &cap))) {
+                if (!said)
+                        log_info(L"tpm: no TPM 2.0, nothing measured");
+                said = true;
+                return NULL;
+        }
+        if (cap.structure_version.major == 1 && cap.structure_version.minor == 0)
+                return ((UINT8 *) &cap)[TCG2_CAP_1_0_PRESENT_OFFSET] ? t : NULL;
+        return cap.tpm_present ? t : NULL;
+}
+
+/* One EV_IPL measurement of data[len] into pcr, logged with the UTF-16 description desc (NUL included). */
+static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint64_t len, const CHAR16 *desc) {
+        UINTN desc_size = StrSize(desc);
+        UINTN ev_size = sizeof(struct tcg2_event) + desc_size;
+        struct tcg2_event *ev = AllocateZeroPool(ev_size);
+        EFI_STATUS st;
+
+        if (!ev)
+                return false;
+        ev->size = (UINT32) ev_size;
+        ev->header.header_size = sizeof(ev->header);
+        ev->header.header_version = TCG2_EVENT_HEADER_VERSION;
+        ev->header.pcr_index = pcr;
+        ev->header.event_type = TCG_EV_IPL;
+        CopyMem(ev->event, (void *) desc, desc_size);
+        st = t->hash_log_extend_event(t, 0, (EFI_PHYSICAL_ADDRESS) (UINTN) data, len, ev);
+        FreePool(ev);
+        if (EFI_ERROR(st)) {
+                log_error(L"tpm: measuring %s into PCR %d failed: %r", desc, pcr, st);
+                return false;
+        }
+        return true;
+}
+
+/* A section as the stub sees it in its loaded image: the file bytes, then the zero fill up to VirtualSize. */
+static bool measure_section(struct tcg2_protocol *t, const uint8_t *uki, uint64_t size,
+                            const struct uk_pcr11_item *it, const CHAR16 *name16) {
+        void *copy = NULL;
+        UINTN pages = 0;
+        bool ok;
+
+        if (!uk_range_ok(it->offset, it->length, size))
+                return false;
+        if (it->zero_fill == 0)
+                return measure(t, PCR_KERNEL_IMAGE, uki + it->offset, it->length, name16);
+        if (it->length > UINT64_MAX - it->zero_fill ||
+            EFI_ERROR(pages_alloc(it->length + it->zero_fill, &copy, &pages)))
+                return false;
+        CopyMem(copy, (void *) (uki + it->offset), it->length);
+        SetMem((uint8_t *) copy + it->length, it->zero_fill, 0);
+        ok = measure(t, PCR_KERNEL_IMAGE, copy, it->length + it->zero_fill, name16);
+        pages_free(copy, pages);
+        return ok;
+}
+
+/* The PCR 12 event: the UTF-16 string with its NUL, described by itself. */
+static bool measure_cmdline(struct tcg2_protocol *t, const char *s, size_t len) {
+        CHAR16 *s16 = xstr8_to_16(s, len);
+        bool ok;
+
+        if (!s16)
+                return false;
+        ok = measure(t, PCR_KERNEL_PARAMETERS, s16, StrSize(s16), s16);
+        FreePool(s16);
+        return ok;
+}
+
+/* Text with something other than blanks in it (what the command-line merge treats as present). */
+static bool has_text(const char *s) {
+        for (; s && *s; s++)
+                if ((uint8_t) *s > 0x20 && *s != 0x7f)
+                        return true;
+        return false;
+}
+
+/* Did the plan's command line come from outside the UKI (entry options or editor), i.e. would systemd-boot
+ * have passed it as load options and the stub taken them? Mirrors uk_cmdline_merge's inputs and notes. */
+static bool cmdline_from_outside(const struct uk_entry *e, const char *append, const struct uk_plan *p) {
+        bool options = e && e->has_options && (uint8_t) e->options[0] >= 0x20 && has_text(e->options) &&
+                       !(p->cmdline_notes & UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB);
+        bool edited = has_text(append) && !(p->cmdline_notes & UK_CMDLINE_NOTE_APPEND_IGNORED_SB);
+        return p->cmdline_len > 0 && (options || edited);
+}
+
+void tpm_measure_loader_options(const char *options, size_t len) {
+        struct tcg2_protocol *t;
+
+        if (!options || len == 0 || !(t = tcg2()))
+                return;
+        (void) measure_cmdline(t, options, len);
+}
+
+void tpm_measure_uki(const struct uk_entry *e, const char *append, const void *uki, uint64_t size,
+                     const struct uk_uki *u, const struct uk_plan *p) {
+        struct uk_pcr11_item items[_UK_SEC_MAX];
+        struct uk_source src;
+        struct tcg2_protocol *t;
+        unsigned n = 0;
+        bool outside, ok = true;
+
+        if (!(t = tcg2()))
+                return;
+        outside = cmdline_from_outside(e, append, p);
+        /* systemd-boot's measurement of the options it hands to the stub comes first. */
+        if (outside)
+                (void) measure_cmdline(t, p->cmdline, p->cmdline_len);
+
+        uk_source_from_memory(&src, uki, size);
+        enum uk_stub_gen gen = uk_uki_stub_gen(&src, u);
+        if (uk_uki_pcr11_items(u, p->profile, gen, items, &n) != UK_OK) {
+                log_error(L"tpm: no PCR 11 section list for profile %d", p->profile);
+                return;
+        }
+        for (unsigned i = 0; i < n; i++) {
+                const char *name = uk_sec_table[items[i].sec].name;
+                CHAR16 *name16 = xstr8_to_16(name, uk_strlen(name));
+                if (!name16)
+                        return;
+                /* The name's ASCII bytes with the NUL are the data; its UTF-16 form describes both events. */
+                ok = measure(t, PCR_KERNEL_IMAGE, name, uk_strlen(name) + 1, name16) && ok;
+                ok = measure_section(t, uki, size, &items[i], name16) && ok;
+                FreePool(name16);
+        }
+        if (n > 0 && ok)
+                vars_set_str(L"StubPcrKernelImage", "11");
+        log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", n,
+                 gen == UK_STUB_GEN_252 ? "252" : "253+");
+        if (outside && measure_cmdline(t, p->cmdline, p->cmdline_len)) {
+                vars_set_str(L"StubPcrKernelParameters", "12");
+                log_info(L"tpm: measured the command line into PCR 12");
+        }
+}
