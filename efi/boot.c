@@ -1,5 +1,6 @@
 /* ukiboot EFI — turn an entry into a plan (common/) and carry it out with firmware services. */
 #include "boot.h"
+#include "handover.h"
 #include "http.h"
 #include "initrd.h"
 #include "plan.h"
@@ -69,7 +70,26 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         EFI_HANDLE h = NULL;
         CHAR16 *path16;
         EFI_STATUS st;
+        /* x86 EFI handover protocol (efi/handover.c) instead of LoadImage: forced, or for kernels that
+         * cannot fetch the initrd through LoadFile2; never for kernel bytes the firmware has not verified
+         * under Secure Boot. */
+        const struct handover_in ho = {
+                .image = env->image, .kernel = k->kernel, .kernel_len = k->kernel_len, .plan = p,
+                .uki = k->uki, .uki_size = k->uki_size, .file_read = file_read, .file_ctx = env->fs,
+        };
+        bool ho_allowed = !env->secure_boot || k->verified;
+        const char *why = NULL;
 
+        switch (handover_choose(&ho, env->force_handover, ho_allowed, &why)) {
+        case HANDOVER_YES:
+                log_info(L"%a: EFI handover protocol: %a", k->entry->id, why);
+                return handover_boot(&ho, k->entry);
+        case HANDOVER_IMPOSSIBLE:
+                log_error(L"%a: cannot use the EFI handover protocol: %a", k->entry->id, why);
+                return EFI_UNSUPPORTED;
+        case HANDOVER_NO:
+                break;
+        }
         path16 = k->image_path ? xpath_to_16(k->image_path) : NULL;
         if (path16) {
                 dp = FileDevicePath(env->fs->device, path16);
@@ -89,6 +109,12 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
                 return st;
         }
         if (EFI_ERROR(st)) {
+                /* A PE entry the firmware will not load (not a security verdict) is what handover is for. */
+                if (ho_allowed && handover_supported(&ho, &why)) {
+                        log_info(L"%a: firmware cannot load the kernel's PE image (%r): EFI handover protocol",
+                                 k->entry->id, st);
+                        return handover_boot(&ho, k->entry);
+                }
                 log_error(L"%a: cannot load kernel: %r", k->entry->id, st);
                 return st;
         }

@@ -8,6 +8,7 @@ struct boot_env {
         EFI_HANDLE image;           /* ukiboot's own image handle: parent of everything we load */
         struct efi_fs *fs;          /* the ESP we were loaded from */
         bool secure_boot;
+        bool force_handover;        /* loader.conf `ukiboot-handover`: x86 EFI handover protocol for every kernel */
 };
 
 /* Boot e with extra arguments append (NULL for none). Returns only if the boot failed or the started

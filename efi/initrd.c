@@ -110,6 +110,25 @@ EFI_STATUS initrd_install(const struct uk_plan *plan, const void *uki, uint64_t 
         return EFI_SUCCESS;
 }
 
+uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
+                       initrd_file_read_fn file_read, void *file_ctx, void *buf) {
+        struct initrd_server s = {
+                .plan = plan,
+                .uki = uki,
+                .uki_size = uki_size,
+                .file_read = file_read,
+                .file_ctx = file_ctx,
+        };
+        return uk_plan_initrd_read(plan, 0, buf, plan->initrd_total, read_piece, &s);
+}
+
+bool initrd_foreign_provider(void) {
+        EFI_DEVICE_PATH *dp = (EFI_DEVICE_PATH *) &initrd_dp;
+        EFI_HANDLE existing;
+
+        return !EFI_ERROR(BS->LocateDevicePath(&load_file2_guid, &dp, &existing)) && IsDevicePathEnd(dp);
+}
+
 void initrd_uninstall(struct initrd_server *s) {
         if (!s)
                 return;

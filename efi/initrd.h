@@ -16,3 +16,12 @@ EFI_STATUS initrd_install(const struct uk_plan *plan, const void *uki, uint64_t 
 
 /* Remove the handle again (after a failed or returning kernel start); NULL is fine. */
 void initrd_uninstall(struct initrd_server *s);
+
+/* Fill buf (plan->initrd_total bytes) with the whole initrd, the bytes LoadFile2 would serve: the EFI
+ * handover path passes the initrd in memory instead. */
+uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
+                       initrd_file_read_fn file_read, void *file_ctx, void *buf);
+
+/* True if some handle already carries the LINUX_INITRD_MEDIA device path with LoadFile2: a kernel stub
+ * would take that initrd (it supersedes one passed in boot_params too). */
+bool initrd_foreign_provider(void);

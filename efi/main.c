@@ -149,6 +149,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .image = image,
                 .fs = &fs,
                 .secure_boot = vars_secure_boot(),
+                .force_handover = conf.ukiboot_handover,
         };
         boot_with_fallback(&env, entries, n, (size_t) sel, append);
 
