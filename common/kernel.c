@@ -15,6 +15,7 @@
  * back to the version string in the setup header (>= 5.8). The boot protocol version cannot tell: 2.15
  * arrived with 5.5, before LoadFile2 initrd support. */
 #include "kernel.h"
+#include "pe.h"
 #include "util.h"
 
 #define BZ_SETUP_SECTS      0x1f1u
@@ -205,4 +206,32 @@ uk_err uk_kernel_inspect(const struct uk_source *k, struct uk_kernel_info *ret_i
 
         uk_memcpy(ret_info, &info, sizeof(info));
         return UK_OK;
+}
+
+/* The kernel must be one of the UKI's own architecture, so neither twin starts a kernel its stub could not:
+ *  - a bzImage is entered through its EFI stub (EFI twin) and only exists on x86;
+ *  - an arm64 Image (ARM\x64 magic) belongs in an arm64 UKI;
+ *  - a gzip blob says nothing about its architecture. On arm64, Image.gz is a standard kernel form
+ *    (Ubuntu's arm64 vmlinuz; boot loaders such as U-Boot's booti inflate it) and the Linux twin inflates
+ *    it before kexec; on x86 no loader boots one. So gzip is accepted only inside an arm64 UKI;
+ *  - EFI zboot and other PE images carry their own machine type and are started as EFI applications. */
+bool uk_kernel_bootable(const struct uk_kernel_info *k, uint16_t uki_machine) {
+        bool any = uki_machine == 0;
+
+        if (!k)
+                return false;
+        switch (k->format) {
+        case UK_KERNEL_BZIMAGE:
+                return k->has_pe_stub &&
+                        (any || uki_machine == UK_PE_MACHINE_X64 || uki_machine == UK_PE_MACHINE_I386);
+        case UK_KERNEL_ARM64_IMAGE:
+                return any || uki_machine == UK_PE_MACHINE_ARM64;
+        case UK_KERNEL_GZIP:
+                return uki_machine == UK_PE_MACHINE_ARM64;
+        case UK_KERNEL_ZBOOT:
+        case UK_KERNEL_PE:
+                return true;
+        default:
+                return false;
+        }
 }

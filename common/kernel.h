@@ -30,3 +30,7 @@ struct uk_kernel_info {
 
 /* Inspect the kernel bytes k (a span of the UKI given as its own source). */
 uk_err uk_kernel_inspect(const struct uk_source *k, struct uk_kernel_info *ret_info);
+
+/* Whether a kernel of this format can be booted from a UKI whose stub has COFF machine type uki_machine
+ * (0 when there is no UKI, as for a Type #1 `linux` entry: the architecture is then unknown). */
+bool uk_kernel_bootable(const struct uk_kernel_info *k, uint16_t uki_machine);

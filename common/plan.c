@@ -41,26 +41,12 @@ static uk_err window_open(const struct uk_source *outer, struct uk_span span, st
         return UK_OK;
 }
 
-/* Which kernels a plan may carry: those both twins can start. */
-static bool kernel_bootable(const struct uk_kernel_info *k) {
-        switch (k->format) {
-        case UK_KERNEL_BZIMAGE:
-                /* The EFI twin enters through the kernel's EFI stub, which only exists with a PE header. */
-                return k->has_pe_stub;
-        case UK_KERNEL_ZBOOT:
-        case UK_KERNEL_ARM64_IMAGE:
-        case UK_KERNEL_PE:
-                return true;
-        default:
-                return false;
-        }
-}
-
-static uk_err inspect_kernel(const struct uk_source *k, struct uk_plan *p) {
+/* Which kernels a plan may carry is the common rule uk_kernel_bootable: those both twins can start. */
+static uk_err inspect_kernel(const struct uk_source *k, uint16_t uki_machine, struct uk_plan *p) {
         uk_err r = uk_kernel_inspect(k, &p->kernel_info);
         if (r)
                 return r;
-        if (!kernel_bootable(&p->kernel_info))
+        if (!uk_kernel_bootable(&p->kernel_info, uki_machine))
                 return UK_E_BAD_KERNEL;
         return UK_OK;
 }
@@ -261,7 +247,7 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         r = window_open(src, secs[UK_SEC_LINUX], &w, &ksrc);
         if (r)
                 return r;
-        r = inspect_kernel(&ksrc, p);
+        r = inspect_kernel(&ksrc, in->uki->pe.machine, p);
         if (r)
                 return r;
 
@@ -324,7 +310,7 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         p->kernel.length = in->src->size;
         if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), e->linux_path) != 0)
                 return UK_E_BAD_ENTRY;
-        r = inspect_kernel(in->src, p);
+        r = inspect_kernel(in->src, 0, p);
         if (r)
                 return r;
 

@@ -379,6 +379,19 @@ static void test_secure_boot_and_policy(void) {
         CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "zeros in .linux");
         memcpy(uki_buf + s[S_LINUX].offset, "\x1f\x8b\x08", 3);
         CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "gzip in .linux");
+
+        /* The same gzip blob in an arm64 UKI is an Image.gz: planned as is (the Linux twin inflates it). */
+        put16(uki_buf + 0x80 + 4, UK_PE_MACHINE_ARM64);
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "gzip in an arm64 UKI");
+        CHECK_EQ_INT(plan.kernel_info.format, UK_KERNEL_GZIP, "arm64 UKI: kernel format gzip");
+        CHECK_EQ_INT(plan.kernel.offset, s[S_LINUX].offset, "arm64 UKI: kernel span is .linux as stored");
+        CHECK_EQ_INT(plan.kernel.length, sizeof(kernel), "arm64 UKI: kernel length");
+        /* ... but an x86 bzImage in an arm64 UKI is not. */
+        make_kernel(2047, true);
+        memcpy(uki_buf + s[S_LINUX].offset, kernel, sizeof(kernel));
+        CHECK_EQ_INT(build(&in, &plan), UK_E_BAD_KERNEL, "bzImage in an arm64 UKI");
+        put16(uki_buf + 0x80 + 4, UK_PE_MACHINE_X64);
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "bzImage back in an x86-64 UKI");
 }
 
 static void test_profiles(void) {
