@@ -181,39 +181,43 @@ void tpm_measure_uki(const struct uk_entry *e, const char *append, const void *u
                      const struct uk_uki *u, const struct uk_plan *p) {
         struct uk_pcr11_item items[_UK_SEC_MAX];
         struct uk_source src;
-        struct tcg2_protocol *t;
+        struct tcg2_protocol *t = tcg2();
         unsigned n = 0;
-        bool outside, ok = true;
+        bool outside = cmdline_from_outside(e, append, p), sections_ok = t != NULL, params_ok = true;
 
-        if (!(t = tcg2()))
-                return;
-        outside = cmdline_from_outside(e, append, p);
         /* systemd-boot's measurement of the options it hands to the stub comes first. */
-        if (outside)
+        if (t && outside)
                 (void) measure_cmdline(t, p->cmdline, p->cmdline_len);
 
         uk_source_from_memory(&src, uki, size);
         enum uk_stub_gen gen = uk_uki_stub_gen(&src, u);
-        if (uk_uki_pcr11_items(u, p->profile, gen, items, &n) != UK_OK) {
-                log_error(L"tpm: no PCR 11 section list for profile %d", p->profile);
-                return;
+        if (t && uk_uki_pcr11_items(u, p->profile, gen, items, &n) == UK_OK) {
+                for (unsigned i = 0; i < n; i++) {
+                        const char *name = uk_sec_table[items[i].sec].name;
+                        CHAR16 *name16 = xstr8_to_16(name, uk_strlen(name));
+                        if (!name16)
+                                return;
+                        /* The name's ASCII bytes with the NUL are the data; its UTF-16 form describes both events. */
+                        sections_ok = measure(t, PCR_KERNEL_IMAGE, name, uk_strlen(name) + 1, name16) && sections_ok;
+                        sections_ok = measure_section(t, uki, size, &items[i], name16) && sections_ok;
+                        FreePool(name16);
+                }
+                log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", n,
+                         gen == UK_STUB_GEN_252 ? "252" : "253+");
         }
-        for (unsigned i = 0; i < n; i++) {
-                const char *name = uk_sec_table[items[i].sec].name;
-                CHAR16 *name16 = xstr8_to_16(name, uk_strlen(name));
-                if (!name16)
-                        return;
-                /* The name's ASCII bytes with the NUL are the data; its UTF-16 form describes both events. */
-                ok = measure(t, PCR_KERNEL_IMAGE, name, uk_strlen(name) + 1, name16) && ok;
-                ok = measure_section(t, uki, size, &items[i], name16) && ok;
-                FreePool(name16);
+        if (outside) {
+                params_ok = t && measure_cmdline(t, p->cmdline, p->cmdline_len);
+                if (params_ok)
+                        log_info(L"tpm: measured the command line into PCR 12");
         }
-        if (n > 0 && ok)
+
+        /* The variables exactly as stub 252 leaves them (seen on OVMF with and without a TPM): the kernel
+         * image PCR only if every section measurement succeeded; the parameters PCR unless a command line
+         * from outside could not be measured, because its (absent) credential archives count as measured;
+         * the sysext PCR always, for the same reason. */
+        if (sections_ok && n > 0)
                 vars_set_str(L"StubPcrKernelImage", "11");
-        log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", n,
-                 gen == UK_STUB_GEN_252 ? "252" : "253+");
-        if (outside && measure_cmdline(t, p->cmdline, p->cmdline_len)) {
+        if (params_ok)
                 vars_set_str(L"StubPcrKernelParameters", "12");
-                log_info(L"tpm: measured the command line into PCR 12");
-        }
+        vars_set_str(L"StubPcrInitRDSysExts", "13");
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# TPM measurements: ukiboot must leave the PCRs systemd leaves, so policies sealed against a UKI's PCR 11
+# (systemd-measure / systemd-cryptenroll --tpm2-pcrs=11) hold whichever of the two boots it.
+# Each boot gets a fresh swtpm (TPM 2.0, PCRs at zero). The UKI is basic.efi plus a hook that prints the
+# guest's PCRs (/sys/class/tpm/tpm0/pcr-sha256/N) and its firmware event log.
+#   A: the UKI as BOOTX64.EFI: systemd-stub 252 measures.      B: ukiboot boots it as a Type #2 entry.
+#   C: systemd-boot 252 + stub, Type #1 `efi` entry + options.  D: ukiboot, the same entry as `uki`.
+# Oracles independent of ukiboot: systemd-measure and a Python simulation of the extends (pefile, hashlib).
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+command -v swtpm >/dev/null || { skip tpm "swtpm not installed (scripts/install-deps)"; exit 0; }
+w=$OVMF_WORK/tpm; rm -rf "$w"; mkdir -p "$w"
+MEASURE=/usr/lib/systemd/systemd-measure
+UKIBOOT=$top/linux/ukiboot
+OPTS="console=ttyS0 panic=-1 ukiboot.test=tpm"
+
+# Expected PCR 11 / PCR 12 computed the slow, obvious way: systemd-stub 252's section order, each section
+# as two extends (name + NUL, then the section's bytes); the command line as UTF-16 + NUL, extended twice
+# (systemd-boot measures the options it passes, the stub measures them again).
+sim_pcr11() {  # UKI
+  "$PY" - "$1" <<'EOF'
+import hashlib, sys, pefile
+pe = pefile.PE(sys.argv[1], fast_load=True)
+secs = {}
+for s in pe.sections:
+    n = s.Name.rstrip(b"\0").decode()
+    if n not in secs and s.Misc_VirtualSize:
+        raw = s.get_data()[:min(s.Misc_VirtualSize, s.SizeOfRawData)]
+        secs[n] = raw + bytes(s.Misc_VirtualSize - len(raw))
+pcr = bytes(32)
+def ext(d):
+    global pcr
+    pcr = hashlib.sha256(pcr + hashlib.sha256(d).digest()).digest()
+for n in (".linux", ".osrel", ".cmdline", ".initrd", ".splash", ".dtb", ".pcrpkey"):
+    if n in secs:
+        ext(n.encode() + b"\0"); ext(secs[n])
+print(pcr.hex())
+EOF
+}
+sim_pcr12_twice() {  # TEXT
+  "$PY" -c '
+import hashlib, sys
+pcr, d = bytes(32), (sys.argv[1] + "\0").encode("utf-16-le")
+for _ in range(2):
+    pcr = hashlib.sha256(pcr + hashlib.sha256(d).digest()).digest()
+print(pcr.hex())' "$1"
+}
+measure_pcr11() {  # UKI: systemd-measure over the sections (no boot phase)
+  local d; d=$(mktemp -d) args=()
+  for s in linux osrel cmdline initrd splash dtb pcrpkey; do
+    uki_section "$1" ".$s" > "$d/$s" 2>/dev/null && args+=(--$s="$d/$s")
+  done
+  "$MEASURE" calculate "${args[@]}" --bank=sha256 --phase= 2>/dev/null | sed -n 's/^11:sha256=//p'
+  rm -rf "$d"
+}
+
+# Host side first: three computations of basic.efi's PCR 11 must agree.
+host=$("$UKIBOOT" inspect --pcr11 "$FIX/basic.efi" | sed -n 's/^11:sha256=//p')
+sim=$(sim_pcr11 "$FIX/basic.efi")
+echo "# basic.efi PCR 11: inspect=$host simulated=$sim"
+check_eq tpm-inspect-pcr11-basic "$host" "$sim"
+if [ -x "$MEASURE" ]; then
+  check_eq tpm-inspect-pcr11-systemd-measure "$host" "$(measure_pcr11 "$FIX/basic.efi")"
+else
+  skip tpm-inspect-pcr11-systemd-measure "no $MEASURE"
+fi
+mp0=$("$UKIBOOT" inspect --pcr11 --profile 0 "$FIX/multiprofile.efi" | sed -n 's/^11:sha256=//p')
+mp1=$("$UKIBOOT" inspect --pcr11 --profile 1 "$FIX/multiprofile.efi" | sed -n 's/^11:sha256=//p')
+[ -n "$mp0" ] && [ -n "$mp1" ] && [ "$mp0" != "$mp1" ] && pass tpm-inspect-pcr11-profiles-differ ||
+  fail tpm-inspect-pcr11-profiles-differ "profile 0 '$mp0', profile 1 '$mp1'"
+
+# The guest hook: PCRs and the firmware's event log (base64, decoded on the host).
+h=$(mktemp -d); mkdir -p "$h/etc/ukiboot/hooks"
+cat > "$h/etc/ukiboot/hooks/90-tpm.sh" <<'HOOK'
+for p in 8 9 11 12 13; do
+  f=/sys/class/tpm/tpm0/pcr-sha256/$p
+  [ -e "$f" ] && echo "UKIBOOT-PCR$p: $(tr A-F a-f < "$f")" || echo "UKIBOOT-PCR$p: none"
+done
+mkdir -p /sys/kernel/security && mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+l=/sys/kernel/security/tpm0/binary_bios_measurements
+[ -e "$l" ] && base64 "$l" | sed 's/^/UKIBOOT-EVLOG: /'
+HOOK
+find "$h" -exec touch -h -d @0 {} +   # fixed mtimes: the same UKI (and PCR 11) every run
+(cd "$h" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$w/hook-tpm.cpio"
+rm -rf "$h"
+uki=$w/tpm.efi
+mkuki_with_piece "$uki" "$FIX/basic.efi" "$w/hook-tpm.cpio" || { fail tpm-setup "mkuki"; exit 1; }
+want11=$(sim_pcr11 "$uki")
+host11=$("$UKIBOOT" inspect --pcr11 "$uki" | sed -n 's/^11:sha256=//p')
+check_eq tpm-inspect-pcr11-hook-uki "$host11" "$want11"
+want12=$(sim_pcr12_twice "$OPTS")
+
+# One boot of ESP tree DIR with a fresh software TPM; serial log in DIR/../serial.log.
+boot_tpm() {  # NAME
+  local b=$w/$1 t0=$SECONDS
+  mkdir -p "$b/tpm"
+  swtpm socket --tpm2 --tpmstate dir="$b/tpm" --ctrl type=unixio,path="$b/tpm/sock" \
+    --log file="$b/tpm/swtpm.log" >/dev/null 2>&1 &
+  local tpid=$!
+  for _ in $(seq 50); do [ -S "$b/tpm/sock" ] && break; sleep 0.1; done
+  mkdisk "$b/esp" "$b/disk.img" || { fail "tpm-$1-setup" mkdisk; kill "$tpid"; return 1; }
+  boot_ovmf "$b/disk.img" "$b/serial.log" -chardev socket,id=chrtpm,path="$b/tpm/sock" \
+    -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+  kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
+  for p in 11 12; do echo "# $1 PCR $p: $(guest_value "$b/serial.log" UKIBOOT-PCR$p)"; done
+  "$PY" "$top/test/ovmf/t90-evlog.py" "$b/serial.log" 11,12 > "$b/events" 2>"$b/events.err" || true
+  echo "# $1: $((SECONDS - t0)) s"
+}
+pcr() { guest_value "$w/$1/serial.log" "UKIBOOT-PCR$2"; }
+
+# A: systemd-stub alone.
+mkdir -p "$w/A/esp/EFI/BOOT"; cp "$uki" "$w/A/esp/EFI/BOOT/BOOTX64.EFI"
+boot_tpm A
+# B: ukiboot, Type #2.
+mkdir -p "$w/B/esp/EFI/BOOT" "$w/B/esp/EFI/Linux"
+cp "$UKIBOOT_EFI" "$w/B/esp/EFI/BOOT/BOOTX64.EFI"; cp "$uki" "$w/B/esp/EFI/Linux/tpm.efi"
+boot_tpm B
+
+a11=$(pcr A 11) b11=$(pcr B 11)
+[ -n "$a11" ] && [ "$a11" != none ] && pass tpm-A-has-tpm || fail tpm-A-has-tpm "guest saw no TPM PCR 11 ('$a11')"
+check_eq tpm-A-stub-pcr11-oracle "$a11" "$want11"
+check_eq tpm-B-pcr11-equals-stub "$b11" "$a11"
+check_eq tpm-B-pcr11-equals-inspect "$b11" "$host11"
+check_eq tpm-B-pcr12-equals-stub "$(pcr B 12)" "$(pcr A 12)"
+check_eq tpm-B-pcr13-equals-stub "$(pcr B 13)" "$(pcr A 13)"
+check_eq tpm-B-var-StubPcrKernelImage "$(guest_var "$w/B/serial.log" StubPcrKernelImage)" \
+  "$(guest_var "$w/A/serial.log" StubPcrKernelImage)"
+for v in StubPcrKernelParameters StubPcrInitRDSysExts; do
+  check_eq "tpm-B-var-$v" "$(guest_var "$w/B/serial.log" $v)" "$(guest_var "$w/A/serial.log" $v)"
+done
+if [ -s "$w/A/events" ] && cmp -s "$w/A/events" "$w/B/events"; then
+  pass tpm-B-eventlog-11-12-equals-stub
+else
+  fail tpm-B-eventlog-11-12-equals-stub "PCR 11/12 events differ or are missing (diff $w/A/events $w/B/events)"
+fi
+check_grep tpm-B-logged "$w/B/serial.log" "ukiboot: tpm: measured 4 sections into PCR 11 (as systemd-stub 252)"
+
+# C: systemd-boot 252 + stub with a Type #1 entry carrying options; D: ukiboot with the same entry.
+for x in C D; do
+  mkdir -p "$w/$x/esp/EFI/BOOT" "$w/$x/esp/ukis" "$w/$x/esp/loader/entries"
+  cp "$uki" "$w/$x/esp/ukis/tpm.efi"
+  printf 'default t1.conf\ntimeout 0\n' > "$w/$x/esp/loader/loader.conf"
+done
+cp "$SDBOOT" "$w/C/esp/EFI/BOOT/BOOTX64.EFI"
+printf 'title TPM options\nefi /ukis/tpm.efi\noptions %s\n' "$OPTS" > "$w/C/esp/loader/entries/t1.conf"
+cp "$UKIBOOT_EFI" "$w/D/esp/EFI/BOOT/BOOTX64.EFI"
+printf 'title TPM options\nuki /ukis/tpm.efi\noptions %s\n' "$OPTS" > "$w/D/esp/loader/entries/t1.conf"
+boot_tpm C
+boot_tpm D
+
+c12=$(pcr C 12)
+check_eq tpm-C-cmdline "$(guest_value "$w/C/serial.log" UKIBOOT-CMDLINE)" "$OPTS"
+check_eq tpm-D-cmdline "$(guest_value "$w/D/serial.log" UKIBOOT-CMDLINE)" "$OPTS"
+check_eq tpm-C-sdboot-pcr12-oracle "$c12" "$want12"
+check_eq tpm-D-pcr12-equals-sdboot "$(pcr D 12)" "$c12"
+check_eq tpm-D-pcr11-equals-sdboot "$(pcr D 11)" "$(pcr C 11)"
+check_eq tpm-D-pcr11-equals-inspect "$(pcr D 11)" "$host11"
+check_eq tpm-D-pcr8-equals-sdboot "$(pcr D 8)" "$(pcr C 8)"
+check_eq tpm-D-pcr13-equals-sdboot "$(pcr D 13)" "$(pcr C 13)"
+for v in StubPcrKernelImage StubPcrKernelParameters StubPcrInitRDSysExts; do
+  check_eq "tpm-D-var-$v" "$(guest_var "$w/D/serial.log" $v)" "$(guest_var "$w/C/serial.log" $v)"
+done
+if [ -s "$w/C/events" ] && cmp -s "$w/C/events" "$w/D/events"; then
+  pass tpm-D-eventlog-11-12-equals-sdboot
+else
+  fail tpm-D-eventlog-11-12-equals-sdboot "PCR 11/12 events differ or are missing (diff $w/C/events $w/D/events)"
+fi
+
+# Without a TPM the stub still sets some of these variables (252 counts absent credential archives as
+# measured). The suite's earlier boots have no TPM: compare their logs if they come from this ukiboot.
+for pair in "basic sd-stub" "type1 sd-boot"; do
+  set -- $pair
+  ours=$OVMF_WORK/$1/serial.log ref=$OVMF_WORK/$2/serial.log
+  if [ -s "$ours" ] && [ -s "$ref" ] && [ "$ours" -nt "$UKIBOOT_EFI" ]; then
+    for v in StubPcrKernelImage StubPcrKernelParameters StubPcrInitRDSysExts; do
+      check_eq "tpm-none-$1-var-$v" "$(guest_var "$ours" $v)" "$(guest_var "$ref" $v)"
+    done
+  else
+    skip "tpm-none-$1-vars" "no fresh logs of $1 and $2 (run the whole suite)"
+  fi
+done
+exit $(( failures > 0 ))
