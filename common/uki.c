@@ -225,7 +225,8 @@ uk_err uk_uki_pcr11_items(const struct uk_uki *uki, unsigned profile, enum uk_st
                 uint64_t from_file = s->size;   /* min(VirtualSize, SizeOfRawData): checked against the file */
                 ret[n++] = (struct uk_pcr11_item) {
                         .sec = order[k],
-                        .offset = s->raw_offset,
+                        /* Without file bytes (pure .bss) the pointer is unchecked and meaningless: 0. */
+                        .offset = from_file > 0 ? s->raw_offset : 0,
                         .length = from_file,
                         .zero_fill = s->virtual_size - from_file,
                 };

@@ -81,6 +81,25 @@ static void test_sizes_and_profiles(void) {
         CHECK(memcmp(img + it[2].offset, "ID=b", 4) == 0, "and its own .profile");
 }
 
+static void test_bss_section(void) {
+        /* No file bytes at all (SizeOfRawData 0, PointerToRawData anywhere): the stub hashes VirtualSize zeros. */
+        const struct peb_section s[] = {
+                S(".linux", "MZkernel"),
+                { .name = ".dtb", .len = 0, .virtual_size = 8, .raw_offset = 0x10 },
+        };
+        struct uk_pcr11_item it[_UK_SEC_MAX];
+        struct uk_uki uki;
+        struct uk_source src;
+        unsigned n = 0;
+
+        CHECK_EQ_INT(parse(s, UK_ELEMENTSOF(s), &uki, &src), UK_OK, "parse");
+        CHECK_EQ_INT(uk_uki_pcr11_items(&uki, 0, UK_STUB_GEN_252, it, &n), UK_OK, "items");
+        CHECK_EQ_STR(names(it, n), ".linux .dtb");
+        CHECK_EQ_INT(it[1].offset, 0, "no file offset");
+        CHECK_EQ_INT(it[1].length, 0, "no file bytes");
+        CHECK_EQ_INT(it[1].zero_fill, 8, "all zero fill");
+}
+
 static void test_stub_gen(void) {
         static const struct {
                 const char *magic;
@@ -118,6 +137,7 @@ int main(void) {
         unit_suite = "pcr11";
         test_orders();
         test_sizes_and_profiles();
+        test_bss_section();
         test_stub_gen();
         return unit_finish();
 }
