@@ -147,8 +147,15 @@ int do_load(const struct target_opts *o, bool crash) {
         /* Everything is ready: one call, so a failure leaves any earlier image loaded. */
         unsigned long flags = (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0) | (crash ? KEXEC_FILE_ON_CRASH : 0);
         if (sys_kexec_file_load(kernel_fd, initrd_fd, t.plan->cmdline_len + 1, t.plan->cmdline, flags) < 0) {
-                r = explain_kexec_error(errno, t.file.label, t.plan->cmdline_len, crash);
-                goto out;
+#if defined(__aarch64__)
+                /* Debian's arm64 kernels have kexec_load only: place the segments ourselves. */
+                if (errno == ENOSYS && !crash)
+                        r = kexec_load_arm64(kernel_fd, initrd_fd, t.plan->cmdline, t.file.label);
+                else
+#endif
+                        r = explain_kexec_error(errno, t.file.label, t.plan->cmdline_len, crash);
+                if (r)
+                        goto out;
         }
         record_loaded(t.plan, crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE);
         char hex[65];
@@ -246,8 +253,15 @@ int verb_unload(int argc, char **argv) {
         if (argc > optind)
                 return usage_error("unload", "unexpected argument '%s'", argv[optind]);
         unsigned long flags = KEXEC_FILE_UNLOAD | (crash ? KEXEC_FILE_ON_CRASH : 0);
-        if (sys_kexec_file_load(-1, -1, 0, NULL, flags) < 0)
-                return explain_kexec_error(errno, crash ? "unload crash kernel" : "unload", 0, crash);
+        if (sys_kexec_file_load(-1, -1, 0, NULL, flags) < 0) {
+                int err = errno;
+#if defined(__aarch64__)
+                if (err == ENOSYS && !crash)
+                        err = -kexec_unload_legacy();
+#endif
+                if (err)
+                        return explain_kexec_error(err, crash ? "unload crash kernel" : "unload", 0, crash);
+        }
         unlink(crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE);
         return EXIT_OK;
 }

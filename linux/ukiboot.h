@@ -125,6 +125,13 @@ int fill_kernel(struct target *t, int out_fd);
 /* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. */
 int fill_initrd(struct target *t, int out_fd);
 
+/* ---- kexec_arm64.c: kexec_load for arm64 kernels without kexec_file_load (Debian's) ---- */
+/* Place the Image in kernel_fd, the initrd (-1: none) and a device tree with cmdline in RAM; kexec_load them.
+ * Reason printed; exit code. */
+int kexec_load_arm64(int kernel_fd, int initrd_fd, const char *cmdline, const char *what);
+/* Unload what kexec_load loaded: 0 or -errno. */
+int kexec_unload_legacy(void);
+
 /* ---- zboot.c: streaming decompression, output bounded by max_out ---- */
 #define ZBOOT_MAX_OUTPUT (1024ULL * 1024 * 1024)
 /* Inflate a gzip stream at [in_off, in_off+in_len) of in_fd, appending to out_fd. UK error code. */
