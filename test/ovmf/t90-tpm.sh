@@ -9,7 +9,9 @@
 source "$(dirname "$0")/lib.sh"
 need_fixtures
 command -v swtpm >/dev/null || { skip tpm "swtpm not installed (scripts/install-deps)"; exit 0; }
-w=$OVMF_WORK/tpm; rm -rf "$w"; mkdir -p "$w"
+# A directory of its own per run (the suite may run twice at once on a shared machine, and swtpm locks its
+# state directory): kept on failure for diagnosis, removed on success.
+w=$(mktemp -d "$OVMF_WORK/tpm.XXXXXX"); echo "# work directory $w"
 MEASURE=/usr/lib/systemd/systemd-measure
 UKIBOOT=$top/linux/ukiboot
 OPTS="console=ttyS0 panic=-1 ukiboot.test=tpm"
@@ -80,7 +82,6 @@ mkdir -p /sys/kernel/security && mount -t securityfs securityfs /sys/kernel/secu
 l=/sys/kernel/security/tpm0/binary_bios_measurements
 [ -e "$l" ] && base64 "$l" | sed 's/^/UKIBOOT-EVLOG: /'
 HOOK
-find "$h" -exec touch -h -d @0 {} +   # fixed mtimes: the same UKI (and PCR 11) every run
 (cd "$h" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$w/hook-tpm.cpio"
 rm -rf "$h"
 uki=$w/tpm.efi
@@ -93,7 +94,7 @@ want12=$(sim_pcr12_twice "$OPTS")
 # One boot of ESP tree DIR with a fresh software TPM; serial log in DIR/../serial.log.
 boot_tpm() {  # NAME
   local b=$w/$1 t0=$SECONDS
-  mkdir -p "$b/tpm"
+  rm -rf "$b/tpm"; mkdir -p "$b/tpm"    # fresh TPM state: all PCRs start at zero
   swtpm socket --tpm2 --tpmstate dir="$b/tpm" --ctrl type=unixio,path="$b/tpm/sock" \
     --log file="$b/tpm/swtpm.log" >/dev/null 2>&1 &
   local tpid=$!
@@ -179,4 +180,5 @@ for pair in "basic sd-stub" "type1 sd-boot"; do
     skip "tpm-none-$1-vars" "no fresh logs of $1 and $2 (run the whole suite)"
   fi
 done
+[ "$failures" -eq 0 ] && rm -rf "$w"
 exit $(( failures > 0 ))
