@@ -35,24 +35,24 @@ struct range {
 };
 
 struct layout {
-        struct range ram[MAX_RANGES];
+        struct range ram[MAX_RANGES];   /* free RAM, shrinking as segments are placed */
         size_t n_ram;
-        struct range used[4];
-        size_t n_used;
 };
 
 static uint64_t align_up(uint64_t x, uint64_t a) {
         return (x + a - 1) / a * a;
 }
 
-/* Remove [r.start, r.end) from the free list. */
+/* Remove [r.start, r.end) from the free list. A list already full drops the pieces that do not fit: less
+ * free RAM, never a wrong one. */
 static void ram_remove(struct layout *l, struct range r) {
         struct range out[MAX_RANGES];
         size_t n = 0;
         for (size_t i = 0; i < l->n_ram; i++) {
                 struct range f = l->ram[i];
                 if (r.end <= f.start || r.start >= f.end) {
-                        out[n++] = f;
+                        if (n < MAX_RANGES)
+                                out[n++] = f;
                         continue;
                 }
                 if (f.start < r.start && n < MAX_RANGES)
