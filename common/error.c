@@ -28,6 +28,7 @@ static const char *const uk_err_strings[_UK_E_MAX] = {
         [UK_E_BAD_URL] = "invalid or unsupported URL",
         [UK_E_NOT_FOUND] = "not found",
         [UK_E_BAD_COMPRESSION] = "corrupt or unsupported compressed kernel",
+        [UK_E_WRONG_ARCH] = "the UKI is built for another CPU architecture",
 };
 
 const char *uk_strerror(uk_err e) {

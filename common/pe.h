@@ -50,3 +50,20 @@ int uk_pe_find(const struct uk_pe *pe, const char *name);
 
 /* Printable name of a COFF machine type ("x86-64", "arm64", ...), "unknown" otherwise. */
 const char *uk_pe_machine_name(uint16_t machine);
+
+/* The PE machine type of the CPU this code was compiled for (0 if none of the above). */
+static inline uint16_t uk_pe_machine_native(void) {
+#if defined(__x86_64__)
+        return UK_PE_MACHINE_X64;
+#elif defined(__i386__)
+        return UK_PE_MACHINE_I386;
+#elif defined(__aarch64__)
+        return UK_PE_MACHINE_ARM64;
+#elif defined(__riscv) && __riscv_xlen == 64
+        return UK_PE_MACHINE_RISCV64;
+#elif defined(__loongarch64)
+        return UK_PE_MACHINE_LOONG64;
+#else
+        return 0;
+#endif
+}

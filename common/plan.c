@@ -247,6 +247,9 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         r = window_open(src, secs[UK_SEC_LINUX], &w, &ksrc);
         if (r)
                 return r;
+        /* A UKI for another CPU would only fail later, inside the firmware or the kernel, with a worse message. */
+        if (in->machine.pe_machine != 0 && in->uki->pe.machine != in->machine.pe_machine)
+                return UK_E_WRONG_ARCH;
         r = inspect_kernel(&ksrc, in->uki->pe.machine, p);
         if (r)
                 return r;

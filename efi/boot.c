@@ -186,7 +186,7 @@ static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_en
                 .uki = uki,
                 .entry = e,
                 .append = append && *append ? append : NULL,
-                .machine = { .secure_boot = env->secure_boot },
+                .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native() },
         };
         r = uk_plan_build(&in, plan);
         if (r) {

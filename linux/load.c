@@ -224,7 +224,7 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
 }
 
 int verb_load(int argc, char **argv) {
-        struct target_opts o = { .secure_boot = -1 };
+        struct target_opts o = { .secure_boot = -1, .this_machine = true };
         bool crash = false, help = false;
         int r = parse_load("load", argc, argv, &o, &crash, NULL, &help);
         if (r || help)
@@ -233,7 +233,7 @@ int verb_load(int argc, char **argv) {
 }
 
 int verb_kexec(int argc, char **argv) {
-        struct target_opts o = { .secure_boot = -1 };
+        struct target_opts o = { .secure_boot = -1, .this_machine = true };
         bool crash = false, force = false, help = false;
         int r = parse_load("kexec", argc, argv, &o, &crash, &force, &help);
         if (r || help)

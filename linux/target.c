@@ -225,6 +225,8 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 in.uki = t->uki;
         }
         in.machine.secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1;
+        if (o->this_machine)
+                in.machine.pe_machine = uk_pe_machine_native();
 
         t->plan = calloc(1, sizeof *t->plan);
         if (!t->plan)

@@ -95,6 +95,7 @@ struct target_opts {
         bool has_profile;
         unsigned profile;
         int secure_boot;        /* -1: read efivars */
+        bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
 };
 struct target {
         struct fd_source file;  /* the UKI (or the kernel of a `linux` entry) */

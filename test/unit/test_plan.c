@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "sha256.h"
 #include "uki.h"
+#include "util.h"
 
 /* ---- a tiny PE32+ writer (independent of common/pe.c) ---- */
 
@@ -716,8 +717,28 @@ static void test_fixtures(void) {
         check_fixture("multiprofile.efi", 1);
 }
 
+/* The booting CPU must match the UKI's PE machine; 0 means "only inspecting", which never refuses. */
+static void test_machine_check(void) {
+        static const struct { uint16_t booting; uk_err expect; } rows[] = {
+                { 0, UK_OK },
+                { UK_PE_MACHINE_X64, UK_OK },
+                { UK_PE_MACHINE_ARM64, UK_E_WRONG_ARCH },
+                { UK_PE_MACHINE_I386, UK_E_WRONG_ARCH },
+                { UK_PE_MACHINE_RISCV64, UK_E_WRONG_ARCH },
+        };
+        struct sec s[7];
+        build_single(s);     /* an x86-64 UKI */
+        for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++) {
+                struct uk_plan_in in = { .machine = { .pe_machine = rows[i].booting } };
+                CHECK_EQ_INT(build(&in, &plan), rows[i].expect, "x64 UKI booted on machine 0x%x", rows[i].booting);
+        }
+        CHECK(uk_pe_machine_native() == UK_PE_MACHINE_X64 || uk_pe_machine_native() == UK_PE_MACHINE_ARM64,
+              "native machine known on the test host");
+}
+
 int main(void) {
         unit_suite = "plan";
+        test_machine_check();
         test_single();
         test_secure_boot_and_policy();
         test_profiles();
