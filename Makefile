@@ -112,10 +112,10 @@ static: $(B)/static/ukiboot
 deps:
 	scripts/install-deps
 
-fixtures: linux/ukiboot
+fixtures:
 	test/fixtures/make-fixtures
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) fixtures
 	test/run-unit $(UNIT_BIN)
 
 fuzz-smoke: $(FUZZ_BIN)

@@ -22,10 +22,17 @@ struct kernel_start {
         bool verified;                   /* kernel lies inside a UKI the firmware verified (Secure Boot) */
 };
 
-static void print_plan(const struct uk_plan *p) {
+/* Build the plan for entry e and show it, or say on the console why there is none. */
+static EFI_STATUS build_plan(const struct uk_entry *e, const struct uk_plan_in *in, struct uk_plan *p) {
+        uk_err r = uk_plan_build(in, p);
+        if (r) {
+                log_error(L"%a: no boot plan: %a", e->id, uk_strerror(r));
+                return uk_err_to_efi(r);
+        }
         log_info(L"plan: profile %d of %d, kernel %ld bytes, initrd %d pieces %ld bytes",
                  p->profile, p->n_profiles ? p->n_profiles : 1, p->kernel.length, p->n_initrd, p->initrd_total);
         log_info(L"cmdline: %a", p->cmdline);
+        return EFI_SUCCESS;
 }
 
 /* Read piece bytes of a Type #1 `initrd` file: opened per call, LoadFile2 asks only twice. */
@@ -188,13 +195,10 @@ static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_en
                 .append = append && *append ? append : NULL,
                 .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native() },
         };
-        r = uk_plan_build(&in, plan);
-        if (r) {
-                log_error(L"%a: no boot plan: %a", e->id, uk_strerror(r));
-                st = uk_err_to_efi(r);
+        st = build_plan(e, &in, plan);
+        if (EFI_ERROR(st))
                 goto out;
-        }
-        print_plan(plan);
+        st = EFI_LOAD_ERROR;
         if (plan->kernel.source != UK_PIECE_UKI || !uk_range_ok(plan->kernel.offset, plan->kernel.length, size)) {
                 log_error(L"%a: kernel piece outside the UKI", e->id);
                 goto out;
@@ -282,13 +286,10 @@ static EFI_STATUS boot_linux(const struct boot_env *env, const struct uk_entry *
                 st = EFI_OUT_OF_RESOURCES;
                 goto out;
         }
-        r = uk_plan_build(&in, plan);
-        if (r) {
-                log_error(L"%a: no boot plan: %a", e->id, uk_strerror(r));
-                st = uk_err_to_efi(r);
+        st = build_plan(e, &in, plan);
+        if (EFI_ERROR(st))
                 goto out;
-        }
-        print_plan(plan);
+        st = EFI_LOAD_ERROR;
         if (!uk_range_ok(plan->kernel.offset, plan->kernel.length, size)) {
                 log_error(L"%a: kernel piece outside the kernel file", e->id);
                 goto out;

@@ -131,20 +131,35 @@ out:
         return r;
 }
 
-static uk_err fs_read_file(void *ctx, const char *path, char *buf, size_t cap, size_t *ret_len) {
-        struct efi_fs *fs = ctx;
+/* Open path as a regular file (a directory there counts as "not found"); the handle is the caller's. */
+static uk_err open_regular(struct efi_fs *fs, const char *path, EFI_FILE_HANDLE *ret_h, uint64_t *ret_size) {
         EFI_FILE_HANDLE h;
         uint64_t size;
         bool is_dir;
-        uk_err r;
-
-        r = open_path(fs, path, &h);
+        uk_err r = open_path(fs, path, &h);
         if (r)
                 return r;
         r = handle_info(h, &size, &is_dir);
         if (r == UK_OK && is_dir)
                 r = UK_E_NOT_FOUND;
-        if (r == UK_OK && size > cap)
+        if (r) {
+                h->Close(h);
+                return r;
+        }
+        *ret_h = h;
+        *ret_size = size;
+        return UK_OK;
+}
+
+static uk_err fs_read_file(void *ctx, const char *path, char *buf, size_t cap, size_t *ret_len) {
+        EFI_FILE_HANDLE h;
+        uint64_t size;
+        uk_err r;
+
+        r = open_regular(ctx, path, &h, &size);
+        if (r)
+                return r;
+        if (size > cap)
                 r = UK_E_BUFFER_TOO_SMALL;
         if (r == UK_OK)
                 r = read_exact(h, buf, size);
@@ -166,23 +181,14 @@ static uk_err file_read_at(void *ctx, uint64_t offset, void *buf, size_t len) {
 }
 
 static uk_err fs_open_source(void *ctx, const char *path, struct uk_source *ret_src) {
-        struct efi_fs *fs = ctx;
         struct file_source *f;
         EFI_FILE_HANDLE h;
         uint64_t size;
-        bool is_dir;
         uk_err r;
 
-        r = open_path(fs, path, &h);
+        r = open_regular(ctx, path, &h, &size);
         if (r)
                 return r;
-        r = handle_info(h, &size, &is_dir);
-        if (r == UK_OK && is_dir)
-                r = UK_E_NOT_FOUND;
-        if (r) {
-                h->Close(h);
-                return r;
-        }
         f = AllocatePool(sizeof(*f));
         if (!f) {
                 h->Close(h);
@@ -214,33 +220,24 @@ void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops) {
 
 uk_err efi_fs_file_size(struct efi_fs *fs, const char *path, uint64_t *ret_size) {
         EFI_FILE_HANDLE h;
-        bool is_dir;
-        uk_err r = open_path(fs, path, &h);
+        uk_err r = open_regular(fs, path, &h, ret_size);
         if (r)
                 return r;
-        r = handle_info(h, ret_size, &is_dir);
         h->Close(h);
-        if (r == UK_OK && is_dir)
-                return UK_E_NOT_FOUND;
-        return r;
+        return UK_OK;
 }
 
 uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
         EFI_FILE_HANDLE h;
         uint64_t size, done = 0;
-        bool is_dir, progress;
+        bool progress;
         void *buf = NULL;
         UINTN pages = 0;
         uk_err r;
 
-        r = open_path(fs, path, &h);
+        r = open_regular(fs, path, &h, &size);
         if (r)
                 return r;
-        r = handle_info(h, &size, &is_dir);
-        if (r == UK_OK && is_dir)
-                r = UK_E_NOT_FOUND;
-        if (r)
-                goto fail;
         if (EFI_ERROR(pages_alloc(size, &buf, &pages))) {
                 r = UK_E_IO;
                 goto fail;
