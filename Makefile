@@ -8,6 +8,9 @@ CC      ?= gcc
 CLANG   ?= clang
 B       := build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# Files that print the version rebuild when it changes (the stamp is rewritten only then).
+VERSION_STAMP := $(B)/version
+$(shell mkdir -p $(B); echo '$(VERSION)' | cmp -s - $(VERSION_STAMP) 2>/dev/null || echo '$(VERSION)' > $(VERSION_STAMP))
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wvla
 COMMON_SRC := $(sort $(wildcard common/*.c))
@@ -59,6 +62,8 @@ $(B)/efi/ukiboot.so: $(EFI_OBJ) $(EFI_COMMON_OBJ)
 	   -L/usr/lib /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lefi -lgnuefi \
 	   $(shell $(CC) -print-libgcc-file-name)
 
+$(B)/efi/efi/efi-util.o $(B)/efi/efi/http.o $(B)/efi/efi/sbat.o: $(VERSION_STAMP)
+
 efi/ukibootx64.efi: $(B)/efi/ukiboot.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' \
 	   -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10 $< $@
@@ -68,11 +73,11 @@ LINUX_SRC := $(sort $(wildcard linux/*.c))
 LINUX_HDR := $(wildcard linux/*.h)
 LINUX_LIBS := -lcurl -lz -lzstd
 
-linux/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(B)/host/libukicommon.a
+linux/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(B)/host/libukicommon.a $(VERSION_STAMP)
 	$(CC) $(HOST_CFLAGS) -Ilinux $(LINUX_SRC) $(B)/host/libukicommon.a $(LINUX_LIBS) -o $@
 
 # Static build for the test guests (busybox initramfs has no libc): no libcurl.
-$(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR)
+$(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) $(VERSION_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) -lz -lzstd -o $@
 
