@@ -138,7 +138,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .editor = conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,
+                .save_default = vars_save_default,
+                .saved_default = efi_default,
+                .saved_default_cap = sizeof(efi_default),
         };
+        if (!have_default)
+                efi_default[0] = 0;
         int sel = menu_run(entries, n, def, &mc, append, sizeof(append));
         if (sel < 0)
                 sel = def >= 0 ? def : 0;

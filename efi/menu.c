@@ -74,7 +74,7 @@ static void draw_status(size_t n, uint32_t remaining, bool counting, bool editor
         ST->ConOut->SetCursorPosition(ST->ConOut, 0, n + 3);
         if (counting)
                 Print(L"Boot in %d s.   ", remaining);
-        Print(L"Up/Down: select, Enter: boot%s", editor ? L", e: edit" : L"");
+        Print(L"Up/Down: select, Enter: boot%s, d: default", editor ? L", e: edit" : L"");
         Print(L"          \r");
 }
 
@@ -110,6 +110,24 @@ static bool edit_line(size_t row, char *buf, size_t cap) {
         ST->ConOut->EnableCursor(ST->ConOut, FALSE);
         Print(L"\n");
         return true;
+}
+
+/* 'd': the selected entry becomes the saved default, or the saved default is cleared when it already is. */
+static void toggle_default(const struct menu_config *cfg, const struct uk_entry *e, size_t row) {
+        bool clear = uk_strcmp(cfg->saved_default, e->id) == 0;
+        EFI_STATUS st = cfg->save_default(clear ? NULL : e->id);
+        ST->ConOut->SetCursorPosition(ST->ConOut, 0, row);
+        if (EFI_ERROR(st)) {
+                Print(L"cannot save the default entry: %r\n", st);
+                return;
+        }
+        if (clear) {
+                cfg->saved_default[0] = 0;
+                Print(L"saved default cleared (loader.conf decides)        \n");
+        } else {
+                uk_strlcpy_checked(cfg->saved_default, cfg->saved_default_cap, e->id);
+                Print(L"saved default: %a        \n", e->id);
+        }
 }
 
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
@@ -159,6 +177,9 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                         sel = n - 1;
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
                         break;
+                } else if (k.UnicodeChar == 'd' && cfg->save_default) {
+                        toggle_default(cfg, &entries[sel], n + 5);
+                        continue;
                 } else if (k.UnicodeChar == 'e' && cfg->editor) {
                         if (cfg->cmdline_locked && cfg->cmdline_locked(cfg->cmdline_locked_ctx, &entries[sel])) {
                                 /* Typing would be dropped by the plan anyway (doc/cmdline-policy.md). */

@@ -12,6 +12,11 @@ struct menu_config {
          * embedded .cmdline); the editor then says so instead of opening. */
         bool (*cmdline_locked)(void *ctx, const struct uk_entry *e);
         void *cmdline_locked_ctx;
+        /* Optional: 'd' makes the selected entry the saved default (LoaderEntryDefault), or clears it when it
+         * already is. saved_default[saved_default_cap] holds the current saved id ("" if none). */
+        EFI_STATUS (*save_default)(const char *id_or_null);
+        char *saved_default;
+        size_t saved_default_cap;
 };
 
 /* Let the user pick an entry; returns its index (def when the timeout runs out). Text typed in the

@@ -38,6 +38,23 @@ void vars_delete(const CHAR16 *name) {
         RT->SetVariable((CHAR16 *) name, &loader_guid, 0, 0, NULL);
 }
 
+EFI_STATUS vars_save_default(const char *id) {
+        CHAR16 *v;
+        EFI_STATUS s;
+        if (!id) {
+                vars_delete(L"LoaderEntryDefault");
+                return EFI_SUCCESS;
+        }
+        v = xstr8_to_16(id, uk_strlen(id));
+        if (!v)
+                return EFI_OUT_OF_RESOURCES;
+        s = RT->SetVariable(L"LoaderEntryDefault", &loader_guid,
+                            EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+                            StrSize(v), v);
+        FreePool(v);
+        return s;
+}
+
 /* A small global variable's bytes into buf; 0 when absent or larger than buf. */
 static size_t get_global_small(CHAR16 *name, UINT8 *buf, UINTN cap) {
         UINTN size = cap;

@@ -19,6 +19,8 @@ EFI_STATUS vars_set_str(const CHAR16 *name, const char *value);
 /* Read a UTF-16 string variable under LOADER_GUID into ASCII buf[cap]; false if absent or unusable. */
 bool vars_get_str(const CHAR16 *name, char *buf, size_t cap);
 void vars_delete(const CHAR16 *name);
+/* LoaderEntryDefault: the entry id stored non-volatile (survives reboots), or deleted when id is NULL. */
+EFI_STATUS vars_save_default(const char *id);
 
 /* True if Secure Boot is enforcing: SecureBoot=1 and not in setup mode (rule in common/secureboot.h). */
 bool vars_secure_boot(void);

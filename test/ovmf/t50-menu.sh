@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Menu driven over the serial console: the countdown shows, Down picks the second entry (a multi-profile
-# UKI with `profile 1`), 'e' appends to its command line, Enter boots it.
+# UKI with `profile 1`), 'd' saves it as the default (LoaderEntryDefault), 'e' appends to its command
+# line, Enter boots it.
 source "$(dirname "$0")/lib.sh"
 need_fixtures
 w=$OVMF_WORK/menu; d=$(esp_new menu)
@@ -14,7 +15,8 @@ mkdisk "$d" "$w/disk.img" || { fail menu-setup "mkdisk"; exit 1; }
 extra="ukiboot.edit=1"
 boot_ovmf_driven "$w/disk.img" "$w/serial.log" \
   'Boot in [0-9]+ s' '\x1b[B' \
-  '> Multi-profile' 'e' \
+  '> Multi-profile' 'd' \
+  'saved default: mp.conf' 'e' \
   'append to command line' "$extra"'\r'
 log=$w/serial.log
 check_grep menu-countdown "$log" "Boot in 30 s"
@@ -25,4 +27,5 @@ want="$(uki_section "$FIX/multiprofile.efi" .cmdline 1 | normalise) $extra"
 check_eq menu-profile1-edited-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$want"
 check_eq menu-profile1-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd p1"
 check_eq menu-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "mp.conf"
+check_eq menu-d-saves-default "$(guest_var "$log" LoaderEntryDefault)" "mp.conf"
 exit $(( failures > 0 ))
