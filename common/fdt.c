@@ -104,7 +104,7 @@ static bool emit_chosen_props(struct out *o, const struct ctx *x) {
 /* Copy the structure block s[n], replacing /chosen's boot properties. */
 static uk_err copy_struct(const uint8_t *s, size_t n, const struct ctx *x, struct out *o) {
         unsigned depth = 0, chosen_depth = 0;      /* chosen_depth: depth inside /chosen, 0 if not there */
-        bool seen_chosen = false;
+        bool seen_chosen = false, chosen_pending = false;      /* /chosen's new properties not yet written */
         size_t i = 0;
 
         for (;;) {
@@ -118,12 +118,19 @@ static uk_err copy_struct(const uint8_t *s, size_t n, const struct ctx *x, struc
                         size_t l = uk_strnlen((const char *) s + i, n - i);
                         if (l == n - i)
                                 return UK_E_TRUNCATED;
+                        /* Properties must precede subnodes (spec 5.4; libfdt stops looking at the first
+                         * child), so /chosen's new ones go in before its first child node. */
+                        if (chosen_pending && depth == chosen_depth) {
+                                if (!emit_chosen_props(o, x))
+                                        return UK_E_BUFFER_TOO_SMALL;
+                                chosen_pending = false;
+                        }
                         if (++depth > MAX_DEPTH)
                                 return UK_E_TOO_MANY;
                         /* /chosen: a child of the root (whose own name is empty) named "chosen". */
                         if (depth == 2 && l == 6 && uk_memcmp(s + i, "chosen", 6) == 0) {
                                 chosen_depth = depth;
-                                seen_chosen = true;
+                                seen_chosen = chosen_pending = true;
                         }
                         i = align4(i + l + 1);
                         if (i > n || !emit(o, s + start, i - start))
@@ -134,8 +141,9 @@ static uk_err copy_struct(const uint8_t *s, size_t n, const struct ctx *x, struc
                         if (depth == 0)
                                 return UK_E_SYNTAX;
                         if (depth == chosen_depth) {
-                                if (!emit_chosen_props(o, x))
+                                if (chosen_pending && !emit_chosen_props(o, x))
                                         return UK_E_BUFFER_TOO_SMALL;
+                                chosen_pending = false;
                                 chosen_depth = 0;
                         } else if (depth == 1 && !seen_chosen) {
                                 /* No /chosen at all: add one as the root's last child. */

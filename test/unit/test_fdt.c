@@ -94,15 +94,17 @@ static void test_replace(void) {
                 END,
         };
         /* Expected: /chosen keeps its other properties in order, its child node too, and gets the three new
-         * properties last; the strings table already had every name, so it is unchanged. */
+         * properties after its own and before the child: the spec puts all properties before subnodes, and
+         * libfdt (which the kernel reads /chosen with) stops at the first child, so a property written after
+         * it would not exist for the next kernel. The strings table already had every name: unchanged. */
         const struct rec expect[] = {
                 NODE(""),
                 NODE("memory@40000000"), PROP("device_type", "memory", 7), PROP("reg", reg, 16), END,
                 NODE("chosen"),
                 PROP("kaslr-seed", seed, 8), PROP("stdout-path", "/pl011@9000000", 15),
-                NODE("sub"), PROP("bootargs", "kept: not /chosen's own", 24), END,
                 PROP("bootargs", "console=ttyAMA0 panic=-1", 25),
                 PROP("linux,initrd-start", new_start, 8), PROP("linux,initrd-end", new_end, 8),
+                NODE("sub"), PROP("bootargs", "kept: not /chosen's own", 24), END,
                 END,
                 END,
         };
@@ -126,8 +128,8 @@ static void test_replace(void) {
                 NODE("memory@40000000"), PROP("device_type", "memory", 7), PROP("reg", reg, 16), END,
                 NODE("chosen"),
                 PROP("kaslr-seed", seed, 8), PROP("stdout-path", "/pl011@9000000", 15),
-                NODE("sub"), PROP("bootargs", "kept: not /chosen's own", 24), END,
                 PROP("bootargs", "console=ttyAMA0 panic=-1", 25),
+                NODE("sub"), PROP("bootargs", "kept: not /chosen's own", 24), END,
                 END,
                 END,
         };
