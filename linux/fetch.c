@@ -115,15 +115,27 @@ int fetch_url(const char *url, int *ret_fd) {
         CURLcode cr = curl_easy_perform(c);
         if (f.tty && f.last_pct >= 0)
                 fputc('\n', stderr);
+        long code = 0;
+        curl_off_t usec = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &usec);
         curl_easy_cleanup(c);
         curl_global_cleanup();
         if (cr != CURLE_OK) {
                 close(f.fd);
                 if (cr == CURLE_WRITE_ERROR && f.write_errno)
                         return log_fail(EXIT_FAILED, "%s: storing the download: %s", url, strerror(f.write_errno));
-                return log_fail(cr == CURLE_HTTP_RETURNED_ERROR ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", url,
-                                errbuf[0] ? errbuf : curl_easy_strerror(cr));
+                if (cr == CURLE_HTTP_RETURNED_ERROR)
+                        return log_fail(EXIT_NOT_FOUND, "%s: server answered HTTP %ld", url, code);
+                return log_fail(EXIT_FAILED, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
         }
+        /* One line per download, as the EFI twin prints: fleets see how long a soft reboot waited. */
+        double secs = usec > 0 ? (double) usec / 1e6 : 0;
+        fprintf(stderr, "ukiboot: downloaded %s: %llu bytes in %lld ms", url, (unsigned long long) f.written,
+                (long long) (usec / 1000));
+        if (secs > 0)
+                fprintf(stderr, " (%.1f MiB/s)", (double) f.written / 1048576.0 / secs);
+        fputc('\n', stderr);
         *ret_fd = f.fd;
         return EXIT_OK;
 }

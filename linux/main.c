@@ -27,7 +27,7 @@ static const struct verb verbs[] = {
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
           "their padding), and the final command line. Nothing is loaded.\n"
           "\n"
-          "  UKI             a UKI file to plan directly\n"
+          "  UKI             a UKI file to plan directly, or an http:// or https:// URL fetched into memory first\n"
           "  --entry ID      a boot entry on the ESP (see 'list'); a path to a .conf file is parsed directly\n"
           "  --default       the entry systemd-boot would boot by default\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
@@ -48,14 +48,15 @@ static const struct verb verbs[] = {
         { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--crash]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
-          "stays small for any UKI size. uki-url entries are downloaded first. zboot and gzip kernels are\n"
-          "unpacked. A failed load leaves any earlier loaded kernel in place. What was loaded is recorded in\n"
+          "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
+          "downloaded into memory first. zboot and gzip kernels are unpacked. A failed load leaves any earlier\n"
+          "loaded kernel in place. What was loaded is recorded in\n"
           UKIBOOT_LOADED_FILE " for 'status'.\n"
           "\n"
           "  --crash         load as the crash kernel (needs crashkernel= memory)\n"
           "  (other options as for 'plan')\n" },
         { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--force]",
-          "'load' followed by 'exec'.\n" },
+          "'load' followed by 'exec'. UKI may be an http:// or https:// URL, downloaded into memory first.\n" },
         { "exec", verb_exec, "exec [--force]",
           "Boot the loaded kernel. With systemd as PID 1 this runs 'systemctl kexec' (clean shutdown);\n"
           "otherwise ukiboot syncs, remounts block-device file systems read-only, and kexecs.\n"
@@ -72,7 +73,8 @@ static const struct verb verbs[] = {
           "  --json          machine-readable output\n" },
         { "extract", verb_extract,
           "extract UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--kernel FILE] [--initrd FILE]",
-          "Write the kernel and the initrd exactly as 'load' would hand them to kexec_file_load.\n"
+          "Write the kernel and the initrd exactly as 'load' would hand them to kexec_file_load. UKI may be an\n"
+          "http:// or https:// URL, downloaded into memory first.\n"
           "\n"
           "  --kernel FILE   the kernel (unpacked if it is zboot or gzip)\n"
           "  --initrd FILE   the concatenated initrd pieces with their padding\n" },

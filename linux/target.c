@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ukiboot.h"
+#include "url.h"
 #include "util.h"
 
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
@@ -146,9 +147,36 @@ static int initrd_sizes(struct target *t, uint64_t sizes[UK_ENTRY_MAX_INITRDS]) 
         return EXIT_OK;
 }
 
+/* A UKI argument of the form "scheme://..." (RFC 3986 scheme characters) is a URL, not a file name:
+ * it is fetched like a uki-url entry, and a scheme other than http/https is refused by uk_url_parse
+ * rather than reported as a missing file. */
+static bool arg_is_url(const char *arg) {
+        if (!uk_isalpha(arg[0]))
+                return false;
+        size_t i = 1;
+        while (uk_isalpha(arg[i]) || uk_isdigit(arg[i]) || arg[i] == '+' || arg[i] == '-' || arg[i] == '.')
+                i++;
+        return strncmp(arg + i, "://", 3) == 0;
+}
+
+/* Download url into a memfd (as for uki-url entries) and read the UKI from there. A malformed URL
+ * exits with bad_url_code: a usage error on the command line, an invalid entry in a .conf file. */
+static int open_url(const char *url, int bad_url_code, struct fd_source *ret) {
+        struct uk_url parsed;
+        uk_err e = uk_url_parse(url, &parsed);
+        if (e)
+                return log_fail(bad_url_code, "%s: %s (expected http://HOST[:PORT]/PATH or https://...)",
+                                url, uk_strerror(e));
+        int fd, r;
+        if ((r = fetch_url(url, &fd)))
+                return r;
+        return fd_source_from_fd(fd, url, ret);
+}
+
 static int open_file(const struct target_opts *o, struct target *t) {
         if (o->uki_path) {
-                int r = fd_source_open(o->uki_path, &t->file);
+                int r = arg_is_url(o->uki_path) ? open_url(o->uki_path, EXIT_USAGE, &t->file)
+                                                : fd_source_open(o->uki_path, &t->file);
                 t->have_file = r == EXIT_OK;
                 return r;
         }
@@ -165,13 +193,9 @@ static int open_file(const struct target_opts *o, struct target *t) {
                         return r;
                 r = open_on_esp(t, e->linux_path, &t->file);
                 break;
-        case UK_ENTRY_KIND_UKI_URL: {
-                int fd;
-                if ((r = fetch_url(e->uki_url, &fd)))
-                        return r;
-                r = fd_source_from_fd(fd, e->uki_url, &t->file);
+        case UK_ENTRY_KIND_UKI_URL:
+                r = open_url(e->uki_url, EXIT_INVALID, &t->file);
                 break;
-        }
         case UK_ENTRY_KIND_EFI:
         default:
                 return log_fail(EXIT_INVALID, "%s: entry chain-loads an EFI program (%s); only Linux can be kexec'd",
