@@ -129,6 +129,14 @@ static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
         return EFI_SUCCESS;
 }
 
+/* Take a token that timed out back from the driver right away: it points at our caller's memory (request and
+ * response data on its stack, the body pages it frees on failure). Cancel, else reset the instance; pending
+ * stays set only if neither worked, and then that memory must not be freed. */
+static void token_abort(struct http_session *s) {
+        if (!EFI_ERROR(s->http->Cancel(s->http, &s->token)) || !EFI_ERROR(s->http->Configure(s->http, NULL)))
+                s->pending = false;
+}
+
 /* Hand the session's token to Request() or Response() and wait for it, polling the driver. */
 static EFI_STATUS run_token(struct http_session *s, bool request, uint64_t timeout_usec) {
         EFI_STATUS st;
@@ -143,8 +151,10 @@ static EFI_STATUS run_token(struct http_session *s, bool request, uint64_t timeo
         s->pending = true;
         uint64_t deadline = timer_usec() + timeout_usec;
         while (!s->done) {
-                if (timer_usec() > deadline)
-                        return EFI_TIMEOUT;      /* still pending: session_close() cancels it */
+                if (timer_usec() > deadline) {
+                        token_abort(s);
+                        return EFI_TIMEOUT;
+                }
                 s->http->Poll(s->http);
         }
         s->pending = false;
@@ -346,7 +356,8 @@ static EFI_STATUS get(struct http_session *s, CHAR16 *url16, const char *host_he
         *ret_pages = pages;
         return EFI_SUCCESS;
 fail:
-        pages_free(buf, pages);
+        if (!s->pending)
+                pages_free(buf, pages);     /* else the driver may still write there: leaked on purpose */
         return st;
 }
 
