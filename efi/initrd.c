@@ -59,6 +59,8 @@ static EFI_STATUS EFIAPI initrd_load_file(EFI_LOAD_FILE_PROTOCOL *this, EFI_DEVI
                 return EFI_INVALID_PARAMETER;
         if (boot_policy)
                 return EFI_UNSUPPORTED;     /* LoadFile2 never serves boot-policy loads */
+        if (!s->plan)
+                return EFI_NOT_FOUND;       /* left behind by a failed uninstall */
         total = s->plan->initrd_total;
         if (total == 0)
                 return EFI_NOT_FOUND;
@@ -130,9 +132,18 @@ bool initrd_foreign_provider(void) {
 }
 
 void initrd_uninstall(struct initrd_server *s) {
+        EFI_STATUS st;
+
         if (!s)
                 return;
-        BS->UninstallMultipleProtocolInterfaces(s->handle, &DevicePathProtocol, (void *) &initrd_dp,
-                                                &load_file2_guid, &s->load_file, NULL);
+        st = BS->UninstallMultipleProtocolInterfaces(s->handle, &DevicePathProtocol, (void *) &initrd_dp,
+                                                     &load_file2_guid, &s->load_file, NULL);
+        if (EFI_ERROR(st)) {
+                /* Still reachable through the handle: keep the structure, but the plan and UKI it points at
+                 * are about to be freed, so it serves nothing any more. */
+                log_error(L"cannot remove the initrd provider: %r", st);
+                s->plan = NULL;
+                return;
+        }
         FreePool(s);
 }
