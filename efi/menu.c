@@ -19,7 +19,12 @@ static EFI_STATUS wait_key(uint64_t usec, EFI_INPUT_KEY *ret) {
                 st = BS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &events[1]);
                 if (EFI_ERROR(st))
                         return st;
-                BS->SetTimer(events[1], TimerRelative, usec * 10);
+                st = BS->SetTimer(events[1], TimerRelative, usec * 10);
+                if (EFI_ERROR(st)) {
+                        /* Without the timer the wait would not end until a key comes. */
+                        BS->CloseEvent(events[1]);
+                        return st;
+                }
                 n = 2;
         }
         for (;;) {
@@ -54,12 +59,22 @@ static void entry_label(const struct uk_entry *e, char *buf, size_t cap) {
         buf[len] = 0;
 }
 
-static void draw(const struct uk_entry *entries, size_t n, size_t sel) {
+/* How many entries fit on the screen: rows minus banner, blank, blank, status, blank and the two lines of
+ * the editor or a message (rows first + n + 5 and + 6). All of them if the console cannot tell. */
+static size_t visible_entries(size_t n) {
+        UINTN cols = 0, rows = 0;
+        if (EFI_ERROR(ST->ConOut->QueryMode(ST->ConOut, ST->ConOut->Mode->Mode, &cols, &rows)) || rows < 8)
+                return n;
+        return n < rows - 7 ? n : rows - 7;
+}
+
+/* Entries first .. first + v - 1, so that more than fit on the screen do not scroll sel out of sight. */
+static void draw(const struct uk_entry *entries, size_t first, size_t v, size_t sel) {
         char label[160];
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
         ST->ConOut->ClearScreen(ST->ConOut);
         Print(L"%a\n\n", ukiboot_id);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = first; i < first + v; i++) {
                 entry_label(&entries[i], label, sizeof(label));
                 ST->ConOut->SetAttribute(ST->ConOut, i == sel ? ATTR_SELECTED : ATTR_NORMAL);
                 Print(L"%a %a", i == sel ? ">" : " ", label);
@@ -132,7 +147,7 @@ static void toggle_default(const struct menu_config *cfg, const struct uk_entry 
 
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
              char *append, size_t cap) {
-        size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0;
+        size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0, first = 0, v;
         bool counting = cfg->timeout_sec != MENU_TIMEOUT_FOREVER;
         uint32_t remaining = cfg->timeout_sec;
         EFI_INPUT_KEY k;
@@ -148,14 +163,17 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 counting = false;
         }
         ST->ConOut->EnableCursor(ST->ConOut, FALSE);
-        draw(entries, n, sel);
-        draw_status(n, remaining, counting, cfg->editor);
+        v = visible_entries(n);
+        if (sel >= v)
+                first = sel - v + 1;
+        draw(entries, first, v, sel);
+        draw_status(v, remaining, counting, cfg->editor);
         for (;;) {
                 st = wait_key(counting ? 1000000 : 0, &k);
                 if (st == EFI_TIMEOUT) {
                         if (--remaining == 0)
                                 break;
-                        draw_status(n, remaining, counting, cfg->editor);
+                        draw_status(v, remaining, counting, cfg->editor);
                         continue;
                 }
                 if (EFI_ERROR(st))
@@ -163,7 +181,7 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 if (counting) {
                         /* Any key stops the countdown, like systemd-boot. */
                         counting = false;
-                        draw_status(n, remaining, counting, cfg->editor);
+                        draw_status(v, remaining, counting, cfg->editor);
                 }
                 if (k.ScanCode == SCAN_UP || k.UnicodeChar == 'k') {
                         if (sel > 0)
@@ -178,22 +196,26 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
                         break;
                 } else if (k.UnicodeChar == 'd' && cfg->save_default) {
-                        toggle_default(cfg, &entries[sel], n + 5);
+                        toggle_default(cfg, &entries[sel], v + 5);
                         continue;
                 } else if (k.UnicodeChar == 'e' && cfg->editor) {
                         if (cfg->cmdline_locked && cfg->cmdline_locked(cfg->cmdline_locked_ctx, &entries[sel])) {
                                 /* Typing would be dropped by the plan anyway (doc/cmdline-policy.md). */
-                                ST->ConOut->SetCursorPosition(ST->ConOut, 0, n + 5);
+                                ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
                                 Print(L"editor disabled: Secure Boot is on and this UKI embeds its command line\n");
                                 continue;
                         }
-                        if (edit_line(n + 5, append, cap))
+                        if (edit_line(v + 5, append, cap))
                                 break;
                         append[0] = 0;
                 } else
                         continue;
-                draw(entries, n, sel);
-                draw_status(n, remaining, counting, cfg->editor);
+                if (sel < first)
+                        first = sel;
+                else if (sel >= first + v)
+                        first = sel - v + 1;
+                draw(entries, first, v, sel);
+                draw_status(v, remaining, counting, cfg->editor);
         }
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
         ST->ConOut->ClearScreen(ST->ConOut);

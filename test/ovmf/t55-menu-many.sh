@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# More entries than an 80x25 console has rows: the menu shows a window of them that keeps the selected
+# entry on screen (before, all 40 were printed and the default scrolled out of sight). loader.conf makes
+# the last entry the default; 'k' moves up one, Enter boots it.
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+w=$OVMF_WORK/menu-many; d=$(esp_new menu-many)
+mkdir -p "$d/ukis" "$d/loader/entries"
+cp "$FIX/basic.efi" "$d/ukis/basic.efi"
+for i in $(seq -w 1 40); do
+  printf 'title Entry %s\nsort-key %s\nuki /ukis/basic.efi\n' "$i" "$i" > "$d/loader/entries/e$i.conf"
+done
+printf 'timeout 30\ndefault e40.conf\n' > "$d/loader/loader.conf"
+mkdisk "$d" "$w/disk.img" || { fail menu-many-setup "mkdisk"; exit 1; }
+boot_ovmf_driven "$w/disk.img" "$w/serial.log" \
+  'Boot in [0-9]+ s' 'k' \
+  '> Entry 39' '\r'
+log=$w/serial.log
+# Longest run of consecutive menu lines: a console of R rows leaves R - 7 for entries (banner, blanks,
+# status, editor lines); OVMF's console here is 100x31 (24 entries), 80x25 would give 18.
+longest=$(awk '/^(> |  )Entry [0-9]+$/ { run++; if (run > max) max = run; next } { run = 0 } END { print max + 0 }' "$log")
+if [ "$longest" -ge 1 ] && [ "$longest" -le 24 ]; then pass menu-many-window; else
+  fail menu-many-window "a menu draw has $longest entry lines (want 1..24: more than fit the screen)"; fi
+check_grep menu-many-default-shown "$log" "> Entry 40"
+check_grep menu-many-moved "$log" "> Entry 39"
+check_grep menu-many-booted "$log" "ukiboot: booting entry e39.conf"
+check_eq menu-many-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "e39.conf"
+exit $(( failures > 0 ))
