@@ -11,42 +11,12 @@ command -v nginx >/dev/null || { skip http "nginx missing (scripts/install-deps 
 command -v busybox >/dev/null || { skip http "busybox missing"; exit 0; }
 w=$OVMF_WORK/http; d=$(esp_new http)
 
-# nginx on a free high port, everything (config, pid, logs, temp paths) in a private directory.
-ng=$(mktemp -d "$OVMF_WORK/http/nginx.XXXXXX")
-port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$ng/nginx.conf" <<EOF
-worker_processes 1;
-pid $ng/nginx.pid;
-error_log $ng/error.log;
-events { worker_connections 64; }
-http {
-    log_format ukiboot '\$request_method \$uri \$status \$body_bytes_sent \$request_time';
-    access_log $ng/access.log ukiboot;
-    client_body_temp_path $ng/client_body;
-    proxy_temp_path $ng/proxy;
-    fastcgi_temp_path $ng/fastcgi;
-    uwsgi_temp_path $ng/uwsgi;
-    scgi_temp_path $ng/scgi;
-    default_type application/octet-stream;
-    sendfile on;
-    server {
-        listen 127.0.0.1:$port;
-        root $FIX;
-    }
-}
-EOF
-nginx -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log" -g 'daemon off;' &
-ngpid=$!
-cleanup() { kill "$ngpid" 2>/dev/null; wait "$ngpid" 2>/dev/null; }
-trap cleanup EXIT
+# nginx on a free high port, everything in a private directory (test/lib/nginx.sh).
+. "$top/test/lib/nginx.sh"
+nginx_start "$FIX" "$OVMF_WORK/http" || { fail http-nginx "$NGINX_ERROR"; exit 1; }
+ng=$NGINX_DIR; port=$NGINX_PORT
+trap nginx_stop EXIT
 trap 'exit 130' INT TERM HUP   # through the EXIT trap: nginx never outlives the test
-for _ in $(seq 1 50); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/ukiboot-probe" 2>/dev/null && break
-  sleep 0.1
-done
-if ! kill -0 "$ngpid" 2>/dev/null; then
-  fail http-nginx "nginx did not start: $(head -c 300 "$ng/error.log")"; exit 1
-fi
 # (The probe shows up in the access log as a 404 of /ukiboot-probe; every check below filters by path.)
 
 opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
