@@ -20,6 +20,9 @@ VM_MEM=${VM_MEM:-1536}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 SD_STUB=${SD_STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}
+# The guest's only NIC (virtio-net, id n0): slirp, restricted. vm_netdev_guestfwd gives the variant that
+# reaches one host server (a test sets VM_NETDEV to it); nothing else is ever reachable.
+VM_NETDEV=${VM_NETDEV:-user,id=n0,restrict=on}
 # The first kernel's command line in direct boots; `ukiboot.vm=1` arms the test hook.
 VM_FIRST_CMDLINE=${VM_FIRST_CMDLINE:-"console=ttyS0 panic=-1 loglevel=4 ukiboot.vm=1"}
 
@@ -82,7 +85,7 @@ vm_qemu() {  # LOG QEMU-ARGS...
         t0=$(now)
         timeout --foreground -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -m "$VM_MEM" \
                 -nographic -no-reboot -monitor none -serial "file:$log" \
-                -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
+                -netdev "$VM_NETDEV" -device virtio-net-pci,netdev=n0,romfile= \
                 "$@" </dev/null >"$log.qemu" 2>&1
         rc=$?
         VM_SECS=$(elapsed "$t0" "$(now)")
@@ -201,6 +204,26 @@ vm_require() {  # TESTNAME
         [ -z "$miss" ] && return 0
         skip "$1" "missing:$miss"
         return 1
+}
+
+# VM_NETDEV value whose guest address 10.0.2.100:80 is forwarded (one `busybox nc` per connection) to
+# 127.0.0.1:PORT on the host; the guest configures 10.0.2.15/24 via 10.0.2.2 itself (VM_HOOK_NET).
+vm_netdev_guestfwd() {  # PORT
+        echo "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $1"
+}
+VM_HOOK_NET='ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
+  echo "VMTEST-NET: failed"'
+
+# Replace the payload's static ukiboot by the dynamic build (libcurl: it can fetch URLs), with every
+# library `ldd` lists and the dynamic loader, each at the same path as on the host.
+vm_payload_dynamic_ukiboot() {  # WORKDIR
+        local p=$1/payload f
+        install -m 0755 "$UKIBOOT_HOST" "$p/bin/ukiboot"
+        ldd "$UKIBOOT_HOST" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+        while read -r f; do
+                mkdir -p "$p$(dirname "$f")"
+                cp -L "$f" "$p$f" || return 1
+        done
 }
 
 # Put Debian's kexec-tools (unpacked by scripts/install-deps into .cache, never installed on the
