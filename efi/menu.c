@@ -68,20 +68,23 @@ static size_t visible_entries(size_t n) {
         return n < rows - 7 ? n : rows - 7;
 }
 
+/* Entry i on its screen row (banner and a blank line above the list), marked when selected. */
+static void draw_line(const struct uk_entry *entries, size_t first, size_t i, bool selected) {
+        char label[160];
+        entry_label(&entries[i], label, sizeof(label));
+        ST->ConOut->SetCursorPosition(ST->ConOut, 0, 2 + (i - first));
+        ST->ConOut->SetAttribute(ST->ConOut, selected ? ATTR_SELECTED : ATTR_NORMAL);
+        Print(L"%a %a", selected ? ">" : " ", label);
+        ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+}
+
 /* Entries first .. first + v - 1, so that more than fit on the screen do not scroll sel out of sight. */
 static void draw(const struct uk_entry *entries, size_t first, size_t v, size_t sel) {
-        char label[160];
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
         ST->ConOut->ClearScreen(ST->ConOut);
-        Print(L"%a\n\n", ukiboot_id);
-        for (size_t i = first; i < first + v; i++) {
-                entry_label(&entries[i], label, sizeof(label));
-                ST->ConOut->SetAttribute(ST->ConOut, i == sel ? ATTR_SELECTED : ATTR_NORMAL);
-                Print(L"%a %a", i == sel ? ">" : " ", label);
-                ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
-                Print(L"\n");
-        }
-        Print(L"\n");
+        Print(L"%a", ukiboot_id);
+        for (size_t i = first; i < first + v; i++)
+                draw_line(entries, first, i, i == sel);
 }
 
 static void draw_status(size_t n, uint32_t remaining, bool counting, bool editor) {
@@ -169,6 +172,7 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
         draw(entries, first, v, sel);
         draw_status(v, remaining, counting, cfg->editor);
         for (;;) {
+                size_t old_sel = sel, old_first = first;
                 st = wait_key(counting ? 1000000 : 0, &k);
                 if (st == EFI_TIMEOUT) {
                         if (--remaining == 0)
@@ -214,6 +218,14 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                         first = sel;
                 else if (sel >= first + v)
                         first = sel - v + 1;
+                if (first == old_first) {
+                        /* Only the two lines that changed: a full redraw is kilobytes on a slow serial line. */
+                        if (sel != old_sel) {
+                                draw_line(entries, first, old_sel, false);
+                                draw_line(entries, first, sel, true);
+                        }
+                        continue;
+                }
                 draw(entries, first, v, sel);
                 draw_status(v, remaining, counting, cfg->editor);
         }
