@@ -250,13 +250,23 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
             !ret_n || !ret_skipped)
                 return UK_E_INVALID_ARG;
 
-        /* A missing directory just means no entries of that type. */
-        r = fs->list_dir(fs->ctx, ENTRIES_DIR, on_conf, &d);
-        if (r && r != UK_E_NOT_FOUND)
-                return r;
-        r = fs->list_dir(fs->ctx, UKI_DIR, on_uki, &d);
-        if (r && r != UK_E_NOT_FOUND)
-                return r;
+        /* A missing directory just means no entries of that type. A directory that cannot be read costs
+         * only its own entries (counted as skipped): a boot loader must still offer what it did find. */
+        static const struct { const char *dir; uk_err (*cb)(void *, const char *, bool); } dirs[] = {
+                { ENTRIES_DIR, on_conf },
+                { UKI_DIR, on_uki },
+        };
+        uk_err first_error = UK_OK;
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+                r = fs->list_dir(fs->ctx, dirs[i].dir, dirs[i].cb, &d);
+                if (r && r != UK_E_NOT_FOUND) {
+                        if (!first_error)
+                                first_error = r;
+                        d.skipped++;
+                }
+        }
+        if (first_error && d.n == 0)
+                return first_error;
 
         uk_entries_sort(entries, d.n);
         *ret_n = d.n;

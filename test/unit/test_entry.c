@@ -535,7 +535,7 @@ struct fake_fs {
         const struct fake_file *files;
         size_t n;
         int open_sources;
-        bool fail_list;
+        const char *fail_dir;   /* listing this directory fails with UK_E_IO ("*": every one) */
 };
 
 static uk_err fake_list_dir(void *ctx, const char *dir, uk_err (*cb)(void *, const char *, bool), void *cb_ctx) {
@@ -543,7 +543,7 @@ static uk_err fake_list_dir(void *ctx, const char *dir, uk_err (*cb)(void *, con
         size_t dl = strlen(dir);
         bool found = false;
 
-        if (fs->fail_list)
+        if (fs->fail_dir && (strcmp(fs->fail_dir, "*") == 0 || strcmp(fs->fail_dir, dir) == 0))
                 return UK_E_IO;
         for (size_t i = 0; i < fs->n; i++) {
                 const char *p = fs->files[i].path;
@@ -791,12 +791,20 @@ static void test_discover_counted_and_limits(void) {
         CHECK_EQ_INT(n, 0, "no entries");
         CHECK_EQ_INT(skipped, 0, "nothing skipped");
 
-        /* A listing that fails for another reason is reported, outputs untouched. */
-        struct fake_fs failing = { .files = files, .n = UK_ELEMENTSOF(files), .fail_list = true };
+        /* Every listing fails for another reason: reported, outputs untouched. */
+        struct fake_fs failing = { .files = files, .n = UK_ELEMENTSOF(files), .fail_dir = "*" };
         ops.ctx = &failing;
         n = skipped = 99;
         CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_E_IO, "I/O error");
         CHECK(n == 99 && skipped == 99, "outputs untouched on error");
+
+        /* Only /EFI/Linux cannot be read: the Type #1 entry is still offered, the failure counted. */
+        struct fake_fs half = { .files = files, .n = UK_ELEMENTSOF(files), .fail_dir = "/EFI/Linux" };
+        ops.ctx = &half;
+        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_OK, "one directory unreadable");
+        CHECK_EQ_INT(n, 1, "the readable directory's entry");
+        CHECK_EQ_STR(entries[0].id, "z.conf");
+        CHECK_EQ_INT(skipped, 1, "unreadable directory counted");
         CHECK_EQ_INT(uk_entries_discover(NULL, entries, 3, &n, &skipped), UK_E_INVALID_ARG, "NULL fs");
 }
 
