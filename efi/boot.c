@@ -51,22 +51,22 @@ static uk_err file_read(void *ctx, const char *path, uint64_t offset, void *buf,
         return r;
 }
 
-/* Set LoadOptions of a loaded image to a UTF-16 copy of the ASCII s (pool memory handed to the image). */
-static EFI_STATUS set_load_options(EFI_HANDLE h, const char *s, size_t len) {
+/* Set LoadOptions of a loaded image to a UTF-16 copy of the ASCII s. The copy (NULL when len is 0) is
+ * the caller's to free once the image has returned: the image only borrows it while it runs. */
+static EFI_STATUS set_load_options(EFI_HANDLE h, const char *s, size_t len, CHAR16 **ret_opts) {
         EFI_LOADED_IMAGE *li = NULL;
+        CHAR16 *o = NULL;
         EFI_STATUS st = BS->HandleProtocol(h, &LoadedImageProtocol, (void **) &li);
         if (EFI_ERROR(st))
                 return st;
-        if (len == 0) {
-                li->LoadOptions = NULL;
-                li->LoadOptionsSize = 0;
-                return EFI_SUCCESS;
+        if (len > 0) {
+                o = xstr8_to_16(s, len);
+                if (!o)
+                        return EFI_OUT_OF_RESOURCES;
         }
-        CHAR16 *o = xstr8_to_16(s, len);
-        if (!o)
-                return EFI_OUT_OF_RESOURCES;
         li->LoadOptions = o;
-        li->LoadOptionsSize = (UINT32) ((len + 1) * sizeof(CHAR16));
+        li->LoadOptionsSize = o ? (UINT32) ((len + 1) * sizeof(CHAR16)) : 0;
+        *ret_opts = o;
         return EFI_SUCCESS;
 }
 
@@ -75,7 +75,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         struct initrd_server *initrd = NULL;
         EFI_DEVICE_PATH *dp = NULL;
         EFI_HANDLE h = NULL;
-        CHAR16 *path16;
+        CHAR16 *path16, *opts = NULL;
         EFI_STATUS st;
         /* x86 EFI handover protocol (efi/handover.c) instead of LoadImage: forced, or for kernels that
          * cannot fetch the initrd through LoadFile2; never for kernel bytes the firmware has not verified
@@ -125,7 +125,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
                 log_error(L"%a: cannot load kernel: %r", k->entry->id, st);
                 return st;
         }
-        st = set_load_options(h, p->cmdline, p->cmdline_len);
+        st = set_load_options(h, p->cmdline, p->cmdline_len, &opts);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot set kernel command line: %r", k->entry->id, st);
                 BS->UnloadImage(h);
@@ -135,6 +135,8 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot provide initrd: %r", k->entry->id, st);
                 BS->UnloadImage(h);
+                if (opts)
+                        FreePool(opts);
                 return st;
         }
         vars_set_exec(k->entry, true);
@@ -143,6 +145,8 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         /* Only reached if the kernel's EFI stub gave up (e.g. out of memory, bad initrd). */
         initrd_uninstall(initrd);
         BS->UnloadImage(h);
+        if (opts)
+                FreePool(opts);
         log_error(L"%a: kernel returned: %r", k->entry->id, st);
         return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
 }
@@ -318,7 +322,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         static char opts[UK_OPTIONS_MAX + 512];
         EFI_DEVICE_PATH *dp = NULL;
         EFI_HANDLE h = NULL;
-        CHAR16 *path16;
+        CHAR16 *path16, *lo = NULL;
         size_t len = 0;
         EFI_STATUS st;
 
@@ -348,10 +352,12 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
                                 opts[len++] = ' ';
                         uk_memcpy(opts + len, append, alen);
                         len += alen;
-                }
+                } else
+                        log_error(L"%a: editor text dropped: options and text exceed %d bytes", e->id,
+                                  (int) sizeof(opts) - 1);
         }
         opts[len] = 0;
-        st = set_load_options(h, opts, len);
+        st = set_load_options(h, opts, len, &lo);
         if (EFI_ERROR(st)) {
                 BS->UnloadImage(h);
                 return st;
@@ -360,6 +366,8 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         tpm_measure_loader_options(opts, len);
         log_info(L"chain-loading %a", e->efi_path);
         st = BS->StartImage(h, NULL, NULL);
+        if (lo)
+                FreePool(lo);
         log_error(L"%a: %a returned: %r", e->id, e->efi_path, st);
         return EFI_ERROR(st) ? st : EFI_ABORTED;
 }
