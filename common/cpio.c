@@ -39,14 +39,14 @@ static uint8_t *put_hex8(uint8_t *p, uint32_t v) {
         return p + 8;
 }
 
-/* Write one record (header, name, pad, data, pad) after checking it fits; nothing is written otherwise. */
-static uk_err put_record(struct uk_cpio *c, uint32_t ino, uint32_t mode, uint32_t nlink,
-                         const char *name, size_t name_len, const void *data, size_t data_len) {
+/* Write one header (fields, name, NUL, pad to 4) at c->buf + c->len for data of data_len bytes, after checking
+ * that it and `room_after` more bytes fit; nothing is written otherwise. Returns the header size in *ret_h. */
+static uk_err put_header(struct uk_cpio *c, uint32_t ino, uint32_t mode, uint32_t nlink, const char *name,
+                         size_t name_len, uint64_t data_len, size_t room_after, size_t *ret_h) {
         size_t h = header_size(name_len);
         if (h == 0 || data_len > UINT32_MAX)
                 return UK_E_INVALID_ARG;
-        size_t d = (size_t) UK_ALIGN4((uint64_t) data_len);
-        if (c->len > c->cap || h > c->cap - c->len || d > c->cap - c->len - h)
+        if (c->len > c->cap || h > c->cap - c->len || room_after > c->cap - c->len - h)
                 return UK_E_BUFFER_TOO_SMALL;
 
         uint8_t *p = c->buf + c->len;
@@ -68,7 +68,20 @@ static uk_err put_record(struct uk_cpio *c, uint32_t ino, uint32_t mode, uint32_
         uk_memcpy(p, name, name_len);
         /* NUL terminator and header padding are all zero bytes. */
         uk_memset(p + name_len, 0, h - CPIO_HEADER_SIZE - name_len);
-        p = c->buf + c->len + h;
+        *ret_h = h;
+        return UK_OK;
+}
+
+/* Write one record (header, name, pad, data, pad) after checking it fits; nothing is written otherwise. */
+static uk_err put_record(struct uk_cpio *c, uint32_t ino, uint32_t mode, uint32_t nlink,
+                         const char *name, size_t name_len, const void *data, size_t data_len) {
+        if (data_len > UINT32_MAX)
+                return UK_E_INVALID_ARG;
+        size_t d = (size_t) UK_ALIGN4((uint64_t) data_len), h;
+        uk_err r = put_header(c, ino, mode, nlink, name, name_len, data_len, d, &h);
+        if (r)
+                return r;
+        uint8_t *p = c->buf + c->len + h;
         if (data_len > 0)
                 uk_memcpy(p, data, data_len);
         uk_memset(p + data_len, 0, d - data_len);
@@ -88,6 +101,10 @@ static uk_err check_path(const char *path, size_t *ret_len) {
 }
 
 uk_err uk_cpio_add_dir(struct uk_cpio *c, const char *path, uint32_t mode) {
+        return uk_cpio_add_dir_nlink(c, path, mode, 2);
+}
+
+uk_err uk_cpio_add_dir_nlink(struct uk_cpio *c, const char *path, uint32_t mode, uint32_t nlink) {
         size_t l;
         uk_err r;
 
@@ -98,7 +115,7 @@ uk_err uk_cpio_add_dir(struct uk_cpio *c, const char *path, uint32_t mode) {
                 return r;
         if (c->next_ino == UINT32_MAX)
                 return UK_E_TOO_MANY;
-        r = put_record(c, c->next_ino, CPIO_S_IFDIR | (mode & CPIO_PERM_MASK), 2, path, l, NULL, 0);
+        r = put_record(c, c->next_ino, CPIO_S_IFDIR | (mode & CPIO_PERM_MASK), nlink, path, l, NULL, 0);
         if (r)
                 return r;
         c->next_ino++;
@@ -119,6 +136,25 @@ uk_err uk_cpio_add_file(struct uk_cpio *c, const char *path, uint32_t mode, cons
         r = put_record(c, c->next_ino, CPIO_S_IFREG | (mode & CPIO_PERM_MASK), 1, path, l, data, len);
         if (r)
                 return r;
+        c->next_ino++;
+        return UK_OK;
+}
+
+uk_err uk_cpio_add_file_header(struct uk_cpio *c, const char *path, uint32_t mode, uint64_t data_len) {
+        size_t l, h;
+        uk_err r;
+
+        if (!c || !c->buf)
+                return UK_E_INVALID_ARG;
+        r = check_path(path, &l);
+        if (r)
+                return r;
+        if (c->next_ino == UINT32_MAX)
+                return UK_E_TOO_MANY;
+        r = put_header(c, c->next_ino, CPIO_S_IFREG | (mode & CPIO_PERM_MASK), 1, path, l, data_len, 0, &h);
+        if (r)
+                return r;
+        c->len += h;
         c->next_ino++;
         return UK_OK;
 }

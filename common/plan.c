@@ -128,6 +128,82 @@ static uk_err add_extra_file(struct uk_plan *p, const struct uk_source *src, str
         return UK_OK;
 }
 
+/* Close the record just written into p->gen as one generated piece. */
+static uk_err add_gen_piece(struct uk_plan *p, const char *label, size_t len) {
+        uk_err r = add_piece(p, UK_PIECE_GENERATED, label, p->gen_len, len, NULL);
+        if (r)
+                return r;
+        p->gen_len += len;
+        return UK_OK;
+}
+
+/* One cpio archive per kind of extra file, laid out as systemd-stub 252's pack_cpio writes it: the parent
+ * directories (".extra" 0555, then the kind's own directory), one record per file in name order with inodes
+ * counted up from 1, then the trailer; directories with one link. Headers and the trailer are generated; file
+ * bytes are CPIO_FILE pieces read from the ESP when the initrd is served, so a large sysext is never copied
+ * into the plan. */
+static uk_err add_extras_archive(struct uk_plan *p, const struct uk_extras *x, enum uk_extra_kind kind) {
+        const struct uk_extra_layout *l = uk_extra_layout(kind);
+        char label[sizeof(p->initrd[0].label)], path[UK_EXTRA_NAME_MAX + 32];
+        struct uk_cpio c;
+        uint32_t ino = 1;
+        bool any = false;
+        uk_err r;
+
+        for (unsigned i = 0; i < x->n && i < UK_EXTRAS_MAX; i++)
+                any = any || x->files[i].kind == kind;
+        if (!l || !any)
+                return UK_OK;
+
+        size_t dl = uk_strlen(l->dir);
+        if (dl + 2 > sizeof(label) || dl + 1 >= sizeof(path))
+                return UK_E_INVALID_ARG;
+        label[0] = '/';
+        uk_memcpy(label + 1, l->dir, dl);
+        label[dl + 1] = '/';
+        label[dl + 2] = 0;
+
+        uk_cpio_init(&c, p->gen + p->gen_len, sizeof(p->gen) - p->gen_len, ino);
+        r = uk_cpio_add_dir_nlink(&c, EXTRA_DIR, EXTRA_DIR_MODE, 1);
+        if (!r)
+                r = uk_cpio_add_dir_nlink(&c, l->dir, l->dir_mode, 1);
+        if (!r)
+                r = add_gen_piece(p, label, c.len);
+        if (r)
+                return r;
+        ino = c.next_ino;
+
+        uk_memcpy(path, l->dir, dl);
+        path[dl] = '/';
+        for (unsigned i = 0; i < x->n && i < UK_EXTRAS_MAX; i++) {
+                const struct uk_extra_file *f = &x->files[i];
+                if (f->kind != kind)
+                        continue;
+                if (uk_strlcpy_checked(path + dl + 1, sizeof(path) - dl - 1, f->name) != 0)
+                        return UK_E_INVALID_ARG;
+                uk_cpio_init(&c, p->gen + p->gen_len, sizeof(p->gen) - p->gen_len, ino);
+                r = uk_cpio_add_file_header(&c, path, l->file_mode, f->size);
+                if (r)
+                        return r;
+                if (f->size > UINT64_MAX - c.len)
+                        return UK_E_TOO_MANY;
+                r = add_piece(p, UK_PIECE_CPIO_FILE, f->name, p->gen_len, c.len + f->size, f->path);
+                if (r)
+                        return r;
+                p->initrd[p->n_initrd - 1].header_len = (uint32_t) c.len;
+                p->gen_len += c.len;
+                ino = c.next_ino;
+        }
+
+        uk_cpio_init(&c, p->gen + p->gen_len, sizeof(p->gen) - p->gen_len, ino);
+        r = uk_cpio_finish(&c);
+        if (r)
+                return r;
+        if (uk_strlcpy_checked(label + dl + 2, sizeof(label) - dl - 2, "TRAILER!!!") != 0)
+                return UK_E_INVALID_ARG;
+        return add_gen_piece(p, label, c.len);
+}
+
 /* Read a small text section into buf[cap] (NUL-terminated), cut at cap - 1 bytes. */
 static uk_err read_text(const struct uk_source *src, struct uk_span span, char *buf, size_t cap, size_t *ret_len) {
         size_t n = span.length < cap - 1 ? (size_t) span.length : cap - 1;
@@ -255,7 +331,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                 return r;
 
         /* systemd-stub order: microcode first (the kernel only looks in the first archive), then the
-         * initrd, then the generated /.extra pieces. */
+         * initrd, then credentials, global credentials, system extensions, and the generated /.extra
+         * pieces of .pcrsig and .pcrpkey. */
         if (secs[UK_SEC_UCODE].length > 0) {
                 r = add_piece(p, UK_PIECE_UKI, ".ucode", secs[UK_SEC_UCODE].offset, secs[UK_SEC_UCODE].length, NULL);
                 if (r)
@@ -263,6 +340,11 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         }
         if (secs[UK_SEC_INITRD].length > 0) {
                 r = add_piece(p, UK_PIECE_UKI, ".initrd", secs[UK_SEC_INITRD].offset, secs[UK_SEC_INITRD].length, NULL);
+                if (r)
+                        return r;
+        }
+        for (enum uk_extra_kind k = 0; in->extras && k < _UK_EXTRA_KIND_MAX; k++) {
+                r = add_extras_archive(p, in->extras, k);
                 if (r)
                         return r;
         }
@@ -373,8 +455,18 @@ uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, 
                 }
                 uint64_t in_piece = offset - pos;
 
+                /* A CPIO_FILE piece starts with its generated header ... */
+                if (piece->source == UK_PIECE_CPIO_FILE && in_piece < piece->header_len) {
+                        if (piece->header_len > piece->length ||
+                            !uk_range_ok(piece->offset, piece->header_len, p->gen_len))
+                                return UK_E_INVALID_ARG;
+                        uint64_t avail = piece->header_len - in_piece;
+                        size_t n = avail < len ? (size_t) avail : len;
+                        uk_memcpy(out, p->gen + piece->offset + in_piece, n);
+                        out += n, offset += n, len -= n, in_piece += n;
+                }
                 /* Piece bytes first ... */
-                if (in_piece < piece->length) {
+                if (len > 0 && in_piece < piece->length) {
                         uint64_t avail = piece->length - in_piece;
                         size_t n = avail < len ? (size_t) avail : len;
                         uk_err r;
@@ -385,6 +477,8 @@ uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, 
                                 r = UK_OK;
                         } else if (!read_piece)
                                 r = UK_E_INVALID_ARG;
+                        else if (piece->source == UK_PIECE_CPIO_FILE)
+                                r = read_piece(ctx, piece, in_piece - piece->header_len, out, n);
                         else
                                 r = read_piece(ctx, piece, in_piece, out, n);
                         if (r)

@@ -95,6 +95,14 @@ static void gen_sha256(const struct uk_plan *p, const struct uk_plan_piece *piec
                 uk_memset(ret, 0, 32);
 }
 
+/* A CPIO_FILE piece's generated header: names the cpio path, mode and size the file is packed with. */
+static void header_sha256(const struct uk_plan *p, const struct uk_plan_piece *piece, uint8_t ret[32]) {
+        if (piece->header_len <= piece->length && uk_range_ok(piece->offset, piece->header_len, p->gen_len))
+                uk_sha256(p->gen + piece->offset, piece->header_len, ret);
+        else
+                uk_memset(ret, 0, 32);
+}
+
 static void write_canonical(const struct uk_plan *p, struct sink *s) {
         bool uki = p->kernel.source == UK_PIECE_UKI;
 
@@ -131,6 +139,10 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                         put_str(s, "initrd gen ");
                         put_token(s, piece->label);
                         break;
+                case UK_PIECE_CPIO_FILE:
+                        put_str(s, "initrd cpio ");
+                        put_token(s, piece->path);
+                        break;
                 case UK_PIECE_FILE:
                 default:
                         put_str(s, "initrd file ");
@@ -144,6 +156,13 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                 if (piece->source == UK_PIECE_GENERATED) {
                         uint8_t d[32];
                         gen_sha256(p, piece, d);
+                        put_char(s, ' ');
+                        put_digest(s, d);
+                } else if (piece->source == UK_PIECE_CPIO_FILE) {
+                        uint8_t d[32];
+                        header_sha256(p, piece, d);
+                        put_char(s, ' ');
+                        put_u64(s, piece->header_len);
                         put_char(s, ' ');
                         put_digest(s, d);
                 }
@@ -198,6 +217,7 @@ static const char *source_name(enum uk_piece_source src) {
         case UK_PIECE_UKI:       return "uki";
         case UK_PIECE_FILE:      return "file";
         case UK_PIECE_GENERATED: return "generated";
+        case UK_PIECE_CPIO_FILE: return "cpio-file";
         default:                 return "unknown";
         }
 }
@@ -233,9 +253,9 @@ static void put_display(struct sink *s, const char *str, size_t max) {
 }
 
 static void text_span(struct sink *s, const struct uk_plan *p, const struct uk_plan_piece *piece) {
-        if (piece->source == UK_PIECE_FILE) {
+        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE) {
                 put_display(s, piece->path, sizeof(piece->path));
-                put_str(s, "  file");
+                put_str(s, piece->source == UK_PIECE_FILE ? "  file" : "  file in a cpio record");
         } else {
                 put_display(s, piece->label, sizeof(piece->label));
                 put_str(s, piece->source == UK_PIECE_UKI ? "  offset " : "  generated, offset ");
@@ -401,9 +421,11 @@ static void json_piece(struct sink *s, const struct uk_plan *p, const struct uk_
         put_json_str(s, source_name(piece->source), 16);
         json_key(s, "label", &first);
         put_json_str(s, piece->label, sizeof(piece->label));
-        if (piece->source == UK_PIECE_FILE) {
+        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE) {
                 json_key(s, "path", &first);
                 put_json_str(s, piece->path, sizeof(piece->path));
+                if (piece->source == UK_PIECE_CPIO_FILE)
+                        json_u64(s, "header_length", piece->header_len, &first);
         } else
                 json_u64(s, "offset", piece->offset, &first);
         json_u64(s, "length", piece->length, &first);

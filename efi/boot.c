@@ -161,7 +161,8 @@ static void export_plan(const struct uk_plan *p) {
 /* Boot a UKI already in memory (read from the ESP or downloaded); takes ownership of the pages. `what` names
  * it in messages, image_path is its ESP path (NULL for a download). The plan never depends on either. */
 static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_entry *e, const char *append,
-                                  const char *what, const char *image_path, void *buf, uint64_t size, UINTN pages) {
+                                  const char *what, const char *image_path, const struct uk_extras *extras,
+                                  void *buf, uint64_t size, UINTN pages) {
         struct uk_uki *uki = NULL;
         struct uk_plan *plan = NULL;
         struct uk_source src;
@@ -197,6 +198,7 @@ static EFI_STATUS boot_uki_buffer(const struct boot_env *env, const struct uk_en
                 .uki = uki,
                 .entry = e,
                 .append = append && *append ? append : NULL,
+                .extras = extras,
                 .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native() },
         };
         st = build_plan(e, &in, plan);
@@ -229,10 +231,35 @@ out:
         return st;
 }
 
+/* Credentials and system extensions next to the UKI, as systemd-stub would pick them up when started from
+ * this path; NULL (after saying why) when there are none or they cannot be listed. */
+static struct uk_extras *scan_extras(const struct boot_env *env, const struct uk_entry *e) {
+        struct uk_extras *x = AllocateZeroPool(sizeof(*x));
+        struct uk_fs_ops ops;
+        uk_err r;
+
+        if (!x) {
+                log_error(L"%a: out of memory for credentials and system extensions", e->id);
+                return NULL;
+        }
+        efi_fs_ops(env->fs, &ops);
+        r = uk_extras_scan(&ops, e->uki_path, x);
+        if (r == UK_OK && x->n > 0) {
+                log_info(L"%a: %d credential and system extension files picked up", e->id, x->n);
+                return x;
+        }
+        if (r)
+                log_error(L"%a: credentials and system extensions: %a", e->id, uk_strerror(r));
+        FreePool(x);
+        return NULL;
+}
+
 static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+        struct uk_extras *extras;
         void *buf = NULL;
         uint64_t size = 0;
         UINTN pages = 0;
+        EFI_STATUS st;
         uk_err r;
 
         r = efi_fs_read_whole(env->fs, e->uki_path, &buf, &size, &pages);
@@ -240,7 +267,12 @@ static EFI_STATUS boot_uki(const struct boot_env *env, const struct uk_entry *e,
                 log_error(L"%a: cannot read %a: %a", e->id, e->uki_path, uk_strerror(r));
                 return uk_err_to_efi(r);
         }
-        return boot_uki_buffer(env, e, append, e->uki_path, e->uki_path, buf, size, pages);
+        /* Only a UKI started from the ESP has an ESP path for systemd-stub to look next to. */
+        extras = scan_extras(env, e);
+        st = boot_uki_buffer(env, e, append, e->uki_path, e->uki_path, extras, buf, size, pages);
+        if (extras)
+                FreePool(extras);
+        return st;
 }
 
 /* `uki-url`: download into memory, then exactly the path of a UKI read from the ESP. */
@@ -253,7 +285,7 @@ static EFI_STATUS boot_uki_url(const struct boot_env *env, const struct uk_entry
         st = http_fetch(e->id, e->uki_url, &buf, &size, &pages);
         if (EFI_ERROR(st))
                 return st;
-        return boot_uki_buffer(env, e, append, e->uki_url, NULL, buf, size, pages);
+        return boot_uki_buffer(env, e, append, e->uki_url, NULL, NULL, buf, size, pages);
 }
 
 /* Type #1 `linux` + `initrd`: kernel file in memory, initrd files served from the ESP on demand. */

@@ -41,6 +41,7 @@ static uk_err read_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t 
                 uk_memcpy(buf, s->uki + piece->offset + offset, len);
                 return UK_OK;
         case UK_PIECE_FILE:
+        case UK_PIECE_CPIO_FILE:        /* offset counts from the file's start; the header comes from the plan */
                 if (!s->file_read)
                         return UK_E_IO;
                 return s->file_read(s->file_ctx, piece->path, offset, buf, len);

@@ -150,6 +150,25 @@ int fill_initrd(struct target *t, int out_fd) {
                                 return log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
                         break;
                 }
+                case UK_PIECE_CPIO_FILE: {
+                        /* The generated header, then the file itself from its start. */
+                        if (!t->have_esp)
+                                return log_fail(EXIT_INVALID, "%s: file outside an ESP", piece->path);
+                        if (piece->header_len > piece->length || p->gen_len > sizeof p->gen ||
+                            !uk_range_ok(piece->offset, piece->header_len, p->gen_len))
+                                return log_uk(UK_E_INVALID_ARG, piece->label);
+                        r = write_all(out_fd, p->gen + piece->offset, piece->header_len);
+                        if (r < 0)
+                                return log_fail(EXIT_FAILED, "writing %s: %s", piece->label, strerror(-r));
+                        int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
+                        if (fd < 0)
+                                return log_fail(EXIT_NOT_FOUND, "%s%s: %s", t->esp.path, piece->path, strerror(-fd));
+                        r = copy_range(fd, 0, piece->length - piece->header_len, out_fd);
+                        close(fd);
+                        if (r < 0)
+                                return log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
+                        break;
+                }
                 case UK_PIECE_GENERATED:
                         if (!uk_range_ok(piece->offset, piece->length, p->gen_len) || p->gen_len > sizeof p->gen)
                                 return log_uk(UK_E_INVALID_ARG, piece->label);

@@ -205,6 +205,27 @@ static int open_file(const struct target_opts *o, struct target *t) {
         return r;
 }
 
+/* Credentials and system extensions next to a UKI entry on the ESP, as systemd-stub picks them up when
+ * started from that path. A UKI given as a file or URL has no ESP path, so nothing is picked up for it. */
+static int scan_extras(const struct target_opts *o, struct target *t, struct uk_extras **ret) {
+        *ret = NULL;
+        if (o->uki_path || !t->entry || t->entry->kind != UK_ENTRY_KIND_UKI || !t->have_esp)
+                return EXIT_OK;
+        struct uk_extras *x = calloc(1, sizeof *x);
+        if (!x)
+                return log_fail(EXIT_FAILED, "out of memory");
+        struct uk_fs_ops ops;
+        esp_fs_ops(&t->esp, &ops);
+        uk_err e = uk_extras_scan(&ops, t->entry->uki_path, x);
+        if (e) {
+                free(x);
+                return log_fail(EXIT_INVALID, "%s%s" UK_EXTRAS_DROPIN_SUFFIX ", %s%s: credentials and system extensions: %s",
+                                t->esp.path, t->entry->uki_path, t->esp.path, UK_EXTRAS_GLOBAL_DIR, uk_strerror(e));
+        }
+        *ret = x;
+        return EXIT_OK;
+}
+
 int target_plan(const struct target_opts *o, struct target *t) {
         memset(t, 0, sizeof *t);
         t->file.fd = -1;
@@ -248,14 +269,21 @@ int target_plan(const struct target_opts *o, struct target *t) {
                         return log_uk(e, t->file.label);
                 in.uki = t->uki;
         }
+        struct uk_extras *extras = NULL;
+        if (!is_linux_entry && (r = scan_extras(o, t, &extras)))
+                return r;
+        in.extras = extras;
         in.machine.secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1;
         if (o->this_machine)
                 in.machine.pe_machine = uk_pe_machine_native();
 
         t->plan = calloc(1, sizeof *t->plan);
-        if (!t->plan)
+        if (!t->plan) {
+                free(extras);
                 return log_fail(EXIT_FAILED, "out of memory");
+        }
         uk_err e = uk_plan_build(&in, t->plan);
+        free(extras);   /* the plan holds what it needs of the list */
         if (e)
                 return log_uk(e, t->file.label);
         return EXIT_OK;

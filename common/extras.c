@@ -1,0 +1,169 @@
+/* ukiboot — which files next to a UKI become initrd pieces, and in which order, as systemd-stub 252 does it.
+ *
+ * The stub lists <its own path>.extra.d/ and /loader/credentials/ on the volume it was loaded from, keeps
+ * regular, non-hidden, ASCII files with the right suffix, sorts each set by name and packs each set into
+ * its own cpio archive. Deciding the list here lets both twins append exactly the same files. */
+#include "extras.h"
+#include "util.h"
+
+#define EXTRA_NAME_LEN_MAX 255u
+#define CPIO_SIZE_MAX UINT32_MAX        /* a newc header holds 32-bit sizes */
+
+static const struct uk_extra_layout layouts[_UK_EXTRA_KIND_MAX] = {
+        [UK_EXTRA_CREDENTIAL] = { ".extra/credentials", ".cred", 0500, 0400 },
+        [UK_EXTRA_GLOBAL_CREDENTIAL] = { ".extra/global_credentials", ".cred", 0500, 0400 },
+        [UK_EXTRA_SYSEXT] = { ".extra/sysext", ".raw", 0555, 0444 },
+};
+
+const struct uk_extra_layout *uk_extra_layout(enum uk_extra_kind kind) {
+        if ((unsigned) kind >= _UK_EXTRA_KIND_MAX)
+                return NULL;
+        return &layouts[kind];
+}
+
+static bool ends_with_no_case(const char *s, size_t len, const char *suffix) {
+        size_t sl = uk_strlen(suffix);
+        if (sl > len)
+                return false;
+        for (size_t i = 0; i < sl; i++)
+                if (uk_tolower((uint8_t) s[len - sl + i]) != uk_tolower((uint8_t) suffix[i]))
+                        return false;
+        return true;
+}
+
+bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir) {
+        const struct uk_extra_layout *l = uk_extra_layout(kind);
+        if (!l || !name || is_dir || name[0] == '.' || name[0] == 0)
+                return false;
+        size_t len = uk_strnlen(name, EXTRA_NAME_LEN_MAX + 1);
+        if (len > EXTRA_NAME_LEN_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                /* '/' and '\\' cannot come from a directory listing; refusing them keeps the cpio path one level deep. */
+                if ((uint8_t) name[i] >= 0x80 || name[i] == '/' || name[i] == '\\')
+                        return false;
+        return ends_with_no_case(name, len, l->suffix);
+}
+
+uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char *dir, const char *name,
+                       bool is_dir, uint64_t size) {
+        if (!x || !dir)
+                return UK_E_INVALID_ARG;
+        if (!uk_extra_wanted(kind, name, is_dir))
+                return UK_OK;
+        if (x->n >= UK_EXTRAS_MAX)
+                return UK_E_TOO_MANY;
+        struct uk_extra_file *f = &x->files[x->n];
+        size_t dl = uk_strlen(dir), nl = uk_strlen(name);
+        if (dl >= sizeof(f->path) || nl >= sizeof(f->path) - dl - 1)
+                return UK_E_BUFFER_TOO_SMALL;
+        f->kind = kind;
+        uk_memcpy(f->name, name, nl + 1);
+        uk_memcpy(f->path, dir, dl);
+        f->path[dl] = '/';
+        uk_memcpy(f->path + dl + 1, name, nl + 1);
+        f->size = size;
+        x->n++;
+        return UK_OK;
+}
+
+static int compare(const struct uk_extra_file *a, const struct uk_extra_file *b) {
+        if (a->kind != b->kind)
+                return a->kind < b->kind ? -1 : 1;
+        return uk_strcmp(a->name, b->name);
+}
+
+void uk_extras_finish(struct uk_extras *x) {
+        bool too_big[_UK_EXTRA_KIND_MAX] = { false };
+        unsigned n = 0;
+
+        if (!x)
+                return;
+        if (x->n > UK_EXTRAS_MAX)
+                x->n = UK_EXTRAS_MAX;
+        /* Insertion sort: at most UK_EXTRAS_MAX entries, and no allocation. uk_strcmp compares unsigned
+         * bytes, which for ASCII names is the stub's UCS-2 code-unit order. */
+        for (unsigned i = 1; i < x->n; i++)
+                for (unsigned j = i; j > 0 && compare(&x->files[j - 1], &x->files[j]) > 0; j--) {
+                        struct uk_extra_file t = x->files[j];
+                        x->files[j] = x->files[j - 1];
+                        x->files[j - 1] = t;
+                }
+        for (unsigned i = 0; i < x->n; i++)
+                if (x->files[i].size > CPIO_SIZE_MAX)
+                        too_big[x->files[i].kind] = true;
+        for (unsigned i = 0; i < x->n; i++)
+                if (!too_big[x->files[i].kind]) {
+                        if (n != i)
+                                x->files[n] = x->files[i];
+                        n++;
+                }
+        x->n = n;
+}
+
+struct scan {
+        const struct uk_fs_ops *fs;
+        struct uk_extras *x;
+        const char *dir;
+        bool global;            /* listing /loader/credentials rather than the drop-in directory */
+        uk_err err;
+};
+
+static uk_err scan_one(void *ctx, const char *name, bool is_dir) {
+        struct scan *s = ctx;
+        struct uk_source src;
+
+        for (enum uk_extra_kind k = 0; k < _UK_EXTRA_KIND_MAX; k++) {
+                if ((k == UK_EXTRA_GLOBAL_CREDENTIAL) != s->global)
+                        continue;
+                if (!uk_extra_wanted(k, name, is_dir))
+                        continue;
+                char path[UK_PATH_MAX];
+                size_t dl = uk_strlen(s->dir), nl = uk_strlen(name);
+                if (dl >= sizeof(path) || nl >= sizeof(path) - dl - 1)
+                        continue;       /* cannot be opened by ESP path: the plan could not name it */
+                uk_memcpy(path, s->dir, dl);
+                path[dl] = '/';
+                uk_memcpy(path + dl + 1, name, nl + 1);
+                /* A file the stub cannot read is skipped with a message; one we cannot open is skipped too. */
+                if (s->fs->open_source(s->fs->ctx, path, &src) != UK_OK)
+                        continue;
+                uint64_t size = src.size;
+                s->fs->close_source(s->fs->ctx, &src);
+                uk_err r = uk_extras_offer(s->x, k, s->dir, name, false, size);
+                if (r) {
+                        s->err = r;
+                        return r;
+                }
+        }
+        return UK_OK;
+}
+
+uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct uk_extras *ret) {
+        char dropin[UK_PATH_MAX];
+        struct scan s = { .fs = fs, .x = ret };
+
+        if (!fs || !fs->list_dir || !fs->open_source || !fs->close_source || !uki_path || !ret)
+                return UK_E_INVALID_ARG;
+        ret->n = 0;
+        /* A directory that is missing or fails to list is skipped as a whole, as the stub skips it; so is a
+         * drop-in directory whose name would not fit an ESP path. */
+        size_t ul = uk_strlen(uki_path);
+        if (ul > 0 && ul < sizeof(dropin) - (sizeof(UK_EXTRAS_DROPIN_SUFFIX) - 1)) {
+                uk_memcpy(dropin, uki_path, ul);
+                uk_memcpy(dropin + ul, UK_EXTRAS_DROPIN_SUFFIX, sizeof(UK_EXTRAS_DROPIN_SUFFIX));
+                s.dir = dropin;
+                (void) fs->list_dir(fs->ctx, dropin, scan_one, &s);
+        }
+        if (s.err == UK_OK) {
+                s.dir = UK_EXTRAS_GLOBAL_DIR;
+                s.global = true;
+                (void) fs->list_dir(fs->ctx, UK_EXTRAS_GLOBAL_DIR, scan_one, &s);
+        }
+        if (s.err) {
+                ret->n = 0;
+                return s.err;
+        }
+        uk_extras_finish(ret);
+        return UK_OK;
+}
