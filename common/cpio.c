@@ -100,6 +100,16 @@ static uk_err check_path(const char *path, size_t *ret_len) {
         return UK_OK;
 }
 
+/* What every record needs before it is written: a usable archive, a valid name, an inode left. */
+static uk_err begin_record(const struct uk_cpio *c, const char *path, size_t *ret_len) {
+        if (!c || !c->buf)
+                return UK_E_INVALID_ARG;
+        uk_err r = check_path(path, ret_len);
+        if (r)
+                return r;
+        return c->next_ino == UINT32_MAX ? UK_E_TOO_MANY : UK_OK;
+}
+
 uk_err uk_cpio_add_dir(struct uk_cpio *c, const char *path, uint32_t mode) {
         return uk_cpio_add_dir_nlink(c, path, mode, 2);
 }
@@ -108,13 +118,9 @@ uk_err uk_cpio_add_dir_nlink(struct uk_cpio *c, const char *path, uint32_t mode,
         size_t l;
         uk_err r;
 
-        if (!c || !c->buf)
-                return UK_E_INVALID_ARG;
-        r = check_path(path, &l);
+        r = begin_record(c, path, &l);
         if (r)
                 return r;
-        if (c->next_ino == UINT32_MAX)
-                return UK_E_TOO_MANY;
         r = put_record(c, c->next_ino, CPIO_S_IFDIR | (mode & CPIO_PERM_MASK), nlink, path, l, NULL, 0);
         if (r)
                 return r;
@@ -126,13 +132,11 @@ uk_err uk_cpio_add_file(struct uk_cpio *c, const char *path, uint32_t mode, cons
         size_t l;
         uk_err r;
 
-        if (!c || !c->buf || (!data && len > 0))
+        if (!data && len > 0)
                 return UK_E_INVALID_ARG;
-        r = check_path(path, &l);
+        r = begin_record(c, path, &l);
         if (r)
                 return r;
-        if (c->next_ino == UINT32_MAX)
-                return UK_E_TOO_MANY;
         r = put_record(c, c->next_ino, CPIO_S_IFREG | (mode & CPIO_PERM_MASK), 1, path, l, data, len);
         if (r)
                 return r;
@@ -144,13 +148,9 @@ uk_err uk_cpio_add_file_header(struct uk_cpio *c, const char *path, uint32_t mod
         size_t l, h;
         uk_err r;
 
-        if (!c || !c->buf)
-                return UK_E_INVALID_ARG;
-        r = check_path(path, &l);
+        r = begin_record(c, path, &l);
         if (r)
                 return r;
-        if (c->next_ino == UINT32_MAX)
-                return UK_E_TOO_MANY;
         r = put_header(c, c->next_ino, CPIO_S_IFREG | (mode & CPIO_PERM_MASK), 1, path, l, data_len, 0, &h);
         if (r)
                 return r;
