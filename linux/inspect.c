@@ -24,18 +24,11 @@ const char *kernel_format_name(enum uk_kernel_format f) {
 
 /* Hash a section with one fixed buffer: a 300 MB UKI never sits in memory. */
 static uk_err hash_range(const struct uk_source *src, uint64_t off, uint64_t len, char ret_hex[65]) {
-        static uint8_t buf[64 * 1024];
         struct uk_sha256 c;
         uk_sha256_init(&c);
-        while (len > 0) {
-                size_t n = len < sizeof buf ? (size_t) len : sizeof buf;
-                uk_err e = uk_source_read(src, off, buf, n);
-                if (e)
-                        return e;
-                uk_sha256_update(&c, buf, n);
-                off += n;
-                len -= n;
-        }
+        uk_err e = source_sha256_update(&c, src, off, len);
+        if (e)
+                return e;
         uint8_t d[32];
         uk_sha256_final(&c, d);
         uk_sha256_hex(d, ret_hex);

@@ -21,24 +21,17 @@ static void pcr_extend(uint8_t pcr[32], const uint8_t digest[32]) {
 
 /* SHA-256 of a section as the stub sees it in memory: file bytes, then zero fill. One fixed buffer. */
 static uk_err digest_item(const struct uk_source *src, const struct uk_pcr11_item *it, uint8_t ret[32]) {
-        static uint8_t buf[64 * 1024];
+        static const uint8_t zeros[64 * 1024];
         struct uk_sha256 c;
-        uint64_t off = it->offset, left = it->length;
+        uint64_t left;
 
         uk_sha256_init(&c);
-        while (left > 0) {
-                size_t n = left < sizeof buf ? (size_t) left : sizeof buf;
-                uk_err e = uk_source_read(src, off, buf, n);
-                if (e)
-                        return e;
-                uk_sha256_update(&c, buf, n);
-                off += n;
-                left -= n;
-        }
-        memset(buf, 0, sizeof buf);
+        uk_err e = source_sha256_update(&c, src, it->offset, it->length);
+        if (e)
+                return e;
         for (left = it->zero_fill; left > 0;) {
-                size_t n = left < sizeof buf ? (size_t) left : sizeof buf;
-                uk_sha256_update(&c, buf, n);
+                size_t n = left < sizeof zeros ? (size_t) left : sizeof zeros;
+                uk_sha256_update(&c, zeros, n);
                 left -= n;
         }
         uk_sha256_final(&c, ret);

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "uki.h"
 #include "bli.h"
+#include "sha256.h"
 
 /* Exit codes, documented in `ukiboot --help` and doc/ukiboot.1. */
 enum {
@@ -52,6 +53,8 @@ struct slice_ctx {
 };
 void source_slice(const struct uk_source *parent, uint64_t offset, uint64_t length,
                   struct slice_ctx *ctx, struct uk_source *ret);
+/* Feed len bytes of src at offset into a running SHA-256 through one fixed buffer (never the whole range). */
+uk_err source_sha256_update(struct uk_sha256 *c, const struct uk_source *src, uint64_t offset, uint64_t len);
 /* Read a small range of a source into a fresh NUL-terminated buffer (free() it). */
 uk_err source_read_alloc(const struct uk_source *src, uint64_t offset, uint64_t length, size_t max,
                          char **ret_buf);
