@@ -16,11 +16,7 @@ static int open_out(const char *path) {
 
 int verb_extract(int argc, char **argv) {
         static const struct option opts[] = {
-                { "entry", required_argument, NULL, OPT_ENTRY },
-                { "default", no_argument, NULL, OPT_DEFAULT },
-                { "esp", required_argument, NULL, OPT_ESP },
-                { "append", required_argument, NULL, OPT_APPEND },
-                { "profile", required_argument, NULL, OPT_PROFILE },
+                TARGET_OPTIONS,
                 { "kernel", required_argument, NULL, OPT_KERNEL },
                 { "initrd", required_argument, NULL, OPT_INITRD },
                 { "help", no_argument, NULL, 'h' },

@@ -120,6 +120,14 @@ static void record_loaded(const struct uk_plan *p, const char *path) {
         free(canon);
 }
 
+/* A close-on-exec memory file for kernel or initrd bytes; -1 (and the exit code in *ret_err) on failure. */
+static int new_memfd(const char *name, int *ret_err) {
+        int fd = memfd_create(name, MFD_CLOEXEC);
+        if (fd < 0)
+                *ret_err = log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
+        return fd;
+}
+
 int do_load(const struct target_opts *o, bool crash) {
         struct target t;
         int kernel_fd = -1, initrd_fd = -1;
@@ -127,20 +135,10 @@ int do_load(const struct target_opts *o, bool crash) {
         if (r)
                 goto out;
 
-        kernel_fd = memfd_create("ukiboot-kernel", MFD_CLOEXEC);
-        if (kernel_fd < 0) {
-                r = log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
-                goto out;
-        }
-        if ((r = fill_kernel(&t, kernel_fd)))
+        if ((kernel_fd = new_memfd("ukiboot-kernel", &r)) < 0 || (r = fill_kernel(&t, kernel_fd)))
                 goto out;
         if (t.plan->initrd_total > 0) {
-                initrd_fd = memfd_create("ukiboot-initrd", MFD_CLOEXEC);
-                if (initrd_fd < 0) {
-                        r = log_fail(EXIT_FAILED, "memfd_create: %s", strerror(errno));
-                        goto out;
-                }
-                if ((r = fill_initrd(&t, initrd_fd)))
+                if ((initrd_fd = new_memfd("ukiboot-initrd", &r)) < 0 || (r = fill_initrd(&t, initrd_fd)))
                         goto out;
         }
 
@@ -173,11 +171,7 @@ out:
 }
 
 static const struct option load_opts[] = {
-        { "entry", required_argument, NULL, OPT_ENTRY },
-        { "default", no_argument, NULL, OPT_DEFAULT },
-        { "esp", required_argument, NULL, OPT_ESP },
-        { "append", required_argument, NULL, OPT_APPEND },
-        { "profile", required_argument, NULL, OPT_PROFILE },
+        TARGET_OPTIONS,
         { "crash", no_argument, NULL, OPT_CRASH },
         { "force", no_argument, NULL, OPT_FORCE },
         { "help", no_argument, NULL, 'h' },

@@ -8,11 +8,7 @@
 
 int verb_plan(int argc, char **argv) {
         static const struct option opts[] = {
-                { "entry", required_argument, NULL, OPT_ENTRY },
-                { "default", no_argument, NULL, OPT_DEFAULT },
-                { "esp", required_argument, NULL, OPT_ESP },
-                { "append", required_argument, NULL, OPT_APPEND },
-                { "profile", required_argument, NULL, OPT_PROFILE },
+                TARGET_OPTIONS,
                 { "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "canonical", no_argument, NULL, OPT_CANONICAL },

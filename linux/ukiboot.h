@@ -118,6 +118,13 @@ enum {
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
         OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG,
 };
+/* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
+#define TARGET_OPTIONS \
+        { "entry", required_argument, NULL, OPT_ENTRY }, \
+        { "default", no_argument, NULL, OPT_DEFAULT }, \
+        { "esp", required_argument, NULL, OPT_ESP }, \
+        { "append", required_argument, NULL, OPT_APPEND }, \
+        { "profile", required_argument, NULL, OPT_PROFILE }
 /* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err);
 
