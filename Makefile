@@ -4,6 +4,9 @@ SHELL := /bin/bash
 # common/ is compiled three ways from the same files: hosted (linux/ukiboot), hosted with
 # ASan/UBSan (unit tests), and freestanding (efi/ukibootx64.efi).
 
+# Plain `make` builds both twins (and nothing slow).
+.DEFAULT_GOAL := all
+
 CC      ?= gcc
 CLANG   ?= clang
 B       := build

@@ -72,9 +72,10 @@ uk_err uk_cmdline_merge(const struct uk_cmdline_in *in, char *ret, size_t cap, s
                  * and, like newer stubs, treats blank options as absent so the embedded line stays. */
                 bool garbage = (uint8_t) in->entry_options[0] < 0x20;
                 if (o.len > 0 && !garbage) {
-                        if (allowed)
+                        if (allowed) {
                                 first = o;
-                        else
+                                notes |= UK_CMDLINE_NOTE_FROM_OPTIONS;
+                        } else
                                 notes |= UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB;
                 }
         }
@@ -82,9 +83,10 @@ uk_err uk_cmdline_merge(const struct uk_cmdline_in *in, char *ret, size_t cap, s
         if (in->append) {
                 struct seg a = trimmed(in->append, uk_strlen(in->append));
                 if (a.len > 0) {
-                        if (allowed)
+                        if (allowed) {
                                 extra = a;
-                        else
+                                notes |= UK_CMDLINE_NOTE_FROM_APPEND;
+                        } else
                                 notes |= UK_CMDLINE_NOTE_APPEND_IGNORED_SB;
                 }
         }

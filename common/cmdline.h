@@ -21,10 +21,21 @@ enum uk_cmdline_note {
         UK_CMDLINE_NOTE_NONE = 0,
         UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB = 1 << 0,   /* options dropped: Secure Boot + embedded .cmdline */
         UK_CMDLINE_NOTE_APPEND_IGNORED_SB = 1 << 1,    /* append dropped: Secure Boot + embedded .cmdline */
+        /* Provenance, recorded by the merge itself so nobody re-derives it (the TPM code measures a line
+         * that came from outside the UKI into PCR 12, as systemd-stub does). */
+        UK_CMDLINE_NOTE_FROM_OPTIONS = 1 << 8,         /* the line starts with the entry's options */
+        UK_CMDLINE_NOTE_FROM_APPEND = 1 << 9,          /* editor text / --append was added */
 };
+#define UK_CMDLINE_NOTES_DROPPED (UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB | UK_CMDLINE_NOTE_APPEND_IGNORED_SB)
+#define UK_CMDLINE_NOTES_FROM (UK_CMDLINE_NOTE_FROM_OPTIONS | UK_CMDLINE_NOTE_FROM_APPEND)
 
 /* Merge per policy into ret[cap] (NUL-terminated, normalised). *ret_notes gets uk_cmdline_note bits. */
 uk_err uk_cmdline_merge(const struct uk_cmdline_in *in, char *ret, size_t cap, size_t *ret_len, unsigned *ret_notes);
+
+/* Load options for an `efi` entry's program: the entry's options, a space, the editor text (append, NULL
+ * for none) into ret[cap]. UK_E_CMDLINE_TOO_LONG when they do not fit (never cut). */
+uk_err uk_cmdline_efi_options(const char *options, bool has_options, const char *append, char *ret, size_t cap,
+                              size_t *ret_len);
 
 /* Normalise in place: control characters -> space, runs kept, leading/trailing whitespace trimmed. Returns new length. */
 size_t uk_cmdline_normalize(char *s, size_t len);

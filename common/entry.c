@@ -130,3 +130,23 @@ int uk_entries_find(const struct uk_entry *entries, size_t n, const char *id) {
         }
         return -1;
 }
+
+const char *uk_entry_kind_name(enum uk_entry_kind kind) {
+        switch (kind) {
+        case UK_ENTRY_KIND_UKI:     return "uki";
+        case UK_ENTRY_KIND_UKI_URL: return "uki-url";
+        case UK_ENTRY_KIND_LINUX:   return "linux";
+        case UK_ENTRY_KIND_EFI:     return "efi";
+        }
+        return "unknown";
+}
+
+const char *uk_entry_target(const struct uk_entry *e) {
+        switch (e->kind) {
+        case UK_ENTRY_KIND_UKI:     return e->uki_path;
+        case UK_ENTRY_KIND_UKI_URL: return e->uki_url;
+        case UK_ENTRY_KIND_LINUX:   return e->linux_path;
+        case UK_ENTRY_KIND_EFI:     return e->efi_path;
+        }
+        return "";
+}

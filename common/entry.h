@@ -11,6 +11,7 @@
 #define UK_OPTIONS_MAX 4096
 #define UK_URL_MAX 512
 #define UK_TRIES_UNSET UINT32_MAX
+#define UK_SHOW_TITLE_MAX 256
 
 enum uk_entry_type {
         UK_ENTRY_TYPE1,       /* /loader/entries/NAME.conf */
@@ -31,6 +32,7 @@ struct uk_entry {
         char id[UK_PATH_MAX];          /* file name, lower-cased, boot-counter stripped ("foo.conf", "bar.efi") */
         char path[UK_PATH_MAX];        /* ESP path of the .conf or .efi file, '/'-separated, leading '/' */
         char title[128];
+        char show_title[UK_SHOW_TITLE_MAX];   /* what menus and lists show: uk_entries_show_titles */
         char version[64];
         char sort_key[64];
         char machine_id[33];
@@ -69,7 +71,14 @@ struct uk_loader_conf {
         bool editor;                        /* `editor` (default yes) */
         bool auto_entries;
         bool ukiboot_handover;              /* `ukiboot-handover` (ours): force the x86 EFI handover protocol */
+        bool reboot_on_error;               /* `reboot-on-error`: reboot once every entry failed (default: back to
+                                             * the firmware, which tries its next boot option) */
 };
+
+/* The word for an entry kind, as entries say it: "uki", "uki-url", "linux", "efi". */
+const char *uk_entry_kind_name(enum uk_entry_kind kind);
+/* What the entry names to boot: its UKI path, URL, kernel path or EFI program ("" if none). */
+const char *uk_entry_target(const struct uk_entry *e);
 
 /* True if the entry may boot on x86-64: no `architecture`, or "x64" (any case), as systemd-boot checks. */
 bool uk_entry_is_for_x64(const struct uk_entry *e);
@@ -126,7 +135,21 @@ struct uk_fs_ops {
         void (*close_source)(void *ctx, struct uk_source *src);
 };
 
+/* Fill every entry's show_title as systemd-boot 252 does: the title (else the id); where two entries
+ * would look alike, " (version)" is added to those, then " (" + 8 characters of machine-id + ")", then
+ * " (id)". Only the first UK_ENTRIES_MAX entries take part. */
+void uk_entries_show_titles(struct uk_entry *entries, size_t n);
+
+#define UK_ENTRIES_MAX 128      /* the one capacity both twins discover into */
+
+struct uk_discovery {
+        size_t n;               /* entries in the table */
+        size_t skipped;         /* malformed or unreadable files, unreadable directories */
+        size_t dropped;         /* well-formed entries beyond the capacity: the last ones in boot order */
+};
+
 /* Find all entries on the ESP: /loader/entries/NAME.conf and /EFI/Linux/NAME.efi (one entry per UKI profile),
- * fill entries[cap], sort them. *ret_n is the count. Malformed files are skipped and counted in *ret_skipped. */
+ * fill entries[cap] with the first cap of them in boot order (whatever order the directories list them in),
+ * sort them and set their show titles. Malformed files are skipped and counted. */
 uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
-                           size_t *ret_n, size_t *ret_skipped);
+                           struct uk_discovery *ret);

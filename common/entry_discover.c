@@ -14,10 +14,34 @@
 struct discover {
         const struct uk_fs_ops *fs;
         struct uk_entry *entries;
-        size_t cap, n, skipped;
+        size_t cap, n, skipped, dropped;
         char text[CONF_FILE_MAX];
         struct uk_uki uki;
+        struct uk_entry spare;          /* an entry found once the table is full */
 };
+
+/* Where the next entry is parsed: the next free slot, or the spare once the table is full. */
+static struct uk_entry *slot(struct discover *d) {
+        return d->n < d->cap ? &d->entries[d->n] : &d->spare;
+}
+
+/* The entry in slot(d) is complete: keep it. Once the table is full, the table keeps the first cap entries
+ * in boot order, so what is dropped does not depend on the order the directories happen to list files in. */
+static void keep(struct discover *d) {
+        if (d->n < d->cap) {
+                d->n++;
+                return;
+        }
+        d->dropped++;
+        if (d->cap == 0)
+                return;
+        size_t last = 0;
+        for (size_t i = 1; i < d->n; i++)
+                if (uk_entry_compare(&d->entries[i], &d->entries[last]) > 0)
+                        last = i;
+        if (uk_entry_compare(&d->spare, &d->entries[last]) < 0)
+                uk_memcpy(&d->entries[last], &d->spare, sizeof(d->spare));
+}
 
 static bool ends_with_case(const char *s, const char *suffix) {
         size_t ls = uk_strlen(s), lx = uk_strlen(suffix);
@@ -52,13 +76,13 @@ static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
 
         if (!wanted(name, is_dir, ".conf"))
                 return UK_OK;
-        if (d->n >= d->cap || !join_path(path, sizeof(path), ENTRIES_DIR, name) ||
+        if (!join_path(path, sizeof(path), ENTRIES_DIR, name) ||
             d->fs->read_file(d->fs->ctx, path, d->text, sizeof(d->text), &len) != UK_OK || len > sizeof(d->text) ||
-            uk_entry_parse_conf_into(d->text, len, name, path, &d->entries[d->n]) != UK_OK) {
+            uk_entry_parse_conf_into(d->text, len, name, path, slot(d)) != UK_OK) {
                 d->skipped++;
                 return UK_OK;
         }
-        d->n++;
+        keep(d);
         return UK_OK;
 }
 
@@ -181,12 +205,12 @@ static bool add_uki_profile(struct discover *d, const struct uk_source *src, con
         struct uk_entry *e;
         size_t len, id_len;
 
-        if (d->n >= d->cap || uk_uki_resolve(&d->uki, p, secs) != UK_OK)
+        if (uk_uki_resolve(&d->uki, p, secs) != UK_OK)
                 return false;
         if (!read_span(d, src, &secs[UK_SEC_OSREL], &len))
                 return false;
 
-        e = &d->entries[d->n];
+        e = slot(d);
         uk_memset(e, 0, sizeof(*e));
         e->type = UK_ENTRY_TYPE2;
         e->kind = UK_ENTRY_KIND_UKI;
@@ -212,7 +236,7 @@ static bool add_uki_profile(struct discover *d, const struct uk_source *src, con
                         len = 0;
                 append_profile_title(e, d->text, len, p);
         }
-        d->n++;
+        keep(d);
         return true;
 }
 
@@ -242,12 +266,12 @@ static uk_err on_uki(void *ctx, const char *name, bool is_dir) {
 }
 
 uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
-                           size_t *ret_n, size_t *ret_skipped) {
+                           struct uk_discovery *ret) {
         struct discover d = { .fs = fs, .entries = entries, .cap = cap };
         uk_err r;
 
         if (!fs || !fs->list_dir || !fs->read_file || !fs->open_source || !fs->close_source || (!entries && cap > 0) ||
-            !ret_n || !ret_skipped)
+            !ret)
                 return UK_E_INVALID_ARG;
 
         /* A missing directory just means no entries of that type. A directory that cannot be read costs
@@ -269,7 +293,7 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
                 return first_error;
 
         uk_entries_sort(entries, d.n);
-        *ret_n = d.n;
-        *ret_skipped = d.skipped;
+        uk_entries_show_titles(entries, d.n);
+        *ret = (struct uk_discovery) { .n = d.n, .skipped = d.skipped, .dropped = d.dropped };
         return UK_OK;
 }

@@ -30,6 +30,7 @@ typedef enum uk_err {
         UK_E_NOT_FOUND,            /* named entry / file / key absent */
         UK_E_BAD_COMPRESSION,      /* zboot/gzip/zstd container malformed */
         UK_E_WRONG_ARCH,           /* UKI built for another CPU architecture than the one booting it */
+        UK_E_SECURITY,             /* Secure Boot refused the image (not signed by a trusted key, or forbidden) */
         _UK_E_MAX
 } uk_err;
 

@@ -73,6 +73,8 @@ uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf 
                         (void) parse_bool(&kv, &c.editor);
                 else if (uk_kv_key_is(&kv, "auto-entries"))
                         (void) parse_bool(&kv, &c.auto_entries);
+                else if (uk_kv_key_is(&kv, "reboot-on-error"))
+                        (void) parse_bool(&kv, &c.reboot_on_error);
                 else if (uk_kv_key_is(&kv, "ukiboot-handover"))
                         (void) parse_bool(&kv, &c.ukiboot_handover);
                 /* anything else (console-mode, beep, secure-boot-enroll ...) is not ours to decide */

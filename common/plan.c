@@ -267,11 +267,19 @@ static uk_err merge_cmdline(const struct uk_plan_in *in, const char *uki_cmdline
                 /* Only the bzImage header states a limit; elsewhere 0 = unknown lets the policy decide. */
                 .max_len = p->kernel_info.format == UK_KERNEL_BZIMAGE ? p->kernel_info.cmdline_size : 0,
         };
-        return uk_cmdline_merge(&ci, p->cmdline, sizeof(p->cmdline), &p->cmdline_len, &p->cmdline_notes);
+        unsigned notes = 0;
+        uk_err r = uk_cmdline_merge(&ci, p->cmdline, sizeof(p->cmdline), &p->cmdline_len, &notes);
+        if (r)
+                return r;
+        p->cmdline_notes = notes & UK_CMDLINE_NOTES_DROPPED;
+        p->cmdline_from = p->cmdline_len > 0 ? notes & UK_CMDLINE_NOTES_FROM : 0;
+        return UK_OK;
 }
 
 static void set_title(struct uk_plan *p, const struct uk_entry *e, const char *osrel, size_t osrel_len) {
         /* The entry's title is what the menu showed (Type #1 `title`, a profile's TITLE=), so it wins. */
+        if (e && e->show_title[0] && uk_strlcpy_checked(p->title, sizeof(p->title), e->show_title) == 0)
+                return;
         if (e && e->title[0] && uk_strlcpy_checked(p->title, sizeof(p->title), e->title) == 0)
                 return;
         if (osrel && uk_osrel_title(osrel, osrel_len, p->title, sizeof(p->title)) == UK_OK)
@@ -435,65 +443,105 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         return r;
 }
 
-uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, size_t len,
-                           uk_piece_read_fn read_piece, void *ctx) {
-        uint8_t *out = buf;
-        uint64_t pos = 0;       /* start of the current piece in the concatenation */
+static const uint8_t zeros[4];
 
-        if (!p || (!buf && len > 0))
+/* Hand fn the stretch [from, from+n) of piece bytes that come from the plan itself. */
+static uk_err emit_bytes(const struct uk_plan_piece *piece, const uint8_t *bytes, uint64_t n,
+                         uk_initrd_segment_fn fn, void *ctx) {
+        const struct uk_initrd_segment seg = { .piece = piece, .bytes = bytes, .length = n };
+        return n ? fn(ctx, &seg) : UK_OK;
+}
+
+uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t len, uk_initrd_segment_fn fn,
+                           void *ctx) {
+        uint64_t pos = 0;       /* start of the current piece in the concatenation */
+        uk_err r;
+
+        if (!p || !fn || p->gen_len > sizeof(p->gen))
                 return UK_E_INVALID_ARG;
         if (!uk_range_ok(offset, len, p->initrd_total))
                 return UK_E_TRUNCATED;
 
-        for (unsigned i = 0; i < p->n_initrd && len > 0; i++) {
+        for (unsigned i = 0; i < p->n_initrd && i < UK_PLAN_MAX_PIECES && len > 0; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
+                if (piece->pad > sizeof(zeros) || piece->length > UINT64_MAX - piece->pad)
+                        return UK_E_INVALID_ARG;
                 uint64_t span = piece->length + piece->pad;
 
                 if (offset >= pos + span) {
                         pos += span;
                         continue;
                 }
-                uint64_t in_piece = offset - pos;
+                uint64_t in_piece = offset - pos, n;
 
                 /* A CPIO_FILE piece starts with its generated header ... */
                 if (piece->source == UK_PIECE_CPIO_FILE && in_piece < piece->header_len) {
                         if (piece->header_len > piece->length ||
                             !uk_range_ok(piece->offset, piece->header_len, p->gen_len))
                                 return UK_E_INVALID_ARG;
-                        uint64_t avail = piece->header_len - in_piece;
-                        size_t n = avail < len ? (size_t) avail : len;
-                        uk_memcpy(out, p->gen + piece->offset + in_piece, n);
-                        out += n, offset += n, len -= n, in_piece += n;
+                        n = piece->header_len - in_piece < len ? piece->header_len - in_piece : len;
+                        if ((r = emit_bytes(piece, p->gen + piece->offset + in_piece, n, fn, ctx)))
+                                return r;
+                        offset += n, len -= n, in_piece += n;
                 }
-                /* Piece bytes first ... */
+                /* ... then the piece's own bytes: from the plan, or a range of the UKI or a file ... */
                 if (len > 0 && in_piece < piece->length) {
-                        uint64_t avail = piece->length - in_piece;
-                        size_t n = avail < len ? (size_t) avail : len;
-                        uk_err r;
+                        n = piece->length - in_piece < len ? piece->length - in_piece : len;
                         if (piece->source == UK_PIECE_GENERATED) {
                                 if (!uk_range_ok(piece->offset, piece->length, p->gen_len))
                                         return UK_E_INVALID_ARG;
-                                uk_memcpy(out, p->gen + piece->offset + in_piece, n);
-                                r = UK_OK;
-                        } else if (!read_piece)
+                                r = emit_bytes(piece, p->gen + piece->offset + in_piece, n, fn, ctx);
+                        } else if (piece->source == UK_PIECE_UKI || piece->source == UK_PIECE_FILE ||
+                                   piece->source == UK_PIECE_CPIO_FILE) {
+                                const struct uk_initrd_segment seg = {
+                                        .piece = piece,
+                                        .piece_offset = piece->source == UK_PIECE_CPIO_FILE ? in_piece - piece->header_len
+                                                                                           : in_piece,
+                                        .length = n,
+                                };
+                                r = fn(ctx, &seg);
+                        } else
                                 r = UK_E_INVALID_ARG;
-                        else if (piece->source == UK_PIECE_CPIO_FILE)
-                                r = read_piece(ctx, piece, in_piece - piece->header_len, out, n);
-                        else
-                                r = read_piece(ctx, piece, in_piece, out, n);
                         if (r)
                                 return r;
-                        out += n, offset += n, len -= n, in_piece += n;
+                        offset += n, len -= n, in_piece += n;
                 }
-                /* ... then the zero padding that aligns the next piece. */
+                /* ... and the zero padding that aligns the next piece. */
                 if (len > 0 && in_piece < span) {
-                        uint64_t avail = span - in_piece;
-                        size_t n = avail < len ? (size_t) avail : len;
-                        uk_memset(out, 0, n);
-                        out += n, offset += n, len -= n;
+                        n = span - in_piece < len ? span - in_piece : len;
+                        if ((r = emit_bytes(piece, zeros, n, fn, ctx)))
+                                return r;
+                        offset += n, len -= n;
                 }
                 pos += span;
         }
         /* initrd_total is the sum of the spans, so the range check above means nothing is left over. */
         return len == 0 ? UK_OK : UK_E_INVALID_ARG;
+}
+
+struct read_into {
+        uint8_t *out;
+        uk_piece_read_fn read_piece;
+        void *ctx;
+};
+
+static uk_err read_segment(void *ctx, const struct uk_initrd_segment *seg) {
+        struct read_into *ri = ctx;
+        uk_err r = UK_OK;
+        if (seg->bytes)
+                uk_memcpy(ri->out, seg->bytes, (size_t) seg->length);
+        else if (!ri->read_piece)
+                r = UK_E_INVALID_ARG;
+        else
+                r = ri->read_piece(ri->ctx, seg->piece, seg->piece_offset, ri->out, (size_t) seg->length);
+        ri->out += seg->length;
+        return r;
+}
+
+uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, size_t len,
+                           uk_piece_read_fn read_piece, void *ctx) {
+        struct read_into ri = { .out = buf, .read_piece = read_piece, .ctx = ctx };
+        if (!p || (!buf && len > 0))
+                return UK_E_INVALID_ARG;
+        return uk_plan_initrd_walk(p, offset, len, read_segment, &ri);
 }

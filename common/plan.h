@@ -68,7 +68,8 @@ struct uk_plan {
         uint64_t initrd_total;            /* sum of lengths + pads: the size LoadFile2 / the memfd serves */
         char cmdline[UK_CMDLINE_MAX];
         size_t cmdline_len;
-        unsigned cmdline_notes;           /* enum uk_cmdline_note bits */
+        unsigned cmdline_notes;           /* UK_CMDLINE_NOTES_DROPPED bits: what the policy left out */
+        unsigned cmdline_from;            /* UK_CMDLINE_NOTES_FROM bits: where the line came from (not canonical) */
         uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
         uint64_t uki_size;
         char title[128];
@@ -113,6 +114,24 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
 
 /* JSON object describing the plan (digest included). */
 uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);
+
+/* One stretch of the concatenated initrd as the serializer hands it out: either bytes the plan holds
+ * (generated archives, cpio headers, zero padding), or a range the twin copies itself — UKI pieces from
+ * piece_offset inside the piece, FILE pieces and the file part of CPIO_FILE pieces from piece_offset inside
+ * the file. */
+struct uk_initrd_segment {
+        const struct uk_plan_piece *piece;
+        const void *bytes;              /* non-NULL: exactly these length bytes */
+        uint64_t piece_offset;          /* bytes == NULL: where in the piece's source */
+        uint64_t length;
+};
+typedef uk_err (*uk_initrd_segment_fn)(void *ctx, const struct uk_initrd_segment *seg);
+
+/* The one initrd serializer: call fn for each stretch of [offset, offset+len) of the concatenated initrd,
+ * in order. LoadFile2 (through uk_plan_initrd_read) and the Linux memfd fill (copy_file_range per range)
+ * both drive it, so concatenation and padding are decided here alone. */
+uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t len, uk_initrd_segment_fn fn,
+                           void *ctx);
 
 /* Copy `len` bytes of the concatenated initrd starting at `offset` into buf, using read_piece for
  * UKI/FILE pieces and the file part of CPIO_FILE pieces (offset then counts from the file's start;

@@ -9,6 +9,7 @@ struct boot_env {
         struct efi_fs *fs;          /* the ESP we were loaded from */
         bool secure_boot;
         bool force_handover;        /* loader.conf `ukiboot-handover`: x86 EFI handover protocol for every kernel */
+        const struct uk_loader_conf *conf;      /* loader.conf as the pipeline read it */
 };
 
 /* Boot e with extra arguments append (NULL for none). Returns only if the boot failed or the started

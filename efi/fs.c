@@ -6,6 +6,20 @@
 #define PROGRESS_MIN (32ULL << 20)
 #define READ_CHUNK (4ULL << 20)
 
+/* The firmware's status behind the last failed file operation: uk_err says what failed, this says why. */
+static EFI_STATUS last_status = EFI_SUCCESS;
+
+static uk_err fail_with(EFI_STATUS s, uk_err r) {
+        last_status = s;
+        return r;
+}
+
+EFI_STATUS efi_fs_last_status(void) {
+        EFI_STATUS s = last_status;
+        last_status = EFI_SUCCESS;
+        return s;
+}
+
 EFI_STATUS efi_fs_open(EFI_HANDLE device, struct efi_fs *ret_fs) {
         EFI_FILE_IO_INTERFACE *vol = NULL;
         EFI_FILE_HANDLE root = NULL;
@@ -34,13 +48,13 @@ static uk_err open_path(struct efi_fs *fs, const char *path, EFI_FILE_HANDLE *re
         EFI_STATUS s;
 
         if (!p)
-                return UK_E_IO;
+                return fail_with(EFI_OUT_OF_RESOURCES, UK_E_IO);
         s = fs->root->Open(fs->root, &h, p, EFI_FILE_MODE_READ, 0);
         FreePool(p);
         if (s == EFI_NOT_FOUND)
-                return UK_E_NOT_FOUND;
+                return fail_with(s, UK_E_NOT_FOUND);
         if (EFI_ERROR(s))
-                return UK_E_IO;
+                return fail_with(s, UK_E_IO);
         *ret = h;
         return UK_OK;
 }
@@ -49,7 +63,7 @@ static uk_err open_path(struct efi_fs *fs, const char *path, EFI_FILE_HANDLE *re
 static uk_err handle_info(EFI_FILE_HANDLE h, uint64_t *ret_size, bool *ret_is_dir) {
         EFI_FILE_INFO *info = LibFileInfo(h);
         if (!info)
-                return UK_E_IO;
+                return fail_with(EFI_DEVICE_ERROR, UK_E_IO);
         if (ret_size)
                 *ret_size = info->FileSize;
         if (ret_is_dir)
@@ -65,7 +79,7 @@ static uk_err read_exact(EFI_FILE_HANDLE h, void *buf, uint64_t len) {
                 UINTN n = len;
                 EFI_STATUS s = h->Read(h, &n, p);
                 if (EFI_ERROR(s) || n == 0)
-                        return UK_E_IO;
+                        return fail_with(EFI_ERROR(s) ? s : EFI_END_OF_FILE, UK_E_IO);
                 p += n;
                 len -= n;
         }
@@ -175,8 +189,9 @@ struct file_source {
 
 static uk_err file_read_at(void *ctx, uint64_t offset, void *buf, size_t len) {
         struct file_source *f = ctx;
-        if (EFI_ERROR(f->h->SetPosition(f->h, offset)))
-                return UK_E_IO;
+        EFI_STATUS s = f->h->SetPosition(f->h, offset);
+        if (EFI_ERROR(s))
+                return fail_with(s, UK_E_IO);
         return read_exact(f->h, buf, len);
 }
 
@@ -192,7 +207,7 @@ static uk_err fs_open_source(void *ctx, const char *path, struct uk_source *ret_
         f = AllocatePool(sizeof(*f));
         if (!f) {
                 h->Close(h);
-                return UK_E_IO;
+                return fail_with(EFI_OUT_OF_RESOURCES, UK_E_IO);
         }
         f->h = h;
         ret_src->read_at = file_read_at;
@@ -238,8 +253,9 @@ uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, ui
         r = open_regular(fs, path, &h, &size);
         if (r)
                 return r;
-        if (EFI_ERROR(pages_alloc(size, &buf, &pages))) {
-                r = UK_E_IO;
+        EFI_STATUS s = pages_alloc(size, &buf, &pages);
+        if (EFI_ERROR(s)) {
+                r = fail_with(s, UK_E_IO);
                 goto fail;
         }
         progress = size >= PROGRESS_MIN;

@@ -4,31 +4,10 @@
 #include "entry.h"
 #include "fs.h"
 #include "menu.h"
+#include "pipeline.h"
 #include "secure.h"
 #include "util.h"
 #include "vars.h"
-
-#define MAX_ENTRIES 64
-#define LOADER_CONF "/loader/loader.conf"
-
-static void read_loader_conf(struct uk_fs_ops *ops, struct uk_loader_conf *conf) {
-        static char text[8192];
-        size_t len;
-        uk_err r;
-
-        uk_memset(conf, 0, sizeof(*conf));
-        conf->editor = true;
-        r = ops->read_file(ops->ctx, LOADER_CONF, text, sizeof(text), &len);
-        if (r == UK_E_NOT_FOUND)
-                return;
-        if (r == UK_OK)
-                r = uk_loader_conf_parse(text, len, conf);
-        if (r) {
-                log_error(L"%a: %a (using defaults)", LOADER_CONF, uk_strerror(r));
-                uk_memset(conf, 0, sizeof(*conf));
-                conf->editor = true;
-        }
-}
 
 /* Menu timeout: loader.conf, overridden by LoaderConfigTimeout ("menu-force" or seconds) like systemd-boot. */
 static uint32_t pick_timeout(const struct uk_loader_conf *conf) {
@@ -45,46 +24,51 @@ static uint32_t pick_timeout(const struct uk_loader_conf *conf) {
         return t;
 }
 
-static void list_entries(const struct uk_entry *entries, size_t n, size_t skipped, int def) {
-        static const char *const kinds[] = { "uki", "uki-url", "linux", "efi" };
-        log_info(L"%d entries found, %d skipped", n, skipped);
-        for (size_t i = 0; i < n; i++) {
-                const struct uk_entry *e = &entries[i];
+static void list_entries(const struct uk_bootmenu *m) {
+        log_info(L"%d entries found, %d skipped", m->found.n, m->found.skipped);
+        for (size_t i = 0; i < m->found.n; i++) {
+                const struct uk_entry *e = &m->entries[i];
                 log_info(L"entry %d: %a [%a, %a] %a%a", i, e->id, e->type == UK_ENTRY_TYPE1 ? "type1" : "type2",
-                         (unsigned) e->kind < UK_ELEMENTSOF(kinds) ? kinds[e->kind] : "?",
-                         e->title, (int) i == def ? " (default)" : "");
+                         uk_entry_kind_name(e->kind),
+                         e->show_title, (int) i == m->def ? " (default)" : "");
         }
 }
 
-/* Try sel first, then every other entry in menu order once; returns only if all failed. */
-static void boot_with_fallback(const struct boot_env *env, const struct uk_entry *entries, size_t n,
-                               size_t sel, const char *append) {
+/* Boot sel, and on failure do what common/pipeline.c's failure policy says: the next entry for an automatic
+ * boot, back to the menu for a person's choice. Returns the policy's last word (firmware or reboot), or
+ * UK_NEXT_MENU with *ret_refusal naming the entry that failed. */
+static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk_bootmenu *m, size_t sel,
+                                     bool chosen, const char *append) {
+        size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
-                size_t i = (sel + k) % n;
+                const struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
                 if (k > 0)
-                        log_info(L"falling back to entry %a", entries[i].id);
+                        log_info(L"falling back to entry %a", e->id);
                 else
-                        log_info(L"booting entry %a", entries[i].id);
+                        log_info(L"booting entry %a", e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
-                EFI_STATUS st = boot_entry(env, &entries[i], k == 0 ? append : NULL);
-                log_info(L"entry %a failed (%r)", entries[i].id, st);
+                EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL);
+                struct uk_attempt a = { .chosen = chosen && k == 0, .tried = k + 1, .n = n,
+                                        .reboot_on_error = m->conf.reboot_on_error };
+                enum uk_next next = uk_failure_next(&a);
+                log_info(L"entry %a failed (%r): %a", e->id, st, uk_next_text(next));
+                if (next != UK_NEXT_ENTRY)
+                        return next;
         }
+        return m->conf.reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         EFI_LOADED_IMAGE *loaded = NULL;
-        struct uk_loader_conf conf;
-        struct uk_entry *entries;
+        struct uk_bootmenu *m;
         struct uk_fs_ops ops;
         struct efi_fs fs = {};
-        size_t n = 0, skipped = 0;
         char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX];
-        static char append[1024];
-        bool have_oneshot, have_default;
+        static char append[1024], message[UK_NOTE_MAX + 64];
+        bool have_oneshot, have_default, chosen;
         uint64_t init_usec;
         EFI_STATUS st;
         uk_err r;
-        int def;
 
         InitializeLib(image, systab);
         timer_calibrate();
@@ -105,28 +89,28 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 return st;
         }
         efi_fs_ops(&fs, &ops);
-        read_loader_conf(&ops, &conf);
 
-        entries = AllocatePool(MAX_ENTRIES * sizeof(*entries));
-        if (!entries) {
+        m = AllocatePool(sizeof(*m));
+        if (!m) {
                 log_error(L"out of memory");
                 return EFI_OUT_OF_RESOURCES;
         }
-        r = uk_entries_discover(&ops, entries, MAX_ENTRIES, &n, &skipped);
-        if (r && r != UK_E_TOO_MANY) {
-                log_error(L"entry discovery failed: %a", uk_strerror(r));
-                n = 0;
-        }
-        vars_set_entries(entries, n);
-
         have_oneshot = vars_get_str(L"LoaderEntryOneShot", oneshot, sizeof(oneshot));
         if (have_oneshot)
                 vars_delete(L"LoaderEntryOneShot");
         have_default = vars_get_str(L"LoaderEntryDefault", efi_default, sizeof(efi_default));
-        def = uk_entries_default(entries, n, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL,
-                                 conf.default_pattern);
-        list_entries(entries, n, skipped, def);
-        if (n == 0) {
+        if (!have_default)
+                efi_default[0] = 0;
+        r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL, m);
+        for (unsigned i = 0; i < m->n_notes; i++)
+                log_error(L"%a", m->notes[i]);
+        if (r) {
+                log_error(L"entry discovery failed: %a", uk_strerror(r));
+                m->found.n = 0;
+        }
+        vars_set_entries(m->entries, m->found.n);
+        list_entries(m);
+        if (m->found.n == 0) {
                 log_error(L"no boot entries found in /loader/entries or /EFI/Linux");
                 BS->Stall(3 * 1000 * 1000);
                 efi_fs_close(&fs);
@@ -134,32 +118,45 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         }
 
         struct menu_config mc = {
-                .timeout_sec = have_oneshot ? 0 : pick_timeout(&conf),
-                .editor = conf.editor,
+                .timeout_sec = have_oneshot ? 0 : pick_timeout(&m->conf),
+                .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,
                 .save_default = vars_save_default,
                 .saved_default = efi_default,
                 .saved_default_cap = sizeof(efi_default),
         };
-        if (!have_default)
-                efi_default[0] = 0;
-        int sel = menu_run(entries, n, def, &mc, append, sizeof(append));
-        if (sel < 0)
-                sel = def >= 0 ? def : 0;
-        if (append[0])
-                log_info(L"appending to the command line: %a", append);
-
         struct boot_env env = {
                 .image = image,
                 .fs = &fs,
                 .secure_boot = vars_secure_boot(),
-                .force_handover = conf.ukiboot_handover,
+                .force_handover = m->conf.ukiboot_handover,
+                .conf = &m->conf,
         };
-        boot_with_fallback(&env, entries, n, (size_t) sel, append);
+        const char *shown = NULL;
+        enum uk_next next;
+        int def = m->def;
+        for (;;) {
+                int sel = menu_run(m->entries, m->found.n, def, &mc, shown, append, sizeof(append), &chosen);
+                if (sel < 0)
+                        sel = def >= 0 ? def : 0;
+                if (append[0])
+                        log_info(L"appending to the command line: %a", append);
+                next = boot_with_policy(&env, m, (size_t) sel, chosen, append);
+                if (next != UK_NEXT_MENU)
+                        break;
+                /* Back to the menu, waiting for the person, the failed entry still selected. */
+                uk_memcpy(message, "could not boot ", 15);
+                uk_strlcpy_checked(message + 15, sizeof(message) - 15, m->entries[sel].id);
+                shown = message;
+                def = sel;
+                mc.timeout_sec = MENU_TIMEOUT_FOREVER;
+        }
 
-        log_error(L"no entry could be booted; returning to the firmware");
+        log_error(L"%a", uk_next_text(next));
         BS->Stall(3 * 1000 * 1000);
         efi_fs_close(&fs);
+        if (next == UK_NEXT_REBOOT)
+                RT->ResetSystem(EfiResetCold, EFI_LOAD_ERROR, 0, NULL);
         return EFI_LOAD_ERROR;
 }

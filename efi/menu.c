@@ -43,17 +43,10 @@ static EFI_STATUS wait_key(uint64_t usec, EFI_INPUT_KEY *ret) {
 }
 
 static void entry_label(const struct uk_entry *e, char *buf, size_t cap) {
-        const char *t = e->title[0] ? e->title : e->id;
+        /* The one title every view shows (common/entry_title.c). */
+        const char *t = e->show_title[0] ? e->show_title : e->id;
         size_t len = uk_strnlen(t, cap - 1);
         uk_memcpy(buf, t, len);
-        if (e->version[0] && len + 3 + uk_strlen(e->version) < cap) {
-                buf[len++] = ' ';
-                buf[len++] = '(';
-                size_t vl = uk_strlen(e->version);
-                uk_memcpy(buf + len, e->version, vl);
-                len += vl;
-                buf[len++] = ')';
-        }
         if (len > LINE_MAX)
                 len = LINE_MAX;
         buf[len] = 0;
@@ -149,7 +142,7 @@ static void toggle_default(const struct menu_config *cfg, const struct uk_entry 
 }
 
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
-             char *append, size_t cap) {
+             const char *message, char *append, size_t cap, bool *ret_chosen) {
         size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0, first = 0, v;
         bool counting = cfg->timeout_sec != MENU_TIMEOUT_FOREVER;
         uint32_t remaining = cfg->timeout_sec;
@@ -157,6 +150,7 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
         EFI_STATUS st;
 
         append[0] = 0;
+        *ret_chosen = false;
         if (n == 0)
                 return -1;
         if (cfg->timeout_sec == 0) {
@@ -171,6 +165,10 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 first = sel - v + 1;
         draw(entries, first, v, sel);
         draw_status(v, remaining, counting, cfg->editor);
+        if (message) {
+                ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
+                Print(L"%a\n", message);
+        }
         for (;;) {
                 size_t old_sel = sel, old_first = first;
                 st = wait_key(counting ? 1000000 : 0, &k);
@@ -198,6 +196,7 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.ScanCode == SCAN_END) {
                         sel = n - 1;
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
+                        *ret_chosen = true;
                         break;
                 } else if (k.UnicodeChar == 'd' && cfg->save_default) {
                         toggle_default(cfg, &entries[sel], v + 5);
@@ -209,8 +208,10 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                                 Print(L"editor disabled: Secure Boot is on and this UKI embeds its command line\n");
                                 continue;
                         }
-                        if (edit_line(v + 5, append, cap))
+                        if (edit_line(v + 5, append, cap)) {
+                                *ret_chosen = true;
                                 break;
+                        }
                         append[0] = 0;
                 } else
                         continue;

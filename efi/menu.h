@@ -20,6 +20,8 @@ struct menu_config {
 };
 
 /* Let the user pick an entry; returns its index (def when the timeout runs out). Text typed in the
- * editor lands in append[cap] ("" if none). */
+ * editor lands in append[cap] ("" if none). *ret_chosen: a person picked it (Enter or the editor), rather
+ * than the timeout or a hidden menu. message (NULL: none) is shown under the entries, e.g. why the last
+ * choice could not be booted. */
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
-             char *append, size_t cap);
+             const char *message, char *append, size_t cap, bool *ret_chosen);

@@ -12,6 +12,7 @@
  * them. DxeCore keeps a pointer to each protocol's structure and calls through it, so swapping the function
  * pointer inside the structure is what takes effect. */
 #include "secure.h"
+#include "pipeline.h"
 #include "fs.h"
 #include "secureboot.h"
 #include "util.h"
@@ -169,25 +170,9 @@ const char *secure_verify_reason(EFI_STATUS st) {
 }
 
 bool secure_editor_locked(void *ctx, const struct uk_entry *e) {
-        struct efi_fs *fs = ctx;
         struct uk_fs_ops ops;
-        struct uk_source src;
-        struct uk_uki *uki;
-        bool locked = false;
-
-        if (!fs || e->kind != UK_ENTRY_KIND_UKI)
+        if (!ctx)
                 return false;
-        uki = AllocatePool(sizeof(*uki));
-        if (!uki)
-                return false;
-        efi_fs_ops(fs, &ops);
-        if (ops.open_source(ops.ctx, e->uki_path, &src) == UK_OK) {
-                /* The profile rule is the plan's: the entry's `profile`, else 0. */
-                if (uk_uki_parse(&src, uki) != UK_OK ||
-                    uk_uki_cmdline_locked(uki, e->has_profile ? e->profile : 0, true, &locked) != UK_OK)
-                        locked = false;
-                ops.close_source(ops.ctx, &src);
-        }
-        FreePool(uki);
-        return locked;
+        efi_fs_ops(ctx, &ops);
+        return uk_boot_editor_locked(&ops, e, true);
 }

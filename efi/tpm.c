@@ -152,23 +152,6 @@ static bool measure_cmdline(struct tcg2_protocol *t, const char *s, size_t len) 
         return ok;
 }
 
-/* Text with something other than blanks in it (what the command-line merge treats as present). */
-static bool has_text(const char *s) {
-        for (; s && *s; s++)
-                if ((uint8_t) *s > 0x20 && *s != 0x7f)
-                        return true;
-        return false;
-}
-
-/* Did the plan's command line come from outside the UKI (entry options or editor), i.e. would systemd-boot
- * have passed it as load options and the stub taken them? Mirrors uk_cmdline_merge's inputs and notes. */
-static bool cmdline_from_outside(const struct uk_entry *e, const char *append, const struct uk_plan *p) {
-        bool options = e && e->has_options && (uint8_t) e->options[0] >= 0x20 && has_text(e->options) &&
-                       !(p->cmdline_notes & UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB);
-        bool edited = has_text(append) && !(p->cmdline_notes & UK_CMDLINE_NOTE_APPEND_IGNORED_SB);
-        return p->cmdline_len > 0 && (options || edited);
-}
-
 void tpm_measure_loader_options(const char *options, size_t len) {
         struct tcg2_protocol *t;
 
@@ -177,13 +160,14 @@ void tpm_measure_loader_options(const char *options, size_t len) {
         (void) measure_cmdline(t, options, len);
 }
 
-void tpm_measure_uki(const struct uk_entry *e, const char *append, const void *uki, uint64_t size,
-                     const struct uk_uki *u, const struct uk_plan *p) {
+void tpm_measure_uki(const void *uki, uint64_t size, const struct uk_uki *u, const struct uk_plan *p) {
         struct uk_pcr11_item items[_UK_SEC_MAX];
         struct uk_source src;
         struct tcg2_protocol *t = tcg2();
         unsigned n = 0;
-        bool outside = cmdline_from_outside(e, append, p), sections_ok = t != NULL, params_ok = true;
+        /* A line from outside the UKI (entry options, editor) is what systemd-boot would have passed as load
+         * options and the stub measured; the merge recorded where the line came from. */
+        bool outside = (p->cmdline_from & UK_CMDLINE_NOTES_FROM) != 0, sections_ok = t != NULL, params_ok = true;
 
         /* systemd-boot's measurement of the options it hands to the stub comes first. */
         if (t && outside)

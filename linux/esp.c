@@ -10,8 +10,6 @@
 #include <unistd.h>
 #include "ukiboot.h"
 
-#define ESP_MAX_ENTRIES 128
-
 /* Find name in directory dir_fd ignoring case (FAT semantics on a copy that lives on ext4/tmpfs). */
 static int lookup_ci(int dir_fd, const char *name, char *ret, size_t cap) {
         int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -223,40 +221,26 @@ void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret) {
         };
 }
 
-int esp_entries(struct esp *e, struct uk_entry **ret_entries, size_t *ret_n) {
-        struct uk_entry *entries = calloc(ESP_MAX_ENTRIES, sizeof *entries);
-        if (!entries)
+int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
+        char one_shot[256] = "", efi_default[256] = "";
+        struct uk_bootmenu *m = calloc(1, sizeof *m);
+        if (!m)
                 return log_fail(EXIT_FAILED, "out of memory");
+        /* The same machine facts the EFI twin reads from its variables. */
+        bool have_one_shot = efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot) >= 0;
+        bool have_default = efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default) >= 0;
         struct uk_fs_ops ops;
         esp_fs_ops(e, &ops);
-        size_t n = 0, skipped = 0;
-        uk_err r = uk_entries_discover(&ops, entries, ESP_MAX_ENTRIES, &n, &skipped);
-        if (r == UK_E_TOO_MANY)
-                log_warn("%s: more than %d boot entries, listing the first ones", e->path, ESP_MAX_ENTRIES);
-        else if (r) {
-                free(entries);
+        uk_err r = uk_bootmenu_load(&ops, have_one_shot ? one_shot : NULL, have_default ? efi_default : NULL, m);
+        for (unsigned i = 0; i < m->n_notes; i++)
+                log_warn("%s: %s", e->path, m->notes[i]);
+        if (r) {
+                free(m);
                 return log_uk(r, e->path);
         }
-        if (skipped > 0)
-                log_warn("%s: %zu malformed boot entr%s skipped", e->path, skipped, skipped == 1 ? "y" : "ies");
-        *ret_entries = entries;
-        *ret_n = n;
+        if (m->found.skipped > 0)
+                log_warn("%s: %zu malformed boot entr%s skipped", e->path, m->found.skipped,
+                         m->found.skipped == 1 ? "y" : "ies");
+        *ret = m;
         return EXIT_OK;
-}
-
-int esp_default_entry(struct esp *e, const struct uk_entry *entries, size_t n) {
-        char one_shot[256] = "", efi_default[256] = "";
-        (void) efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot);
-        (void) efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default);
-        char text[16384];
-        size_t len = 0;
-        struct uk_loader_conf conf = { 0 };
-        struct uk_fs_ops ops;
-        esp_fs_ops(e, &ops);
-        if (ops.read_file(e, "/loader/loader.conf", text, sizeof text, &len) == UK_OK &&
-            uk_loader_conf_parse(text, len, &conf) != UK_OK) {
-                log_warn("%s/loader/loader.conf: cannot be parsed, ignoring it", e->path);
-                conf.default_pattern[0] = 0;
-        }
-        return uk_entries_default(entries, n, one_shot, efi_default, conf.default_pattern);
 }

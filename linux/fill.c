@@ -122,72 +122,67 @@ int fill_kernel(struct target *t, int out_fd) {
         }
 }
 
-int fill_initrd(struct target *t, int out_fd) {
-        static const uint8_t zeros[4] = { 0 };
-        const struct uk_plan *p = t->plan;
-        uint64_t total = 0;
-        for (unsigned i = 0; i < p->n_initrd && i < UK_PLAN_MAX_PIECES; i++) {
-                const struct uk_plan_piece *piece = &p->initrd[i];
-                int r;
-                switch (piece->source) {
-                case UK_PIECE_UKI:
-                        if (!uk_range_ok(piece->offset, piece->length, t->file.src.size))
-                                return log_uk(UK_E_SECTION_OUT_OF_BOUNDS, t->file.label);
-                        r = copy_range(t->file.fd, piece->offset, piece->length, out_fd);
-                        if (r < 0)
-                                return log_fail(EXIT_FAILED, "%s: copying %s: %s", t->file.label, piece->label,
+struct fill {
+        struct target *t;
+        int out_fd;
+        int exit_code;          /* the reason, printed, when a segment failed */
+        uint64_t written;
+};
+
+/* One stretch the serializer (uk_plan_initrd_walk) names: plan bytes are written, file ranges copied
+ * inside the kernel. */
+static uk_err fill_segment(void *ctx, const struct uk_initrd_segment *seg) {
+        struct fill *f = ctx;
+        struct target *t = f->t;
+        const struct uk_plan_piece *piece = seg->piece;
+        int r;
+
+        if (seg->bytes) {
+                r = write_all(f->out_fd, seg->bytes, (size_t) seg->length);
+                if (r < 0) {
+                        f->exit_code = log_fail(EXIT_FAILED, "writing %s: %s", piece->label, strerror(-r));
+                        return UK_E_IO;
+                }
+        } else if (piece->source == UK_PIECE_UKI) {
+                if (!uk_range_ok(piece->offset, piece->length, t->file.src.size)) {
+                        f->exit_code = log_uk(UK_E_SECTION_OUT_OF_BOUNDS, t->file.label);
+                        return UK_E_SECTION_OUT_OF_BOUNDS;
+                }
+                r = copy_range(t->file.fd, piece->offset + seg->piece_offset, seg->length, f->out_fd);
+                if (r < 0) {
+                        f->exit_code = log_fail(EXIT_FAILED, "%s: copying %s: %s", t->file.label, piece->label,
                                                 strerror(-r));
-                        break;
-                case UK_PIECE_FILE: {
-                        if (!t->have_esp)
-                                return log_fail(EXIT_INVALID, "%s: initrd file outside an ESP", piece->path);
-                        int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
-                        if (fd < 0)
-                                return log_fail(EXIT_NOT_FOUND, "%s%s: %s", t->esp.path, piece->path, strerror(-fd));
-                        r = copy_range(fd, piece->offset, piece->length, out_fd);
-                        close(fd);
-                        if (r < 0)
-                                return log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
-                        break;
+                        return UK_E_IO;
                 }
-                case UK_PIECE_CPIO_FILE: {
-                        /* The generated header, then the file itself from its start. */
-                        if (!t->have_esp)
-                                return log_fail(EXIT_INVALID, "%s: file outside an ESP", piece->path);
-                        if (piece->header_len > piece->length || p->gen_len > sizeof p->gen ||
-                            !uk_range_ok(piece->offset, piece->header_len, p->gen_len))
-                                return log_uk(UK_E_INVALID_ARG, piece->label);
-                        r = write_all(out_fd, p->gen + piece->offset, piece->header_len);
-                        if (r < 0)
-                                return log_fail(EXIT_FAILED, "writing %s: %s", piece->label, strerror(-r));
-                        int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
-                        if (fd < 0)
-                                return log_fail(EXIT_NOT_FOUND, "%s%s: %s", t->esp.path, piece->path, strerror(-fd));
-                        r = copy_range(fd, 0, piece->length - piece->header_len, out_fd);
-                        close(fd);
-                        if (r < 0)
-                                return log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
-                        break;
+        } else {
+                if (!t->have_esp) {
+                        f->exit_code = log_fail(EXIT_INVALID, "%s: file outside an ESP", piece->path);
+                        return UK_E_INVALID_ARG;
                 }
-                case UK_PIECE_GENERATED:
-                        if (!uk_range_ok(piece->offset, piece->length, p->gen_len) || p->gen_len > sizeof p->gen)
-                                return log_uk(UK_E_INVALID_ARG, piece->label);
-                        r = write_all(out_fd, p->gen + piece->offset, (size_t) piece->length);
-                        if (r < 0)
-                                return log_fail(EXIT_FAILED, "writing %s: %s", piece->label, strerror(-r));
-                        break;
-                default:
-                        return log_uk(UK_E_INVALID_ARG, piece->label);
+                int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
+                if (fd < 0) {
+                        f->exit_code = log_fail(EXIT_NOT_FOUND, "%s%s: %s", t->esp.path, piece->path, strerror(-fd));
+                        return UK_E_NOT_FOUND;
                 }
-                if (piece->pad > sizeof zeros)
-                        return log_uk(UK_E_INVALID_ARG, piece->label);
-                r = write_all(out_fd, zeros, piece->pad);
-                if (r < 0)
-                        return log_fail(EXIT_FAILED, "writing padding: %s", strerror(-r));
-                total += piece->length + piece->pad;
+                uint64_t base = piece->source == UK_PIECE_FILE ? piece->offset : 0;
+                r = copy_range(fd, base + seg->piece_offset, seg->length, f->out_fd);
+                close(fd);
+                if (r < 0) {
+                        f->exit_code = log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
+                        return UK_E_IO;
+                }
         }
-        if (total != p->initrd_total)
+        f->written += seg->length;
+        return UK_OK;
+}
+
+int fill_initrd(struct target *t, int out_fd) {
+        struct fill f = { .t = t, .out_fd = out_fd };
+        uk_err e = uk_plan_initrd_walk(t->plan, 0, t->plan->initrd_total, fill_segment, &f);
+        if (e)
+                return f.exit_code ? f.exit_code : log_uk(e, "initrd");
+        if (f.written != t->plan->initrd_total)
                 return log_fail(EXIT_FAILED, "initrd size %llu differs from the plan's %llu",
-                                (unsigned long long) total, (unsigned long long) p->initrd_total);
+                                (unsigned long long) f.written, (unsigned long long) t->plan->initrd_total);
         return EXIT_OK;
 }

@@ -4,26 +4,6 @@
 #include <string.h>
 #include "ukiboot.h"
 
-static const char *kind_name(enum uk_entry_kind k) {
-        switch (k) {
-        case UK_ENTRY_KIND_UKI: return "uki";
-        case UK_ENTRY_KIND_UKI_URL: return "uki-url";
-        case UK_ENTRY_KIND_LINUX: return "linux";
-        case UK_ENTRY_KIND_EFI: return "efi";
-        default: return "unknown";
-        }
-}
-
-static const char *entry_target(const struct uk_entry *e) {
-        switch (e->kind) {
-        case UK_ENTRY_KIND_UKI: return e->uki_path;
-        case UK_ENTRY_KIND_UKI_URL: return e->uki_url;
-        case UK_ENTRY_KIND_LINUX: return e->linux_path;
-        case UK_ENTRY_KIND_EFI: return e->efi_path;
-        default: return "";
-        }
-}
-
 static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *f) {
         fputs("[", f);
         for (size_t i = 0; i < n; i++) {
@@ -31,8 +11,10 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
                 fprintf(f, "%s\n  {\"id\": ", i ? "," : "");
                 json_string(f, e->id);
                 fprintf(f, ", \"type\": %d, \"kind\": \"%s\", \"title\": ", e->type == UK_ENTRY_TYPE1 ? 1 : 2,
-                        kind_name(e->kind));
+                        uk_entry_kind_name(e->kind));
                 json_string(f, e->title);
+                fputs(", \"show_title\": ", f);
+                json_string(f, e->show_title);
                 fputs(", \"version\": ", f);
                 json_string(f, e->version);
                 fputs(", \"sort_key\": ", f);
@@ -40,7 +22,7 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
                 fputs(", \"path\": ", f);
                 json_string(f, e->path);
                 fputs(", \"boots\": ", f);
-                json_string(f, entry_target(e));
+                json_string(f, uk_entry_target(e));
                 if (e->has_profile)
                         fprintf(f, ", \"profile\": %u", e->profile);
                 if (e->has_options) {
@@ -58,11 +40,10 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
 static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *f) {
         for (size_t i = 0; i < n; i++) {
                 const struct uk_entry *e = &entries[i];
-                fprintf(f, "%c %-32s %s", (int) i == def ? '*' : ' ', e->id, e->title[0] ? e->title : "-");
-                if (e->version[0])
-                        fprintf(f, " (%s)", e->version);
-                fprintf(f, "  [type %d, %s %s]\n", e->type == UK_ENTRY_TYPE1 ? 1 : 2, kind_name(e->kind),
-                        entry_target(e));
+                /* The one title every view shows (common/entry_title.c). */
+                fprintf(f, "%c %-32s %s", (int) i == def ? '*' : ' ', e->id, e->show_title);
+                fprintf(f, "  [type %d, %s %s]\n", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind),
+                        uk_entry_target(e));
         }
 }
 
@@ -99,18 +80,16 @@ int verb_list(int argc, char **argv) {
         int r = esp_open(esp_dir, &esp);
         if (r)
                 return r;
-        struct uk_entry *entries;
-        size_t n;
-        r = esp_entries(&esp, &entries, &n);
+        struct uk_bootmenu *m;
+        r = esp_bootmenu(&esp, &m);
         if (r == EXIT_OK) {
-                int def = esp_default_entry(&esp, entries, n);
                 if (json)
-                        print_json(entries, n, def, stdout);
-                else if (n == 0)
+                        print_json(m->entries, m->found.n, m->def, stdout);
+                else if (m->found.n == 0)
                         fprintf(stderr, "ukiboot: %s: no boot entries\n", esp.path);
                 else
-                        print_text(entries, n, def, stdout);
-                free(entries);
+                        print_text(m->entries, m->found.n, m->def, stdout);
+                free(m);
         }
         esp_close(&esp);
         return r;

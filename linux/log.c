@@ -31,6 +31,8 @@ int exit_code_for_uk(uk_err e) {
                 return EXIT_NOT_FOUND;
         case UK_E_IO:
                 return EXIT_FAILED;
+        case UK_E_SECURITY:
+                return EXIT_DENIED;
         default:
                 return EXIT_INVALID;
         }

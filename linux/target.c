@@ -97,22 +97,19 @@ static int entry_from_conf_file(const char *path, struct uk_entry *ret) {
         return EXIT_OK;
 }
 
-static int entry_from_esp(const struct target_opts *o, struct target *t) {
-        struct uk_entry *entries;
-        size_t n;
-        int r = esp_entries(&t->esp, &entries, &n);
+/* The entry --entry names, or the default, from the ESP's boot menu (the EFI twin's own reading of it). */
+static int entry_from_esp(const struct target_opts *o, struct target *t, size_t *ret_index) {
+        int r = esp_bootmenu(&t->esp, &t->menu);
         if (r)
                 return r;
-        int i = o->entry ? uk_entries_find(entries, n, o->entry) : esp_default_entry(&t->esp, entries, n);
+        int i = o->entry ? uk_entries_find(t->menu->entries, t->menu->found.n, o->entry) : t->menu->def;
         if (i < 0) {
-                free(entries);
                 if (o->entry)
                         return log_fail(EXIT_NOT_FOUND, "%s: no boot entry with id '%s' (see 'ukiboot list')",
                                         t->esp.path, o->entry);
                 return log_fail(EXIT_NOT_FOUND, "%s: no boot entries found", t->esp.path);
         }
-        *t->entry = entries[i];
-        free(entries);
+        *ret_index = (size_t) i;
         return EXIT_OK;
 }
 
@@ -123,28 +120,6 @@ static int need_esp(const struct target_opts *o, struct target *t) {
         if (r == EXIT_OK)
                 t->have_esp = true;
         return r;
-}
-
-static int open_on_esp(struct target *t, const char *path, struct fd_source *ret) {
-        int fd = esp_open_file(&t->esp, path, O_RDONLY);
-        char label[4096 + UK_PATH_MAX];
-        snprintf(label, sizeof label, "%s%s", t->esp.path, path);
-        if (fd < 0)
-                return log_fail(fd == -ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", label, strerror(-fd));
-        return fd_source_from_fd(fd, label, ret);
-}
-
-/* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
-static int initrd_sizes(struct target *t, uint64_t sizes[UK_ENTRY_MAX_INITRDS]) {
-        for (unsigned i = 0; i < t->entry->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
-                struct fd_source f;
-                int r = open_on_esp(t, t->entry->initrd[i], &f);
-                if (r)
-                        return r;
-                sizes[i] = f.src.size;
-                fd_source_close(&f);
-        }
-        return EXIT_OK;
 }
 
 /* A UKI argument of the form "scheme://..." (RFC 3986 scheme characters) is a URL, not a file name:
@@ -159,70 +134,107 @@ static bool arg_is_url(const char *arg) {
         return strncmp(arg + i, "://", 3) == 0;
 }
 
-/* Download url into a memfd (as for uki-url entries) and read the UKI from there. A malformed URL
- * exits with bad_url_code: a usage error on the command line, an invalid entry in a .conf file. */
-static int open_url(const char *url, int bad_url_code, struct fd_source *ret) {
-        struct uk_url parsed;
-        uk_err e = uk_url_parse(url, &parsed);
-        if (e)
-                return log_fail(bad_url_code, "%s: %s (expected http://HOST[:PORT]/PATH or https://...)",
-                                url, uk_strerror(e));
-        int fd, r;
-        if ((r = fetch_url(url, &fd)))
-                return r;
-        return fd_source_from_fd(fd, url, ret);
+/* ---- the I/O the pipeline asks of this twin ---- */
+
+static uk_err errno_to_uk(int e) {
+        return e == ENOENT || e == ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
 }
 
-static int open_file(const struct target_opts *o, struct target *t) {
-        if (o->uki_path) {
-                int r = arg_is_url(o->uki_path) ? open_url(o->uki_path, EXIT_USAGE, &t->file)
-                                                : fd_source_open(o->uki_path, &t->file);
-                t->have_file = r == EXIT_OK;
-                return r;
-        }
-        const struct uk_entry *e = t->entry;
+static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src) {
+        struct target *t = ctx;
         int r;
-        switch (e->kind) {
-        case UK_ENTRY_KIND_UKI:
-                if ((r = need_esp(o, t)))
-                        return r;
-                r = open_on_esp(t, e->uki_path, &t->file);
+
+        t->detail[0] = 0;
+        t->reason_printed = false;
+        switch (where) {
+        case UK_IMAGE_ESP: {
+                if (!t->have_esp)
+                        return UK_E_NOT_FOUND;
+                int fd = esp_open_file(&t->esp, name, O_RDONLY);
+                char label[4096 + UK_PATH_MAX];
+                snprintf(label, sizeof label, "%s%s", t->esp.path, name);
+                if (fd < 0) {
+                        snprintf(t->detail, sizeof t->detail, "%s: %s", label, strerror(-fd));
+                        return errno_to_uk(-fd);
+                }
+                r = fd_source_from_fd(fd, label, &t->file);
                 break;
-        case UK_ENTRY_KIND_LINUX:
-                if ((r = need_esp(o, t)))
-                        return r;
-                r = open_on_esp(t, e->linux_path, &t->file);
-                break;
-        case UK_ENTRY_KIND_UKI_URL:
-                r = open_url(e->uki_url, EXIT_INVALID, &t->file);
-                break;
-        case UK_ENTRY_KIND_EFI:
-        default:
-                return log_fail(EXIT_INVALID, "%s: entry chain-loads an EFI program (%s); only Linux can be kexec'd",
-                                e->id, e->efi_path);
         }
-        t->have_file = r == EXIT_OK;
-        return r;
+        case UK_IMAGE_URL: {
+                /* Download into a memfd (progress and HTTP errors are printed by fetch_url). */
+                struct uk_url parsed;
+                uk_err e = uk_url_parse(name, &parsed);
+                if (e)
+                        return e;
+                int fd;
+                if ((r = fetch_url(name, &fd))) {
+                        t->reason_printed = true;
+                        return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
+                }
+                r = fd_source_from_fd(fd, name, &t->file);
+                break;
+        }
+        case UK_IMAGE_FILE:
+        default:
+                r = fd_source_open(name, &t->file);
+                t->reason_printed = r != EXIT_OK;
+                break;
+        }
+        if (r)
+                return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
+        t->have_file = true;
+        *ret_src = t->file.src;
+        return UK_OK;
 }
 
-/* Credentials and system extensions next to a UKI entry on the ESP, as systemd-stub picks them up when
- * started from that path. A UKI given as a file or URL has no ESP path, so nothing is picked up for it. */
-static int scan_extras(const struct target_opts *o, struct target *t, struct uk_extras **ret) {
-        *ret = NULL;
-        if (o->uki_path || !t->entry || t->entry->kind != UK_ENTRY_KIND_UKI || !t->have_esp)
-                return EXIT_OK;
-        struct uk_extras *x = calloc(1, sizeof *x);
-        if (!x)
-                return log_fail(EXIT_FAILED, "out of memory");
+static void io_close_image(void *ctx, struct uk_source *src) {
+        struct target *t = ctx;
+        if (t->have_file)
+                fd_source_close(&t->file);
+        t->have_file = false;
+        src->ctx = NULL;
+}
+
+/* Run the pipeline for one entry (or the UKI o->uki_path); prints notes and the refusal. Exit code. */
+static int prepare(const struct target_opts *o, struct target *t, const struct uk_entry *e) {
         struct uk_fs_ops ops;
-        esp_fs_ops(&t->esp, &ops);
-        uk_err e = uk_extras_scan(&ops, t->entry->uki_path, x);
-        if (e) {
-                free(x);
-                return log_fail(EXIT_INVALID, "%s%s" UK_EXTRAS_DROPIN_SUFFIX ", %s%s: credentials and system extensions: %s",
-                                t->esp.path, t->entry->uki_path, t->esp.path, UK_EXTRAS_GLOBAL_DIR, uk_strerror(e));
+        if (t->have_esp)
+                esp_fs_ops(&t->esp, &ops);
+        const struct uk_boot_io io = {
+                .ctx = t, .fs = t->have_esp ? &ops : NULL,
+                .open_image = io_open_image, .close_image = io_close_image,
+                /* The kernel checks signatures itself (kexec_file_load under lockdown). */
+                .verify_image = NULL,
+        };
+        const struct uk_boot_request req = {
+                .entry = e,
+                .image_where = o->uki_path && arg_is_url(o->uki_path) ? UK_IMAGE_URL : UK_IMAGE_FILE,
+                .image = o->uki_path,
+                .conf = t->menu && t->menu->have_conf ? &t->menu->conf : NULL,
+                .append = o->append,
+                .has_profile = o->has_profile,
+                .profile = o->profile,
+                .machine = {
+                        .secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1,
+                        .pe_machine = o->this_machine ? uk_pe_machine_native() : 0,
+                },
+                .can_chain_load = false,
+        };
+        uk_err r = uk_boot_prepare(&io, &req, t->boot);
+        for (unsigned i = 0; i < t->boot->n_notes; i++)
+                log_warn("note: %s", t->boot->notes[i]);
+        if (r) {
+                /* A file or URL named on the command line whose reason was already said on one line
+                 * (HTTP status, errno) needs no second line; an entry's refusal is always said. */
+                if (!e && t->boot->refusal.stage == UK_REFUSE_READ && t->reason_printed)
+                        return exit_code_for_uk(r);
+                int code = log_fail(exit_code_for_uk(r), "%s", t->boot->refusal.text);
+                if (t->detail[0])
+                        log_warn("%s", t->detail);
+                return code;
         }
-        *ret = x;
+        t->plan = &t->boot->plan;
+        t->uki = t->boot->is_uki ? &t->boot->uki : NULL;
         return EXIT_OK;
 }
 
@@ -232,61 +244,63 @@ int target_plan(const struct target_opts *o, struct target *t) {
         t->esp.dir_fd = -1;
         int r;
 
-        if (o->entry || o->use_default) {
-                t->entry = calloc(1, sizeof *t->entry);
-                if (!t->entry)
-                        return log_fail(EXIT_FAILED, "out of memory");
-                if (o->entry && entry_is_file(o->entry, o->esp)) {
-                        if ((r = entry_from_conf_file(o->entry, t->entry)))
-                                return r;
-                } else {
-                        if ((r = need_esp(o, t)) || (r = entry_from_esp(o, t)))
-                                return r;
-                }
-        } else if (!o->uki_path)
+        t->boot = calloc(1, sizeof *t->boot);
+        if (!t->boot)
+                return log_fail(EXIT_FAILED, "out of memory");
+        if (o->uki_path && !o->entry && !o->use_default) {
+                /* A UKI named directly: an ESP is read only for the files an entry would name. A URL
+                 * that cannot be one is a usage error, said before anything is fetched. */
+                struct uk_url parsed;
+                uk_err ue;
+                if (arg_is_url(o->uki_path) && (ue = uk_url_parse(o->uki_path, &parsed)))
+                        return log_fail(EXIT_USAGE, "%s: %s (expected http://HOST[:PORT]/PATH or https://...)",
+                                        o->uki_path, uk_strerror(ue));
+                if (o->esp && (r = need_esp(o, t)))
+                        return r;
+                return prepare(o, t, NULL);
+        }
+        if (!o->entry && !o->use_default)
                 return log_fail(EXIT_USAGE, "nothing to boot: give a UKI file, --entry ID or --default");
 
-        if ((r = open_file(o, t)))
-                return r;
-
-        struct uk_plan_in in = {
-                .src = &t->file.src,
-                .entry = t->entry,
-                .has_profile = o->has_profile,
-                .profile = o->profile,
-                .append = o->append,
-        };
-        bool is_linux_entry = !o->uki_path && t->entry && t->entry->kind == UK_ENTRY_KIND_LINUX;
-        if (is_linux_entry) {
-                if ((r = initrd_sizes(t, in.initrd_file_sizes)))
-                        return r;
-        } else {
-                t->uki = calloc(1, sizeof *t->uki);
-                if (!t->uki)
-                        return log_fail(EXIT_FAILED, "out of memory");
-                uk_err e = uk_uki_parse(&t->file.src, t->uki);
-                if (e)
-                        return log_uk(e, t->file.label);
-                in.uki = t->uki;
-        }
-        struct uk_extras *extras = NULL;
-        if (!is_linux_entry && (r = scan_extras(o, t, &extras)))
-                return r;
-        in.extras = extras;
-        in.machine.secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1;
-        if (o->this_machine)
-                in.machine.pe_machine = uk_pe_machine_native();
-
-        t->plan = calloc(1, sizeof *t->plan);
-        if (!t->plan) {
-                free(extras);
+        t->entry = calloc(1, sizeof *t->entry);
+        if (!t->entry)
                 return log_fail(EXIT_FAILED, "out of memory");
+        if (o->entry && entry_is_file(o->entry, o->esp)) {
+                if ((r = entry_from_conf_file(o->entry, t->entry)))
+                        return r;
+                /* The files it names live on an ESP, if there is one to read them from. */
+                if (t->entry->kind != UK_ENTRY_KIND_UKI_URL && t->entry->kind != UK_ENTRY_KIND_EFI &&
+                    (r = need_esp(o, t)))
+                        return r;
+                return prepare(o, t, t->entry);
         }
-        uk_err e = uk_plan_build(&in, t->plan);
-        free(extras);   /* the plan holds what it needs of the list */
-        if (e)
-                return log_uk(e, t->file.label);
-        return EXIT_OK;
+        size_t first = 0;
+        if ((r = need_esp(o, t)) || (r = entry_from_esp(o, t, &first)))
+                return r;
+
+        /* The failure policy (common/pipeline.c): an entry a person named is refused on its own; the default
+         * falls back through the other entries in boot order, as the EFI twin's automatic boot does. */
+        size_t n = t->menu->found.n;
+        for (size_t k = 0; k < n; k++) {
+                size_t i = uk_failure_order(first, k, n);
+                *t->entry = t->menu->entries[i];
+                if (k > 0)
+                        log_warn("falling back to entry %s", t->entry->id);
+                r = prepare(o, t, t->entry);
+                if (r == EXIT_OK)
+                        return EXIT_OK;
+                struct uk_attempt a = { .chosen = o->entry != NULL, .tried = k + 1, .n = n,
+                                        .reboot_on_error = t->menu->conf.reboot_on_error };
+                enum uk_next next = uk_failure_next(&a);
+                if (next == UK_NEXT_ENTRY)
+                        continue;
+                if (next == UK_NEXT_REBOOT)
+                        log_warn("%s (the firmware path reboots; this running system stays up)", uk_next_text(next));
+                else if (next == UK_NEXT_FIRMWARE)
+                        log_warn("%s", uk_next_text(UK_NEXT_FIRMWARE));
+                return r;
+        }
+        return r;
 }
 
 void target_free(struct target *t) {
@@ -294,9 +308,9 @@ void target_free(struct target *t) {
                 fd_source_close(&t->file);
         if (t->have_esp)
                 esp_close(&t->esp);
-        free(t->uki);
         free(t->entry);
-        free(t->plan);
-        t->uki = NULL, t->entry = NULL, t->plan = NULL;
+        free(t->menu);
+        free(t->boot);
+        t->uki = NULL, t->entry = NULL, t->plan = NULL, t->menu = NULL, t->boot = NULL;
         t->have_file = t->have_esp = false;
 }

@@ -8,6 +8,7 @@
 #include "source.h"
 #include "entry.h"
 #include "plan.h"
+#include "pipeline.h"
 #include "uki.h"
 #include "bli.h"
 #include "sha256.h"
@@ -83,10 +84,9 @@ void esp_close(struct esp *e);
 int esp_open_file(const struct esp *e, const char *path, int flags);
 /* The uk_fs_ops over this ESP. */
 void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret);
-/* Discover and sort entries (malloc'd array, free()); reason printed on failure. */
-int esp_entries(struct esp *e, struct uk_entry **ret_entries, size_t *ret_n);
-/* Index of the default entry (efivars one-shot/default, loader.conf `default`), -1 if none. */
-int esp_default_entry(struct esp *e, const struct uk_entry *entries, size_t n);
+/* loader.conf, the entries and the default, as the EFI twin reads them (common/pipeline.c), with the
+ * one-shot and default entries from efivarfs; notes printed as warnings. malloc'd: free(). Exit code. */
+int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret);
 
 /* ---- target.c: what to boot (UKI file, entry on the ESP, URL) -> plan ---- */
 struct target_opts {
@@ -101,13 +101,17 @@ struct target_opts {
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
 };
 struct target {
-        struct fd_source file;  /* the UKI (or the kernel of a `linux` entry) */
+        struct fd_source file;  /* the UKI (or the kernel of a `linux` entry), opened for the pipeline */
         bool have_file;
-        struct uk_uki *uki;     /* NULL for a `linux` entry */
+        const struct uk_uki *uki;       /* NULL for a `linux` entry */
         struct uk_entry *entry; /* NULL for a plain UKI */
         struct esp esp;
         bool have_esp;
-        struct uk_plan *plan;
+        struct uk_bootmenu *menu;       /* the ESP's entries, when the entry came from there */
+        struct uk_boot *boot;   /* the pipeline's result (common/pipeline.c) */
+        const struct uk_plan *plan;     /* &boot->plan once planned */
+        char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
+        bool reason_printed;    /* the failed open already said why on its own line */
 };
 /* Resolve opts into an opened source and a built plan; prints the reason and returns an exit code. */
 int target_plan(const struct target_opts *o, struct target *ret);

@@ -88,6 +88,21 @@ static inline size_t peb_build(uint8_t *buf, size_t cap, const struct peb_sectio
         return data > end ? data : end;
 }
 
+/* A fake x86 bzImage with a PE stub (LoadFile2 initrd), "HdrS" protocol 2.15 and a 2047-byte command line
+ * limit: the smallest kernel a plan accepts. */
+static inline void peb_fake_kernel(uint8_t *k, size_t len) {
+        memset(k, 0xcc, len);
+        k[0] = 'M', k[1] = 'Z';
+        peb_put32(k + 0x3c, 0x80);
+        memcpy(k + 0x80, "PE\0\0", 4);
+        peb_put16(k + 0x80 + 24, 0x20b);
+        peb_put16(k + 0x80 + 24 + 44, 1);               /* MajorImageVersion: LoadFile2 initrd */
+        k[0x1f1] = 1;                                   /* setup_sects */
+        memcpy(k + 0x202, "HdrS", 4);
+        peb_put16(k + 0x206, 0x020f);
+        peb_put32(k + 0x238, 2047);                     /* cmdline_size */
+}
+
 /* A source whose reads always fail, for I/O error propagation. */
 static inline uk_err peb_failing_read(void *ctx, uint64_t offset, void *buf, size_t len) {
         (void) ctx, (void) offset, (void) buf, (void) len;

@@ -1,6 +1,7 @@
 /* Unit tests for common/entry*.c, loader_conf.c and strverscmp.c: BLS Type #1 parsing, boot counting,
  * loader.conf, systemd-boot's version compare, ordering, default selection and discovery over a fake ESP. */
 #include <stdint.h>
+#include "fake_fs.h"
 #include "unit.h"
 #include "entry.h"
 #include "util.h"
@@ -524,69 +525,16 @@ static void test_find(void) {
 }
 
 /* ---- discovery over an in-memory ESP -------------------------------------------------------------------- */
-struct fake_file {
-        const char *path;
-        const void *data;
-        size_t len;
-        bool is_dir;
-};
-
-struct fake_fs {
-        const struct fake_file *files;
-        size_t n;
-        int open_sources;
-        const char *fail_dir;   /* listing this directory fails with UK_E_IO ("*": every one) */
-};
-
-static uk_err fake_list_dir(void *ctx, const char *dir, uk_err (*cb)(void *, const char *, bool), void *cb_ctx) {
-        struct fake_fs *fs = ctx;
-        size_t dl = strlen(dir);
-        bool found = false;
-
-        if (fs->fail_dir && (strcmp(fs->fail_dir, "*") == 0 || strcmp(fs->fail_dir, dir) == 0))
-                return UK_E_IO;
-        for (size_t i = 0; i < fs->n; i++) {
-                const char *p = fs->files[i].path;
-                if (strncmp(p, dir, dl) != 0 || p[dl] != '/')
-                        continue;
-                found = true;
-                if (strchr(p + dl + 1, '/'))
-                        continue;
-                uk_err r = cb(cb_ctx, p + dl + 1, fs->files[i].is_dir);
-                if (r)
-                        return r;
-        }
-        return found ? UK_OK : UK_E_NOT_FOUND;
-}
-
-static uk_err fake_read_file(void *ctx, const char *path, char *buf, size_t cap, size_t *ret_len) {
-        struct fake_fs *fs = ctx;
-        for (size_t i = 0; i < fs->n; i++)
-                if (strcmp(fs->files[i].path, path) == 0 && !fs->files[i].is_dir) {
-                        if (fs->files[i].len > cap)
-                                return UK_E_BUFFER_TOO_SMALL;
-                        memcpy(buf, fs->files[i].data, fs->files[i].len);
-                        *ret_len = fs->files[i].len;
-                        return UK_OK;
-                }
-        return UK_E_NOT_FOUND;
-}
-
-static uk_err fake_open_source(void *ctx, const char *path, struct uk_source *ret_src) {
-        struct fake_fs *fs = ctx;
-        for (size_t i = 0; i < fs->n; i++)
-                if (strcmp(fs->files[i].path, path) == 0 && !fs->files[i].is_dir) {
-                        uk_source_from_memory(ret_src, fs->files[i].data, fs->files[i].len);
-                        fs->open_sources++;
-                        return UK_OK;
-                }
-        return UK_E_NOT_FOUND;
-}
-
-static void fake_close_source(void *ctx, struct uk_source *src) {
-        struct fake_fs *fs = ctx;
-        (void) src;
-        fs->open_sources--;
+/* The discovery counts as n and skipped (malformed + beyond the capacity); outputs written only on success. */
+static uk_err discover_compat(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap, size_t *ret_n,
+                              size_t *ret_skipped) {
+        struct uk_discovery d;
+        uk_err r = uk_entries_discover(fs, entries, cap, &d);
+        if (r)
+                return r;
+        *ret_n = d.n;
+        *ret_skipped = d.skipped + d.dropped;
+        return UK_OK;
 }
 
 /* A minimal PE32+ image for x86-64 with the given sections; returns its size. Layout from the PE/COFF
@@ -690,7 +638,7 @@ static void test_discover(void) {
         static struct uk_entry entries[16];
         size_t n = 99, skipped = 99;
 
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, UK_ELEMENTSOF(entries), &n, &skipped), UK_OK, "discover");
+        CHECK_EQ_INT(discover_compat(&ops, entries, UK_ELEMENTSOF(entries), &n, &skipped), UK_OK, "discover");
         CHECK_EQ_INT(fs.open_sources, 0, "every opened source closed");
         /* skipped: broken.conf, noosrel.efi, noname.efi, garbage.efi */
         CHECK_EQ_INT(skipped, 4, "skipped");
@@ -761,7 +709,7 @@ static void test_discover_counted_and_limits(void) {
         static struct uk_entry entries[3];
         size_t n, skipped;
 
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_OK, "discover");
+        CHECK_EQ_INT(discover_compat(&ops, entries, 3, &n, &skipped), UK_OK, "discover");
         CHECK_EQ_INT(n, 3, "n");
         CHECK_EQ_INT(skipped, 0, "skipped");
         if (n == 3) {
@@ -778,16 +726,21 @@ static void test_discover_counted_and_limits(void) {
         }
 
         /* Room for 2: the third one found is skipped and counted, not an error. */
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 2, &n, &skipped), UK_OK, "discover into 2");
+        CHECK_EQ_INT(discover_compat(&ops, entries, 2, &n, &skipped), UK_OK, "discover into 2");
         CHECK_EQ_INT(n, 2, "n");
         CHECK_EQ_INT(skipped, 1, "overflow counted");
+        /* Kept: the first two in boot order, whatever order the directories listed them in. */
+        if (n == 2) {
+                CHECK_EQ_STR(entries[0].id, "arch.efi");
+                CHECK_EQ_STR(entries[1].id, "z.conf");
+        }
         CHECK_EQ_INT(fs.open_sources, 0, "sources closed");
 
         /* An empty ESP: no directories at all. */
         struct fake_fs empty = { .files = files, .n = 0 };
         ops.ctx = &empty;
         n = skipped = 99;
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_OK, "empty ESP");
+        CHECK_EQ_INT(discover_compat(&ops, entries, 3, &n, &skipped), UK_OK, "empty ESP");
         CHECK_EQ_INT(n, 0, "no entries");
         CHECK_EQ_INT(skipped, 0, "nothing skipped");
 
@@ -795,17 +748,17 @@ static void test_discover_counted_and_limits(void) {
         struct fake_fs failing = { .files = files, .n = UK_ELEMENTSOF(files), .fail_dir = "*" };
         ops.ctx = &failing;
         n = skipped = 99;
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_E_IO, "I/O error");
+        CHECK_EQ_INT(discover_compat(&ops, entries, 3, &n, &skipped), UK_E_IO, "I/O error");
         CHECK(n == 99 && skipped == 99, "outputs untouched on error");
 
         /* Only /EFI/Linux cannot be read: the Type #1 entry is still offered, the failure counted. */
         struct fake_fs half = { .files = files, .n = UK_ELEMENTSOF(files), .fail_dir = "/EFI/Linux" };
         ops.ctx = &half;
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, 3, &n, &skipped), UK_OK, "one directory unreadable");
+        CHECK_EQ_INT(discover_compat(&ops, entries, 3, &n, &skipped), UK_OK, "one directory unreadable");
         CHECK_EQ_INT(n, 1, "the readable directory's entry");
         CHECK_EQ_STR(entries[0].id, "z.conf");
         CHECK_EQ_INT(skipped, 1, "unreadable directory counted");
-        CHECK_EQ_INT(uk_entries_discover(NULL, entries, 3, &n, &skipped), UK_E_INVALID_ARG, "NULL fs");
+        CHECK_EQ_INT(discover_compat(NULL, entries, 3, &n, &skipped), UK_E_INVALID_ARG, "NULL fs");
 }
 
 /* ---- discovery over the real fixture UKIs (systemd's stub + Debian's kernel, `make fixtures`) ------------ */
@@ -857,7 +810,7 @@ static void test_discover_fixtures(void) {
                 .open_source = fake_open_source, .close_source = fake_close_source,
         };
         static struct uk_entry entries[16];
-        CHECK_EQ_INT(uk_entries_discover(&ops, entries, UK_ELEMENTSOF(entries), &n, &skipped), UK_OK, "discover fixtures");
+        CHECK_EQ_INT(discover_compat(&ops, entries, UK_ELEMENTSOF(entries), &n, &skipped), UK_OK, "discover fixtures");
         /* Every bad-* is broken in its headers or sections except bad-notkernel, whose .linux is only
          * found wrong when booting: systemd-boot lists such a UKI too. */
         CHECK_EQ_INT(skipped, 9, "malformed fixtures skipped");

@@ -163,19 +163,6 @@ static void test_scan_limits(void) {
 /* ---- the plan ---- */
 
 static uint8_t kernel[2048];
-static void make_kernel(void) {
-        memset(kernel, 0xcc, sizeof(kernel));
-        kernel[0] = 'M', kernel[1] = 'Z';
-        peb_put32(kernel + 0x3c, 0x80);
-        memcpy(kernel + 0x80, "PE\0\0", 4);
-        peb_put16(kernel + 0x80 + 24, 0x20b);
-        peb_put16(kernel + 0x80 + 24 + 44, 1);          /* MajorImageVersion: LoadFile2 initrd */
-        kernel[0x1f1] = 1;
-        memcpy(kernel + 0x202, "HdrS", 4);
-        peb_put16(kernel + 0x206, 0x020f);
-        peb_put32(kernel + 0x238, 2047);
-}
-
 static uint8_t uki_buf[16384];
 static size_t uki_len;
 static struct uk_uki uki;
@@ -234,7 +221,7 @@ static size_t newc(uint8_t *out, uint32_t ino, uint32_t mode, uint32_t nlink, co
 }
 
 static void test_plan_pieces(void) {
-        make_kernel();
+        peb_fake_kernel(kernel, sizeof(kernel));
         static const char pcrsig[] = "{}\n";
         struct peb_section s[] = {
                 { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },

@@ -1,0 +1,311 @@
+/* ukiboot — the entry-to-plan pipeline both twins call: every decision between "here is an ESP" and "here
+ * is the plan" is made here, once; the twins only read bytes and start what the result names. */
+#include "pipeline.h"
+#include "cmdline.h"
+#include "secureboot.h"
+#include "text.h"
+#include "util.h"
+
+/* ---- the menu ----------------------------------------------------------------------------------- */
+
+/* Append the sentence a+b+c+d to a list of notes (dropped once the list is full). */
+static void add_note(char (*notes)[UK_NOTE_MAX], unsigned *n, unsigned cap, const char *a, const char *b,
+                     const char *c, const char *d) {
+        struct uk_text t;
+        if (*n >= cap)
+                return;
+        uk_text_init(&t, notes[(*n)++], UK_NOTE_MAX);
+        uk_text_add(&t, a);
+        uk_text_add(&t, b);
+        uk_text_add(&t, c);
+        uk_text_add(&t, d);
+}
+
+static void menu_note(struct uk_bootmenu *m, const char *a, const char *b, const char *c) {
+        add_note(m->notes, &m->n_notes, UK_BOOTMENU_NOTES, a, b, c, "");
+}
+
+static void conf_defaults(struct uk_loader_conf *c) {
+        /* The same defaults uk_loader_conf_parse starts from. */
+        (void) uk_loader_conf_parse(NULL, 0, c);
+}
+
+/* loader.conf up to UK_LOADER_CONF_MAX bytes; anything wrong with it means the defaults, said once. */
+static void read_loader_conf(const struct uk_fs_ops *fs, struct uk_bootmenu *m) {
+        size_t len = 0;
+        uk_err r = fs->read_file(fs->ctx, UK_LOADER_CONF_PATH, m->text, sizeof(m->text), &len);
+
+        conf_defaults(&m->conf);
+        if (r == UK_E_NOT_FOUND)
+                return;
+        if (r == UK_OK && len > sizeof(m->text))
+                r = UK_E_INVALID_ARG;
+        if (r == UK_OK)
+                r = uk_loader_conf_parse(m->text, len, &m->conf);
+        if (r == UK_OK) {
+                m->have_conf = true;
+                return;
+        }
+        conf_defaults(&m->conf);
+        menu_note(m, UK_LOADER_CONF_PATH ": ", r == UK_E_BUFFER_TOO_SMALL ? "larger than 16 KiB" : uk_strerror(r),
+                  "; using the defaults");
+}
+
+uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
+                        struct uk_bootmenu *ret) {
+        struct uk_text t;
+        char num[24];
+        uk_err r;
+
+        if (!fs || !fs->read_file || !ret)
+                return UK_E_INVALID_ARG;
+        ret->have_conf = false;
+        ret->n_notes = 0;
+        ret->def = -1;
+        ret->found = (struct uk_discovery) {};
+        read_loader_conf(fs, ret);
+
+        r = uk_entries_discover(fs, ret->entries, UK_ENTRIES_MAX, &ret->found);
+        if (r)
+                return r;
+        if (ret->found.dropped > 0) {
+                uk_text_init(&t, num, sizeof(num));
+                uk_text_add_u64(&t, ret->found.dropped);
+                menu_note(ret, "more than 128 boot entries: the last ", num, " in boot order are not offered");
+        }
+        ret->def = uk_entries_default(ret->entries, ret->found.n, one_shot, efi_default, ret->conf.default_pattern);
+        return UK_OK;
+}
+
+/* ---- one entry to a plan ------------------------------------------------------------------------- */
+
+/* What each entry kind opens, and how its bytes are treated: one row per kind. */
+struct kind_row {
+        enum uk_entry_kind kind;
+        enum uk_image_where where;
+        bool is_uki;            /* parse as a UKI (else: a kernel file with initrd files) */
+        bool has_extras;        /* credentials and sysexts next to it on the ESP */
+};
+static const struct kind_row kinds[] = {
+        { UK_ENTRY_KIND_UKI,     UK_IMAGE_ESP, true,  true },
+        { UK_ENTRY_KIND_UKI_URL, UK_IMAGE_URL, true,  false },
+        { UK_ENTRY_KIND_LINUX,   UK_IMAGE_ESP, false, false },
+        { UK_ENTRY_KIND_EFI,     UK_IMAGE_ESP, false, false },
+};
+
+static const struct kind_row *kind_row(enum uk_entry_kind kind) {
+        for (size_t i = 0; i < UK_ELEMENTSOF(kinds); i++)
+                if (kinds[i].kind == kind)
+                        return &kinds[i];
+        return NULL;
+}
+
+/* Record the refusal "<who>: <what><name><middle><why>" and return err. */
+static uk_err refuse(struct uk_boot *b, const char *who, enum uk_refusal_stage stage, uk_err err,
+                     const char *what, const char *name, const char *middle, const char *why) {
+        struct uk_text t;
+        b->refusal.stage = stage;
+        b->refusal.err = err;
+        uk_text_init(&t, b->refusal.text, sizeof(b->refusal.text));
+        uk_text_add(&t, who);
+        uk_text_add(&t, ": ");
+        uk_text_add(&t, what);
+        uk_text_add(&t, name);
+        uk_text_add(&t, middle);
+        uk_text_add(&t, why ? why : uk_strerror(err));
+        return err;
+}
+
+static void boot_note(struct uk_boot *b, const char *who, const char *what, const char *why) {
+        add_note(b->notes, &b->n_notes, UK_BOOT_NOTES, who, ": ", what, why);
+}
+
+static bool has_text(const char *s) {
+        for (; s && *s; s++)
+                if ((uint8_t) *s > 0x20 && *s != 0x7f)
+                        return true;
+        return false;
+}
+
+/* `efi` entries: the program is the firmware's to load; we only settle its load options. */
+static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, struct uk_boot *b) {
+        const struct uk_entry *e = req->entry;
+        uk_err r;
+
+        if (!req->can_chain_load)
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, "chain-loads the EFI program ", e->efi_path,
+                              "", ", which a kexec cannot start");
+        if (req->conf && !req->conf->editor && has_text(req->append))
+                return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
+                              "the command line may not be changed: loader.conf says `editor no`");
+        r = uk_cmdline_efi_options(e->options, e->has_options, has_text(req->append) ? req->append : NULL,
+                                   b->efi_options, sizeof(b->efi_options), &b->efi_options_len);
+        if (r)
+                return refuse(b, who, UK_REFUSE_POLICY, r, "options and editor text: ", "", "", NULL);
+        return UK_OK;
+}
+
+/* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
+static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
+                           uint64_t sizes[UK_ENTRY_MAX_INITRDS], struct uk_boot *b) {
+        for (unsigned i = 0; i < e->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
+                struct uk_source s;
+                uk_err r = io->fs && io->fs->open_source ? io->fs->open_source(io->fs->ctx, e->initrd[i], &s)
+                                                         : UK_E_NOT_FOUND;
+                if (r)
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", e->initrd[i], ": ", NULL);
+                sizes[i] = s.size;
+                io->fs->close_source(io->fs->ctx, &s);
+        }
+        return UK_OK;
+}
+
+/* Credentials and system extensions: as systemd-stub, a failure to pick them up costs only them. The plan
+ * then boots without any of them, and a note (printed by both twins) says so. */
+static const struct uk_extras *scan_extras(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
+                                           struct uk_boot *b) {
+        uk_err r;
+        if (!io->fs || !io->fs->list_dir)
+                return NULL;
+        r = uk_extras_scan(io->fs, e->uki_path, &b->extras);
+        if (r == UK_OK)
+                return b->extras.n > 0 ? &b->extras : NULL;
+        boot_note(b, who, "credentials and system extensions not picked up: ",
+                  r == UK_E_TOO_MANY ? "more than 24 files" : uk_strerror(r));
+        return NULL;
+}
+
+uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *b) {
+        const struct uk_entry *e;
+        const struct kind_row *row;
+        const char *who, *name;
+        uk_err r;
+
+        if (!io || !req || !b || !io->open_image || !io->close_image || (!req->entry && !req->image))
+                return UK_E_INVALID_ARG;
+        e = req->entry;
+        who = e ? e->id : req->image;
+        b->have_plan = false;
+        b->src_open = false;
+        b->n_notes = 0;
+        b->efi_options_len = 0;
+        b->efi_options[0] = 0;
+        b->refusal = (struct uk_refusal) {};
+
+        /* 1. What the entry names, and whether this twin can start it. */
+        row = e ? kind_row(e->kind) : &kinds[0];
+        if (!row)
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "", NULL);
+        b->kind = e ? e->kind : UK_ENTRY_KIND_UKI;
+        b->is_uki = row->is_uki;
+        b->where = e ? row->where : req->image_where;
+        name = e ? uk_entry_target(e) : req->image;
+        b->image_name = name;
+        if (b->kind == UK_ENTRY_KIND_EFI)
+                return prepare_efi(req, who, b);
+
+        /* 2. The command-line policy: `editor no` forbids additions on both twins (menu editor, --append). */
+        struct uk_plan_in in = {
+                .src = &b->src,
+                .entry = e,
+                .has_profile = req->has_profile,
+                .profile = req->profile,
+                .append = has_text(req->append) ? req->append : NULL,
+                .machine = req->machine,
+                .policy = { .deny_append = req->conf && !req->conf->editor },
+        };
+        if (in.policy.deny_append && in.append)
+                return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
+                              "the command line may not be changed: loader.conf says `editor no`");
+
+        /* 3. Sizes of the files a `linux` entry adds, then the image itself. */
+        if (!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b)))
+                return r;
+        r = io->open_image(io->ctx, b->where, name, &b->src);
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+        b->src_open = true;
+
+        /* 4. Under Secure Boot nothing of a UKI is used before the firmware accepted all of it. */
+        if (row->is_uki && req->machine.secure_boot && io->verify_image) {
+                r = io->verify_image(io->ctx, b->where, name, &b->src);
+                if (r) {
+                        uk_boot_release(io, b);
+                        return refuse(b, who, UK_REFUSE_VERIFY, r, "", name, " refused under Secure Boot: ", NULL);
+                }
+        }
+
+        /* 5. Parse, pick up extras, settle the command line, lay out the plan. */
+        if (row->is_uki) {
+                r = uk_uki_parse(&b->src, &b->uki);
+                if (r) {
+                        uk_boot_release(io, b);
+                        return refuse(b, who, UK_REFUSE_CONTENT, r, "", name, " is not a bootable UKI: ", NULL);
+                }
+                in.uki = &b->uki;
+                if (row->has_extras && e)
+                        in.extras = scan_extras(io, e, who, b);
+        }
+        r = uk_plan_build(&in, &b->plan);
+        if (r == UK_OK && !uk_range_ok(b->plan.kernel.offset, b->plan.kernel.length, b->src.size))
+                r = UK_E_SECTION_OUT_OF_BOUNDS;
+        if (r) {
+                uk_boot_release(io, b);
+                return refuse(b, who, r == UK_E_CMDLINE_TOO_LONG || r == UK_E_CMDLINE_FORBIDDEN ? UK_REFUSE_POLICY
+                                                                                             : UK_REFUSE_CONTENT,
+                              r, "no boot plan: ", "", "", NULL);
+        }
+        b->have_plan = true;
+        return UK_OK;
+}
+
+void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b) {
+        if (!io || !b || !b->src_open)
+                return;
+        io->close_image(io->ctx, &b->src);
+        b->src_open = false;
+}
+
+bool uk_boot_editor_locked(const struct uk_fs_ops *fs, const struct uk_entry *e, bool secure_boot) {
+        struct uk_source src;
+        struct uk_uki uki;
+        bool locked = false;
+
+        if (!secure_boot || !fs || !e || e->kind != UK_ENTRY_KIND_UKI || !fs->open_source)
+                return false;
+        if (fs->open_source(fs->ctx, e->uki_path, &src) != UK_OK)
+                return false;
+        /* The profile rule is the plan's: the entry's `profile`, else 0. */
+        if (uk_uki_parse(&src, &uki) != UK_OK ||
+            uk_uki_cmdline_locked(&uki, e->has_profile ? e->profile : 0, true, &locked) != UK_OK)
+                locked = false;
+        fs->close_source(fs->ctx, &src);
+        return locked;
+}
+
+/* ---- the failure policy -------------------------------------------------------------------------- */
+
+enum uk_next uk_failure_next(const struct uk_attempt *a) {
+        /* A person's choice is not silently replaced by another entry: they see why and choose again.
+         * An automatic boot goes on down the list, as boot counting would; once every entry failed, the
+         * firmware gets its turn (its next Boot#### option), or the machine reboots if so configured. */
+        if (a->chosen)
+                return UK_NEXT_MENU;
+        if (a->tried < a->n)
+                return UK_NEXT_ENTRY;
+        return a->reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
+}
+
+size_t uk_failure_order(size_t first, size_t k, size_t n) {
+        return n == 0 ? 0 : (first % n + k % n) % n;
+}
+
+const char *uk_next_text(enum uk_next next) {
+        switch (next) {
+        case UK_NEXT_ENTRY:    return "trying the next entry";
+        case UK_NEXT_MENU:     return "back to the menu";
+        case UK_NEXT_FIRMWARE: return "no entry could be booted; returning to the firmware";
+        case UK_NEXT_REBOOT:   return "no entry could be booted; rebooting (reboot-on-error)";
+        }
+        return "";
+}

@@ -1,0 +1,146 @@
+/* ukiboot — the entry-to-plan pipeline: the one path from an ESP to a boot plan, and the one failure policy.
+ *
+ *   uk_bootmenu_load    loader.conf (one size limit, one fallback), entries (one capacity), titles, default
+ *   uk_boot_prepare     open what an entry names, verify it, parse it, extras, command line, plan
+ *   uk_failure_next     what an entry that could not be booted leads to
+ *
+ * The twins supply I/O and machine facts (struct uk_boot_io, struct uk_boot_request) and carry the result
+ * out; every decision and every sentence about it is made here, so both twins print the same. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "entry.h"
+#include "extras.h"
+#include "plan.h"
+#include "uki.h"
+
+#define UK_LOADER_CONF_PATH "/loader/loader.conf"
+#define UK_LOADER_CONF_MAX 16384
+#define UK_NOTE_MAX 256
+#define UK_BOOTMENU_NOTES 4
+#define UK_BOOT_NOTES 4
+#define UK_EFI_OPTIONS_MAX (UK_OPTIONS_MAX + 1024)
+
+/* ---- what the ESP offers ------------------------------------------------------------------------ */
+
+struct uk_bootmenu {
+        struct uk_loader_conf conf;       /* as read, or the defaults (a note says why) */
+        bool have_conf;                   /* loader.conf was read and parsed */
+        struct uk_discovery found;
+        int def;                          /* index of the default entry, -1 when there is none */
+        char notes[UK_BOOTMENU_NOTES][UK_NOTE_MAX];   /* sentences both twins print */
+        unsigned n_notes;
+        struct uk_entry entries[UK_ENTRIES_MAX];
+        char text[UK_LOADER_CONF_MAX];    /* loader.conf is read here */
+};
+
+/* Read loader.conf, discover the entries and pick the default (one_shot: LoaderEntryOneShot, efi_default:
+ * LoaderEntryDefault; NULL if unset). An unreadable or malformed loader.conf means the defaults, with a
+ * note. Fails only when no entry directory could be read at all (then ret->found.n is 0). */
+uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
+                        struct uk_bootmenu *ret);
+
+/* ---- one entry to a plan ------------------------------------------------------------------------- */
+
+/* Where an image comes from, for the twin's open hook. */
+enum uk_image_where {
+        UK_IMAGE_ESP,           /* an ESP path (`uki`, `linux`, Type #2) */
+        UK_IMAGE_URL,           /* `uki-url`, or a URL given directly */
+        UK_IMAGE_FILE,          /* a file given directly (Linux twin: a path on the running system) */
+};
+
+struct uk_boot_io {
+        void *ctx;
+        const struct uk_fs_ops *fs;       /* the ESP; NULL when there is none */
+        /* Open the image to boot (a UKI, or a `linux` entry's kernel) as a source that stays valid until
+         * close_image; the twin chooses how (read whole, file descriptor, download). */
+        uk_err (*open_image)(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src);
+        void (*close_image)(void *ctx, struct uk_source *src);
+        /* Secure Boot's verdict over a whole UKI before anything in it is parsed (UK_E_SECURITY to refuse);
+         * NULL: this twin lets the kernel check signatures when it loads the kernel. */
+        uk_err (*verify_image)(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src);
+};
+
+struct uk_boot_request {
+        const struct uk_entry *entry;     /* what to boot; NULL: the UKI `image` itself */
+        enum uk_image_where image_where;  /* entry == NULL: where image lives */
+        const char *image;
+        const struct uk_loader_conf *conf;        /* the ESP's loader.conf; NULL when booting outside an ESP */
+        const char *append;               /* editor text / --append; NULL or "" for none */
+        bool has_profile;
+        unsigned profile;
+        struct uk_machine machine;
+        bool can_chain_load;              /* this twin can start an `efi` entry's program */
+};
+
+/* Why an entry is not booted: one line, the same on both twins. */
+enum uk_refusal_stage {
+        UK_REFUSE_NONE,
+        UK_REFUSE_KIND,         /* this twin cannot start what the entry names */
+        UK_REFUSE_READ,         /* an I/O error: the bytes could not be had */
+        UK_REFUSE_VERIFY,       /* Secure Boot refused the image */
+        UK_REFUSE_CONTENT,      /* the bytes are malformed or cannot be booted */
+        UK_REFUSE_POLICY,       /* the command line may not be changed, or it does not fit */
+};
+struct uk_refusal {
+        enum uk_refusal_stage stage;
+        uk_err err;
+        char text[UK_NOTE_MAX];           /* "<entry id>: <what>: <why>" */
+};
+
+struct uk_boot {
+        enum uk_entry_kind kind;          /* UK_ENTRY_KIND_EFI: efi_path + efi_options; else a plan */
+        bool have_plan;
+        struct uk_plan plan;
+        struct uk_uki uki;                /* valid for UKI kinds */
+        bool is_uki;
+        struct uk_source src;             /* the opened image; release with uk_boot_release */
+        bool src_open;
+        enum uk_image_where where;
+        const char *image_name;           /* ESP path, URL or file the image was read from */
+        char efi_options[UK_EFI_OPTIONS_MAX];     /* `efi` entries: the load options */
+        size_t efi_options_len;
+        char notes[UK_BOOT_NOTES][UK_NOTE_MAX];   /* sentences both twins print (extras skipped ...) */
+        unsigned n_notes;
+        struct uk_refusal refusal;
+        struct uk_extras extras;          /* scratch for the extras scan */
+};
+
+/* Turn a request into a plan (or, for an `efi` entry, the load options). On failure the image is closed
+ * again, ret->refusal says why and the error is returned. On success the image stays open: the plan's UKI
+ * pieces are read from ret->src until uk_boot_release. */
+uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *ret);
+
+/* Close the image uk_boot_prepare opened (idempotent). */
+void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b);
+
+/* Whether the command line of e may be edited in the menu (Secure Boot + embedded .cmdline of the entry's
+ * profile locks it); reads the UKI's headers through fs. An unreadable UKI is reported unlocked: booting
+ * it fails anyway, with its own refusal. */
+bool uk_boot_editor_locked(const struct uk_fs_ops *fs, const struct uk_entry *e, bool secure_boot);
+
+/* ---- the failure policy -------------------------------------------------------------------------- */
+
+enum uk_next {
+        UK_NEXT_ENTRY,          /* try the next entry in boot order */
+        UK_NEXT_MENU,           /* back to whoever chose the entry: the menu (EFI), the exit status (Linux) */
+        UK_NEXT_FIRMWARE,       /* every entry failed: back to the firmware's next boot option */
+        UK_NEXT_REBOOT,         /* every entry failed and loader.conf says `reboot-on-error` */
+};
+
+struct uk_attempt {
+        bool chosen;            /* a person chose this entry (menu, --entry, a file): do not boot another */
+        size_t tried;           /* entries tried so far, this one included */
+        size_t n;               /* entries there are */
+        bool reboot_on_error;
+};
+
+/* What follows a refusal. */
+enum uk_next uk_failure_next(const struct uk_attempt *a);
+
+/* The k-th entry to try when the first choice is `first`: it, then the others in boot order, wrapping. */
+size_t uk_failure_order(size_t first, size_t k, size_t n);
+
+/* The sentence both twins print for a step of the policy. */
+const char *uk_next_text(enum uk_next next);

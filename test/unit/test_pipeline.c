@@ -1,0 +1,364 @@
+/* ukiboot — unit tests of the entry-to-plan pipeline (common/pipeline.c) over an ESP in memory: the menu
+ * (loader.conf limit, one capacity, titles, default), every entry kind, each refusal stage and its exact
+ * text, the one extras policy, and the failure policy. No firmware, no kernel. */
+#include <stdint.h>
+#include <stdio.h>
+#include "fake_fs.h"
+#include "pe_builder.h"
+#include "unit.h"
+#include "pipeline.h"
+#include "cmdline.h"
+#include "util.h"
+
+/* ---- fixtures: a bootable UKI, a broken one, a kernel file ---- */
+
+static uint8_t kernel[2048];
+
+static uint8_t uki_a[16384], uki_b[16384], uki_c[16384];
+static size_t uki_a_len, uki_b_len, uki_c_len;
+
+static size_t build_uki(uint8_t *buf, size_t cap, const char *osrel, const char *cmdline) {
+        const struct peb_section s[] = {
+                { .name = ".osrel", .data = osrel, .len = (uint32_t) strlen(osrel) },
+                { .name = ".cmdline", .data = cmdline, .len = (uint32_t) strlen(cmdline) },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+                { .name = ".initrd", .data = "INITRD", .len = 6 },
+        };
+        return peb_build(buf, cap, s, 4);
+}
+
+/* ---- the twin's side: images from the fake ESP, opens counted ---- */
+
+struct twin {
+        struct fake_fs *fs;
+        int open_images;
+        uk_err verdict;                 /* what verify_image answers */
+        int verified;
+};
+
+static uk_err open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
+        struct twin *t = ctx;
+        if (where != UK_IMAGE_ESP)
+                return UK_E_NOT_FOUND;
+        uk_err r = fake_open_source(t->fs, name, ret);
+        if (r == UK_OK) {
+                t->fs->open_sources--;          /* counted here instead */
+                t->open_images++;
+        }
+        return r;
+}
+
+static void close_image(void *ctx, struct uk_source *src) {
+        struct twin *t = ctx;
+        t->open_images--;
+        src->ctx = NULL;
+}
+
+static uk_err verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
+        struct twin *t = ctx;
+        t->verified++;
+        return t->verdict;
+}
+
+static const char conf_a[] = "title A\nsort-key a\nuki /ukis/a.efi\noptions root=/dev/vda\n";
+static const char conf_missing[] = "title Missing\nsort-key b\nuki /ukis/missing.efi\n";
+static const char conf_broken[] = "title Broken\nsort-key c\nuki /ukis/broken.efi\n";
+static const char conf_efi[] = "title Shell\nsort-key d\nefi /EFI/tools/shell.efi\noptions -nostartup\n";
+static const char conf_linux[] = "title Linux\nsort-key e\nlinux /k/vmlinuz\ninitrd /k/gone.img\n";
+static const char osrel_7[] = "PRETTY_NAME=\"Example Linux 7\"\nVERSION_ID=7\nID=example\n";
+static const char osrel_8[] = "PRETTY_NAME=\"Example Linux\"\nVERSION_ID=8\nID=example\n";
+static const char osrel_9[] = "PRETTY_NAME=\"Example Linux\"\nVERSION_ID=9\nID=example\n";
+
+static struct fake_file files[400];
+static size_t n_files;
+static char names[300][UK_PATH_MAX];
+static char big_conf[20 * 1024];
+
+static void add(const char *path, const void *data, size_t len) {
+        files[n_files++] = (struct fake_file) { .path = path, .data = data, .len = len };
+}
+
+static void base_esp(void) {
+        n_files = 0;
+        add("/loader/entries/a.conf", conf_a, sizeof(conf_a) - 1);
+        add("/loader/entries/missing.conf", conf_missing, sizeof(conf_missing) - 1);
+        add("/loader/entries/broken.conf", conf_broken, sizeof(conf_broken) - 1);
+        add("/loader/entries/shell.conf", conf_efi, sizeof(conf_efi) - 1);
+        add("/loader/entries/linux.conf", conf_linux, sizeof(conf_linux) - 1);
+        add("/ukis/a.efi", uki_a, uki_a_len);
+        add("/ukis/broken.efi", "MZ not a PE", 11);
+        add("/k/vmlinuz", kernel, sizeof(kernel));
+}
+
+static struct uk_bootmenu menu;
+static struct uk_boot boot;
+
+static const struct uk_entry *entry(const char *id) {
+        int i = uk_entries_find(menu.entries, menu.found.n, id);
+        return i >= 0 ? &menu.entries[i] : NULL;
+}
+
+/* Prepare id with the given twin facts; returns the error and leaves the result in `boot`. */
+static uk_err prepare(struct fake_fs *fs, struct twin *tw, const char *id, const char *append, bool sb,
+                      bool can_chain_load) {
+        struct uk_fs_ops ops = fake_fs_ops(fs);
+        const struct uk_boot_io io = {
+                .ctx = tw, .fs = &ops, .open_image = open_image, .close_image = close_image,
+                .verify_image = verify_image,
+        };
+        const struct uk_entry *e = entry(id);
+        if (!e)
+                return UK_E_NOT_FOUND;
+        const struct uk_boot_request req = {
+                .entry = e, .conf = &menu.conf, .append = append, .machine = { .secure_boot = sb },
+                .can_chain_load = can_chain_load,
+        };
+        uk_err r = uk_boot_prepare(&io, &req, &boot);
+        if (r == UK_OK)
+                uk_boot_release(&io, &boot);
+        return r;
+}
+
+static void test_menu(void) {
+        base_esp();
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(menu.found.n, 5, "entries");
+        CHECK_EQ_INT(menu.n_notes, 0, "no notes without loader.conf");
+        CHECK(!menu.have_conf && menu.conf.editor, "defaults without loader.conf");
+        CHECK_EQ_INT(menu.def, 0, "first entry is the default");
+        CHECK_EQ_INT(fs.open_sources, 0, "sources closed");
+
+        /* A loader.conf over 16 KiB: the defaults, and one sentence saying so. */
+        memset(big_conf, '#', sizeof(big_conf));
+        memcpy(big_conf, "default shell.conf\n", 19);
+        big_conf[sizeof(big_conf) - 1] = '\n';
+        add("/loader/loader.conf", big_conf, sizeof(big_conf));
+        fs.n = n_files;
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu, big loader.conf");
+        CHECK(!menu.have_conf, "20 KiB loader.conf not used");
+        CHECK_EQ_INT(menu.n_notes, 1, "one note");
+        CHECK_EQ_STR(menu.notes[0], "/loader/loader.conf: larger than 16 KiB; using the defaults");
+        CHECK_EQ_INT(menu.def, 0, "its default is not applied");
+
+        /* One that fits is read: its default applies, a one-shot beats it. */
+        files[n_files - 1].len = 19;
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu, small loader.conf");
+        CHECK(menu.have_conf, "loader.conf used");
+        CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "shell.conf") == 0, "loader.conf default");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, "linux.conf", "a.conf", &menu), UK_OK, "menu, one-shot");
+        CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "linux.conf") == 0, "one-shot wins");
+}
+
+/* 200 entries listed in reverse order: the first 128 in boot order are kept, the rest said to be dropped. */
+static void test_capacity(void) {
+        static char conf_text[300][64];
+        n_files = 0;
+        for (int i = 199; i >= 0; i--) {
+                snprintf(names[i], sizeof(names[i]), "/loader/entries/e%03d.conf", i);
+                snprintf(conf_text[i], sizeof(conf_text[i]), "title E %03d\nlinux /k/vmlinuz\n", i);
+                add(names[i], conf_text[i], strlen(conf_text[i]));
+        }
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "200 entries");
+        CHECK_EQ_INT(menu.found.n, UK_ENTRIES_MAX, "capacity");
+        CHECK_EQ_INT(menu.found.dropped, 200 - UK_ENTRIES_MAX, "dropped");
+        CHECK_EQ_INT(menu.found.skipped, 0, "none malformed");
+        /* systemd-boot sorts ids without sort-key by version, descending: e199 first. */
+        CHECK_EQ_STR(menu.entries[0].id, "e199.conf");
+        CHECK_EQ_STR(menu.entries[UK_ENTRIES_MAX - 1].id, "e072.conf");
+        CHECK_EQ_INT(menu.n_notes, 1, "one note");
+        CHECK_EQ_STR(menu.notes[0], "more than 128 boot entries: the last 72 in boot order are not offered");
+
+        /* 100 fit whole. */
+        fs.files = files + 100;
+        fs.n = 100;
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "100 entries");
+        CHECK_EQ_INT(menu.found.n, 100, "100 kept");
+        CHECK_EQ_INT(menu.n_notes, 0, "no note");
+}
+
+/* One title everywhere: the bare title unless two entries share it (systemd-boot's rule). */
+static void test_titles(void) {
+        n_files = 0;
+        add("/EFI/Linux/seven.efi", uki_a, uki_a_len);
+        add("/EFI/Linux/eight.efi", uki_b, uki_b_len);
+        add("/EFI/Linux/nine.efi", uki_c, uki_c_len);
+        static const char dup1[] = "title Same\nlinux /k/vmlinuz\nmachine-id 0123456789abcdef0123456789abcdef\n";
+        static const char dup2[] = "title Same\nlinux /k/vmlinuz\nmachine-id fedcba9876543210fedcba9876543210\n";
+        static const char dup3[] = "title Twin\nlinux /k/vmlinuz\n";
+        static const char dup4[] = "title Twin\nlinux /k/vmlinuz\n";
+        add("/loader/entries/s1.conf", dup1, sizeof(dup1) - 1);
+        add("/loader/entries/s2.conf", dup2, sizeof(dup2) - 1);
+        add("/loader/entries/t1.conf", dup3, sizeof(dup3) - 1);
+        add("/loader/entries/t2.conf", dup4, sizeof(dup4) - 1);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "titles");
+        static const struct { const char *id, *show; } want[] = {
+                { "seven.efi", "Example Linux 7" },             /* unique: no " (7)" */
+                { "eight.efi", "Example Linux (8)" },           /* shared title: the version tells them apart */
+                { "nine.efi", "Example Linux (9)" },
+                { "s1.conf", "Same (01234567)" },               /* no version: 8 characters of machine-id */
+                { "s2.conf", "Same (fedcba98)" },
+                { "t1.conf", "Twin (t1.conf)" },                /* nothing else: the id */
+                { "t2.conf", "Twin (t2.conf)" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(want); i++) {
+                const struct uk_entry *e = entry(want[i].id);
+                CHECK(e != NULL, "%s listed", want[i].id);
+                if (e)
+                        CHECK_EQ_STR(e->show_title, want[i].show);
+        }
+        /* The plan shows the same title. */
+        struct twin tw = { .fs = &fs };
+        CHECK_EQ_INT(prepare(&fs, &tw, "seven.efi", NULL, false, true), UK_OK, "seven planned");
+        CHECK_EQ_STR(boot.plan.title, "Example Linux 7");
+}
+
+/* Every kind and every refusal stage: the exact sentence both twins print. */
+static void test_prepare(void) {
+        base_esp();
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct twin tw = { .fs = &fs };
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "quiet", false, false), UK_OK, "uki entry");
+        CHECK(boot.have_plan && boot.is_uki, "a plan of a UKI");
+        CHECK_EQ_STR(boot.plan.cmdline, "root=/dev/vda quiet");
+        CHECK_EQ_INT(boot.plan.cmdline_from, UK_CMDLINE_NOTE_FROM_OPTIONS | UK_CMDLINE_NOTE_FROM_APPEND, "provenance");
+        CHECK_EQ_INT(tw.open_images, 0, "image released");
+        CHECK_EQ_INT(tw.verified, 0, "nothing verified without Secure Boot");
+
+        /* Secure Boot: verified first; the UKI's .cmdline wins and says what it dropped. */
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "quiet", true, false), UK_OK, "uki entry under Secure Boot");
+        CHECK_EQ_INT(tw.verified, 1, "verified once");
+        CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0");
+        CHECK_EQ_INT(boot.plan.cmdline_notes, UK_CMDLINE_NOTES_DROPPED, "options and append dropped");
+        CHECK_EQ_INT(boot.plan.cmdline_from, 0, "nothing from outside");
+
+        static const struct {
+                const char *id, *append;
+                bool sb, chain;
+                uk_err verdict, err;
+                enum uk_refusal_stage stage;
+                const char *text;
+        } rows[] = {
+                { "missing.conf", NULL, false, true, UK_OK, UK_E_NOT_FOUND, UK_REFUSE_READ,
+                  "missing.conf: cannot read /ukis/missing.efi: not found" },
+                { "broken.conf", NULL, false, true, UK_OK, UK_E_TRUNCATED, UK_REFUSE_CONTENT,
+                  "broken.conf: /ukis/broken.efi is not a bootable UKI: file truncated: a header or section extends past the end" },
+                { "a.conf", NULL, true, true, UK_E_SECURITY, UK_E_SECURITY, UK_REFUSE_VERIFY,
+                  "a.conf: /ukis/a.efi refused under Secure Boot: not signed by a key in db, or listed in dbx" },
+                { "shell.conf", NULL, false, false, UK_OK, UK_E_BAD_ENTRY, UK_REFUSE_KIND,
+                  "shell.conf: chain-loads the EFI program /EFI/tools/shell.efi, which a kexec cannot start" },
+                { "linux.conf", NULL, false, true, UK_OK, UK_E_NOT_FOUND, UK_REFUSE_READ,
+                  "linux.conf: cannot read initrd /k/gone.img: not found" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++) {
+                tw.verdict = rows[i].verdict;
+                uk_err r = prepare(&fs, &tw, rows[i].id, rows[i].append, rows[i].sb, rows[i].chain);
+                CHECK_EQ_INT(r, rows[i].err, "%s", rows[i].id);
+                CHECK_EQ_INT(boot.refusal.stage, rows[i].stage, "%s", rows[i].id);
+                CHECK_EQ_STR(boot.refusal.text, rows[i].text);
+                CHECK(!boot.have_plan, "%s: no plan", rows[i].id);
+                CHECK_EQ_INT(tw.open_images, 0, "%s: nothing left open", rows[i].id);
+        }
+        tw.verdict = UK_OK;
+
+        /* `efi` entries on the EFI twin: options, a space, the editor text. */
+        CHECK_EQ_INT(prepare(&fs, &tw, "shell.conf", "fs0:", false, true), UK_OK, "efi entry");
+        CHECK_EQ_STR(boot.efi_options, "-nostartup fs0:");
+        CHECK_EQ_INT(boot.efi_options_len, 15, "length");
+        CHECK(!boot.have_plan, "no plan for a chain-load");
+
+        /* `editor no` forbids additions on both twins, for every kind. */
+        menu.conf.editor = false;
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "init=/bin/sh", false, true), UK_E_CMDLINE_FORBIDDEN, "editor no");
+        CHECK_EQ_STR(boot.refusal.text, "a.conf: the command line may not be changed: loader.conf says `editor no`");
+        CHECK_EQ_INT(prepare(&fs, &tw, "shell.conf", "x", false, true), UK_E_CMDLINE_FORBIDDEN, "editor no, efi");
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "   ", false, true), UK_OK, "blank text is no change");
+        menu.conf.editor = true;
+
+        /* A `linux` entry whose initrd exists. */
+        static const char conf_ok[] = "title K\nlinux /k/vmlinuz\ninitrd /k/initrd.img\n";
+        add("/loader/entries/k.conf", conf_ok, sizeof(conf_ok) - 1);
+        add("/k/initrd.img", "0123456789", 10);
+        fs.n = n_files;
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(prepare(&fs, &tw, "k.conf", NULL, false, false), UK_OK, "linux entry");
+        CHECK(!boot.is_uki && boot.plan.n_initrd == 1 && boot.plan.initrd[0].length == 10, "initrd sized");
+        CHECK_EQ_INT(fs.open_sources, 0, "initrd files closed");
+}
+
+/* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
+ * print the same note. */
+static void test_extras_policy(void) {
+        static char cred_names[30][UK_PATH_MAX];
+        base_esp();
+        add("/ukis/a.efi.extra.d/one.cred", "secret", 6);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct twin tw = { .fs = &fs };
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "one credential");
+        CHECK_EQ_INT(boot.n_notes, 0, "no note");
+        unsigned with_one = boot.plan.n_initrd;
+
+        for (int i = 0; i < 25; i++) {
+                snprintf(cred_names[i], sizeof(cred_names[i]), "/ukis/a.efi.extra.d/c%02d.cred", i);
+                add(cred_names[i], "x", 1);
+        }
+        fs.n = n_files;
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "26 credentials: boots");
+        CHECK_EQ_INT(boot.n_notes, 1, "one note");
+        CHECK_EQ_STR(boot.notes[0], "a.conf: credentials and system extensions not picked up: more than 24 files");
+        CHECK(boot.plan.n_initrd < with_one, "without any of them");
+        unsigned without = boot.plan.n_initrd;
+
+        /* An unreadable drop-in directory is skipped, as systemd-stub skips it. */
+        fs.fail_dir = "/ukis/a.efi.extra.d";
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "unreadable drop-in: boots");
+        CHECK_EQ_INT(boot.plan.n_initrd, without, "without the drop-in's files");
+        fs.fail_dir = NULL;
+}
+
+static void test_failure_policy(void) {
+        static const struct {
+                struct uk_attempt a;
+                enum uk_next next;
+        } rows[] = {
+                { { .chosen = true, .tried = 1, .n = 3 }, UK_NEXT_MENU },
+                { { .chosen = true, .tried = 3, .n = 3, .reboot_on_error = true }, UK_NEXT_MENU },
+                { { .chosen = false, .tried = 1, .n = 3 }, UK_NEXT_ENTRY },
+                { { .chosen = false, .tried = 3, .n = 3 }, UK_NEXT_FIRMWARE },
+                { { .chosen = false, .tried = 3, .n = 3, .reboot_on_error = true }, UK_NEXT_REBOOT },
+                { { .chosen = false, .tried = 1, .n = 1 }, UK_NEXT_FIRMWARE },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++)
+                CHECK_EQ_INT(uk_failure_next(&rows[i].a), rows[i].next, "row %zu", i);
+        static const size_t order[] = { 2, 3, 0, 1 };
+        for (size_t k = 0; k < 4; k++)
+                CHECK_EQ_INT(uk_failure_order(2, k, 4), order[k], "order %zu", k);
+        CHECK_EQ_STR(uk_next_text(UK_NEXT_FIRMWARE), "no entry could be booted; returning to the firmware");
+}
+
+int main(void) {
+        unit_suite = "pipeline";
+        peb_fake_kernel(kernel, sizeof(kernel));
+        uki_a_len = build_uki(uki_a, sizeof(uki_a), osrel_7, "console=ttyS0");
+        uki_b_len = build_uki(uki_b, sizeof(uki_b), osrel_8, "console=ttyS0");
+        uki_c_len = build_uki(uki_c, sizeof(uki_c), osrel_9, "console=ttyS0");
+        CHECK(uki_a_len && uki_b_len && uki_c_len, "UKIs built");
+        test_menu();
+        test_capacity();
+        test_titles();
+        test_prepare();
+        test_extras_policy();
+        test_failure_policy();
+        return unit_finish();
+}
