@@ -7,3 +7,4 @@
 #define UK_UKIBOOT_GUID_STR "22c44f96-4754-4d81-af20-54b2324bd537"
 /* Volatile variable under UK_UKIBOOT_GUID_STR: the canonical plan the EFI twin executed (ASCII, no NUL). */
 #define UK_PLAN_VARIABLE "UkibootPlan"
+#define UK_CONTENT_VARIABLE "UkibootContent"     /* uk_plan_content_format of the plan booted */

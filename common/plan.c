@@ -438,6 +438,14 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
         if (!r)
                 r = uk_plan_digest(ret_plan, ret_plan->digest);
+        /* Generated pieces live in the plan: their content is known without reading anything. */
+        for (unsigned i = 0; !r && i < ret_plan->n_initrd; i++) {
+                const struct uk_plan_piece *piece = &ret_plan->initrd[i];
+                if (piece->source == UK_PIECE_GENERATED && uk_range_ok(piece->offset, piece->length, ret_plan->gen_len)) {
+                        uk_sha256(ret_plan->gen + piece->offset, (size_t) piece->length, ret_plan->content_sha256[1 + i]);
+                        ret_plan->content_known |= (uint64_t) 1 << (1 + i);
+                }
+        }
         if (r)
                 uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
         return r;
@@ -544,4 +552,64 @@ uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, 
         if (!p || (!buf && len > 0))
                 return UK_E_INVALID_ARG;
         return uk_plan_initrd_walk(p, offset, len, read_segment, &ri);
+}
+
+struct hash_into {
+        struct uk_sha256 h;
+        uk_piece_read_fn read_piece;
+        void *ctx;
+        uint8_t *scratch;
+        size_t scratch_len;
+};
+
+/* Feed [offset, offset+len) of piece into the hash, a scratch buffer at a time. */
+static uk_err hash_range(struct hash_into *hi, const struct uk_plan_piece *piece, uint64_t offset, uint64_t len) {
+        while (len > 0) {
+                size_t n = len < hi->scratch_len ? (size_t) len : hi->scratch_len;
+                uk_err r = hi->read_piece(hi->ctx, piece, offset, hi->scratch, n);
+                if (r)
+                        return r;
+                uk_sha256_update(&hi->h, hi->scratch, n);
+                offset += n, len -= n;
+        }
+        return UK_OK;
+}
+
+static uk_err hash_segment(void *ctx, const struct uk_initrd_segment *seg) {
+        struct hash_into *hi = ctx;
+        if (seg->bytes) {
+                uk_sha256_update(&hi->h, seg->bytes, (size_t) seg->length);
+                return UK_OK;
+        }
+        return hash_range(hi, seg->piece, seg->piece_offset, seg->length);
+}
+
+uk_err uk_plan_hash_content(struct uk_plan *p, uk_piece_read_fn read_piece, void *ctx, uint8_t *scratch,
+                            size_t scratch_len) {
+        struct hash_into hi = { .read_piece = read_piece, .ctx = ctx, .scratch = scratch, .scratch_len = scratch_len };
+        uint64_t pos = 0;
+        uk_err r;
+
+        if (!p || !read_piece || !scratch || scratch_len == 0 || p->n_initrd > UK_PLAN_MAX_PIECES)
+                return UK_E_INVALID_ARG;
+        if (!(p->content_known & 1)) {
+                uk_sha256_init(&hi.h);
+                if ((r = hash_range(&hi, &p->kernel, 0, p->kernel.length)))
+                        return r;
+                uk_sha256_final(&hi.h, p->content_sha256[0]);
+                p->content_known |= 1;
+        }
+        /* Each initrd piece as the serializer hands it out (a CPIO_FILE piece: header and file), no padding. */
+        for (unsigned i = 0; i < p->n_initrd; i++) {
+                const struct uk_plan_piece *piece = &p->initrd[i];
+                if (!(p->content_known & ((uint64_t) 1 << (1 + i)))) {
+                        uk_sha256_init(&hi.h);
+                        if ((r = uk_plan_initrd_walk(p, pos, piece->length, hash_segment, &hi)))
+                                return r;
+                        uk_sha256_final(&hi.h, p->content_sha256[1 + i]);
+                        p->content_known |= (uint64_t) 1 << (1 + i);
+                }
+                pos += piece->length + piece->pad;
+        }
+        return UK_OK;
 }

@@ -188,6 +188,29 @@ uk_err uk_plan_canonical(const struct uk_plan *p, char *buf, size_t cap, size_t 
         return finish(&s, ret_len);
 }
 
+static void put_content_line(struct sink *s, const struct uk_plan *p, const char *what,
+                             const struct uk_plan_piece *piece, unsigned bit) {
+        put_str(s, what);
+        put_token(s, piece->label);
+        put_char(s, ' ');
+        if (p->content_known & ((uint64_t) 1 << bit))
+                put_digest(s, p->content_sha256[bit]);
+        else
+                put_char(s, '-');
+        put_char(s, '\n');
+}
+
+uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len) {
+        if (!p || !buf || p->n_initrd > UK_PLAN_MAX_PIECES)
+                return UK_E_INVALID_ARG;
+        struct sink s = { .buf = buf, .cap = cap };
+        put_str(&s, "ukiboot-content 1\n");
+        put_content_line(&s, p, "kernel ", &p->kernel, 0);
+        for (unsigned i = 0; i < p->n_initrd; i++)
+                put_content_line(&s, p, "initrd ", &p->initrd[i], 1 + i);
+        return finish(&s, ret_len);
+}
+
 uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32]) {
         struct uk_sha256 h;
         if (!p || !ret_digest)

@@ -134,6 +134,11 @@ static void export_plan(const struct uk_plan *p) {
         size_t len;
         if (uk_plan_canonical(p, canonical, sizeof(canonical), &len) == UK_OK)
                 vars_set_plan(canonical, len);
+        /* What is known of the bytes: generated pieces only. Hashing the kernel and initrd here would cost
+         * seconds under the firmware (doc/architecture.md, "Content identity"), so the rest stays "-" and
+         * `ukiboot plan --diff-current` says it cannot tell rather than claim identity. */
+        if (uk_plan_content_format(p, canonical, sizeof(canonical), &len) == UK_OK)
+                vars_set_content(canonical, len);
 }
 
 /* The bytes of the image being booted: read whole from the ESP, or downloaded. */

@@ -166,3 +166,7 @@ void vars_set_exec(const struct uk_entry *e, bool as_stub) {
 void vars_set_plan(const char *canonical, size_t len) {
         RT->SetVariable(L"UkibootPlan", &ukiboot_guid, ATTR_VOLATILE, len, (void *) canonical);
 }
+
+void vars_set_content(const char *text, size_t len) {
+        RT->SetVariable(L"UkibootContent", &ukiboot_guid, ATTR_VOLATILE, len, (void *) text);
+}

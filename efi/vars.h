@@ -38,6 +38,8 @@ void vars_set_exec(const struct uk_entry *e, bool as_stub);
 
 /* UkibootPlan: the canonical plan bytes as they are (ASCII, no NUL). */
 void vars_set_plan(const char *canonical, size_t len);
+/* Export the plan's content record (UkibootContent, volatile), read by `ukiboot plan --diff-current`. */
+void vars_set_content(const char *text, size_t len);
 
 /* ESP partition GUID in the interface's text form, from the device path of device; false if not GPT. */
 bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]);

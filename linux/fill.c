@@ -2,6 +2,7 @@
  * `extract`), in kernel-to-kernel copies: the UKI never passes through this process's memory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -184,5 +185,50 @@ int fill_initrd(struct target *t, int out_fd) {
         if (f.written != t->plan->initrd_total)
                 return log_fail(EXIT_FAILED, "initrd size %llu differs from the plan's %llu",
                                 (unsigned long long) f.written, (unsigned long long) t->plan->initrd_total);
+        return EXIT_OK;
+}
+
+/* Bytes of a piece for the content hash: the kernel and UKI pieces from the opened image, ESP files by path. */
+static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        struct target *t = ctx;
+        int fd = -1, own = -1;
+        uint64_t base = 0;
+
+        if (piece == &t->plan->kernel || piece->source == UK_PIECE_UKI) {
+                fd = t->file.fd;
+                base = piece->offset;
+        } else {
+                if (!t->have_esp)
+                        return UK_E_NOT_FOUND;
+                own = fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
+                if (fd < 0)
+                        return UK_E_NOT_FOUND;
+                base = piece->source == UK_PIECE_FILE ? piece->offset : 0;
+        }
+        uk_err r = UK_OK;
+        for (size_t done = 0; done < len;) {
+                ssize_t k = pread(fd, (uint8_t *) buf + done, len - done, (off_t) (base + offset + done));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        r = UK_E_IO;
+                        break;
+                }
+                done += (size_t) k;
+        }
+        if (own >= 0)
+                close(own);
+        return r;
+}
+
+int target_hash_content(struct target *t) {
+        const size_t scratch_len = 1u << 20;
+        uint8_t *scratch = malloc(scratch_len);
+        if (!scratch)
+                return log_fail(EXIT_FAILED, "out of memory");
+        uk_err e = uk_plan_hash_content(&t->boot->plan, read_piece_at, t, scratch, scratch_len);
+        free(scratch);
+        if (e)
+                return log_uk(e, t->file.label);
         return EXIT_OK;
 }

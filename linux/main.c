@@ -23,7 +23,7 @@ static const struct verb verbs[] = {
           "                  place) measures, starting from zeros, as '11:sha256=HEX' (systemd-measure's form)\n"
           "  --profile N     with --pcr11: for profile N (default 0)\n" },
         { "plan", verb_plan,
-          "plan UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current]",
+          "plan UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current|--diff FILE] [--content]",
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
           "their padding), and the final command line. Nothing is loaded.\n"
           "\n"
@@ -37,7 +37,11 @@ static const struct verb verbs[] = {
           "  --json          JSON, with the plan digest\n"
           "  --canonical     the canonical form the digest covers (what the EFI program exports)\n"
           "  --current       print the plan this system was booted with (UkibootPlan EFI variable)\n"
-          "  --diff-current  line diff of the current boot's plan against this one: what a soft reboot changes\n" },
+          "  --diff-current  line diff of the current boot's plan against this one: what a soft reboot changes;\n"
+          "                  with the same layout, piece by piece content: 'no changes' only when every byte is\n"
+          "                  proven the same, 'cannot tell' for pieces the current boot did not hash\n"
+          "  --diff FILE     the same against a plan saved with --canonical --content\n"
+          "  --content       also print the content record: the SHA-256 of every piece's bytes (reads them all)\n" },
         { "list", verb_list, "list [--esp DIR] [--json]",
           "List boot entries (Type #1 /loader/entries/*.conf, Type #2 /EFI/Linux/*.efi, one per UKI profile)\n"
           "in systemd-boot's order. '*' marks the default: LoaderEntryOneShot, else LoaderEntryDefault (EFI\n"

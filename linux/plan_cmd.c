@@ -14,11 +14,14 @@ int verb_plan(int argc, char **argv) {
                 { "canonical", no_argument, NULL, OPT_CANONICAL },
                 { "current", no_argument, NULL, OPT_CURRENT },
                 { "diff-current", no_argument, NULL, OPT_DIFF_CURRENT },
+                { "diff", required_argument, NULL, OPT_DIFF },
+                { "content", no_argument, NULL, OPT_CONTENT },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct target_opts o = { .secure_boot = -1 };
-        bool json = false, canonical = false, current = false, diff = false;
+        bool json = false, canonical = false, current = false, diff = false, content = false;
+        const char *diff_file = NULL;
         int c, err = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
@@ -39,6 +42,13 @@ int verb_plan(int argc, char **argv) {
                         break;
                 case OPT_DIFF_CURRENT:
                         diff = true;
+                        break;
+                case OPT_DIFF:
+                        diff = true;
+                        diff_file = optarg;
+                        break;
+                case OPT_CONTENT:
+                        content = true;
                         break;
                 case 'h':
                         verb_usage(stdout, "plan");
@@ -61,7 +71,9 @@ int verb_plan(int argc, char **argv) {
         if (!o.uki_path && !o.entry && !o.use_default)
                 return usage_error("plan", "expected a UKI file, --entry or --default");
         if (json + canonical + diff > 1)
-                return usage_error("plan", "--json, --canonical and --diff-current exclude each other");
+                return usage_error("plan", "--json, --canonical, --diff and --diff-current exclude each other");
+        if (content && json)
+                return usage_error("plan", "--content goes with the text or --canonical forms");
 
         struct target t;
         int r = target_plan(&o, &t);
@@ -69,8 +81,15 @@ int verb_plan(int argc, char **argv) {
                 target_free(&t);
                 return r;
         }
-        char *buf = malloc(PLAN_TEXT_MAX);
-        if (!buf) {
+        /* Content identity costs a read of every byte: only when it is asked for or compared. */
+        if ((content || diff) && (r = target_hash_content(&t))) {
+                target_free(&t);
+                return r;
+        }
+        char *buf = malloc(PLAN_TEXT_MAX), *ctext = malloc(PLAN_TEXT_MAX);
+        size_t clen = 0;
+        if (!buf || !ctext) {
+                free(buf), free(ctext);
                 target_free(&t);
                 return log_fail(EXIT_FAILED, "out of memory");
         }
@@ -82,16 +101,20 @@ int verb_plan(int argc, char **argv) {
                 e = uk_plan_canonical(t.plan, buf, PLAN_TEXT_MAX, &len);
         else
                 e = uk_plan_format_text(t.plan, buf, PLAN_TEXT_MAX, &len);
+        if (!e && (content || diff))
+                e = uk_plan_content_format(t.plan, ctext, PLAN_TEXT_MAX, &clen);
         if (e)
                 r = log_uk(e, t.file.label);
         else if (diff)
-                r = plan_diff_current(buf, len);
+                r = plan_diff(diff_file, buf, len, ctext, clen);
         else {
                 fwrite(buf, 1, len, stdout);
                 if (len > 0 && buf[len - 1] != '\n')
                         fputc('\n', stdout);
+                if (content)
+                        fwrite(ctext, 1, clen, stdout);
         }
-        free(buf);
+        free(buf), free(ctext);
         target_free(&t);
         return r;
 }

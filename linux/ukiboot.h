@@ -120,7 +120,7 @@ void target_free(struct target *t);
 enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
-        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF,
 };
 /* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
 #define TARGET_OPTIONS \
@@ -139,6 +139,8 @@ int copy_range(int in_fd, uint64_t in_off, uint64_t len, int out_fd);
 int fill_kernel(struct target *t, int out_fd);
 /* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. */
 int fill_initrd(struct target *t, int out_fd);
+/* Hash every piece the plan has not hashed yet (content identity). Exit code. */
+int target_hash_content(struct target *t);
 
 /* ---- kexec_arm64.c: kexec_load for arm64 kernels without kexec_file_load (Debian's) ---- */
 /* Place the Image in kernel_fd, the initrd (-1: none) and a device tree with cmdline in RAM; kexec_load them.
@@ -191,8 +193,10 @@ int do_exec(bool force);
 /* ---- current.c ---- */
 /* Print the plan the EFI twin exported (UkibootPlan variable). */
 int plan_current(void);
-/* Line diff of the exported plan against canonical[len]. */
-int plan_diff_current(const char *canonical, size_t len);
+/* Compare this plan (canonical[len] + content[content_len]) with the one the EFI twin exported (from_file
+ * NULL) or one saved by `plan --canonical --content` (from_file): a line diff of the layout, then piece by
+ * piece content, saying "cannot tell" wherever one side did not hash a piece. */
+int plan_diff(const char *from_file, const char *canonical, size_t len, const char *content, size_t content_len);
 
 #define UKIBOOT_RUN_DIR "/run/ukiboot"
 #define UKIBOOT_LOADED_FILE UKIBOOT_RUN_DIR "/loaded"

@@ -8,6 +8,7 @@
 #include "unit.h"
 #include "pipeline.h"
 #include "cmdline.h"
+#include "sha256.h"
 #include "util.h"
 
 /* ---- fixtures: a bootable UKI, a broken one, a kernel file ---- */
@@ -60,6 +61,23 @@ static uk_err verify_image(void *ctx, enum uk_image_where where, const char *nam
         return t->verdict;
 }
 
+static struct uk_bootmenu menu;
+static struct uk_boot boot;
+
+/* Piece bytes from the fake ESP: the kernel piece is the kernel file (a `linux` entry), FILE pieces by path. */
+static uk_err read_file_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        struct fake_fs *fs = ctx;
+        const char *path = piece == &boot.plan.kernel ? "/k/vmlinuz" : piece->path;
+        for (size_t i = 0; i < fs->n; i++)
+                if (strcmp(fs->files[i].path, path) == 0) {
+                        if (offset > fs->files[i].len || len > fs->files[i].len - offset)
+                                return UK_E_TRUNCATED;
+                        memcpy(buf, (const uint8_t *) fs->files[i].data + offset, len);
+                        return UK_OK;
+                }
+        return UK_E_NOT_FOUND;
+}
+
 static const char conf_a[] = "title A\nsort-key a\nuki /ukis/a.efi\noptions root=/dev/vda\n";
 static const char conf_missing[] = "title Missing\nsort-key b\nuki /ukis/missing.efi\n";
 static const char conf_broken[] = "title Broken\nsort-key c\nuki /ukis/broken.efi\n";
@@ -90,8 +108,6 @@ static void base_esp(void) {
         add("/k/vmlinuz", kernel, sizeof(kernel));
 }
 
-static struct uk_bootmenu menu;
-static struct uk_boot boot;
 
 static const struct uk_entry *entry(const char *id) {
         int i = uk_entries_find(menu.entries, menu.found.n, id);
@@ -293,6 +309,26 @@ static void test_prepare(void) {
         CHECK_EQ_INT(prepare(&fs, &tw, "k.conf", NULL, false, false), UK_OK, "linux entry");
         CHECK(!boot.is_uki && boot.plan.n_initrd == 1 && boot.plan.initrd[0].length == 10, "initrd sized");
         CHECK_EQ_INT(fs.open_sources, 0, "initrd files closed");
+
+        /* Content identity: nothing known until hashed, then the SHA-256 of exactly the booted bytes. */
+        CHECK_EQ_INT(boot.plan.content_known, 0, "nothing hashed by planning");
+        uint8_t scratch[7];     /* smaller than every piece: the hash is fed in several reads */
+        CHECK_EQ_INT(uk_plan_hash_content(&boot.plan, read_file_piece, &fs, scratch, sizeof(scratch)), UK_OK, "hash");
+        CHECK_EQ_INT(boot.plan.content_known, 3, "kernel and initrd known");
+        uint8_t want[32];
+        uk_sha256(kernel, sizeof(kernel), want);
+        CHECK(memcmp(boot.plan.content_sha256[0], want, 32) == 0, "kernel digest");
+        uk_sha256("0123456789", 10, want);
+        CHECK(memcmp(boot.plan.content_sha256[1], want, 32) == 0, "initrd digest");
+        char text[512], hex[65];
+        size_t len;
+        CHECK_EQ_INT(uk_plan_content_format(&boot.plan, text, sizeof(text), &len), UK_OK, "content record");
+        uk_sha256_hex(want, hex);
+        CHECK(strstr(text, hex) != NULL && strncmp(text, "ukiboot-content 1\nkernel vmlinuz ", 33) == 0,
+              "content record: %s", text);
+        boot.plan.content_known = 1;
+        CHECK_EQ_INT(uk_plan_content_format(&boot.plan, text, sizeof(text), &len), UK_OK, "content record");
+        CHECK(strstr(text, "\ninitrd initrd.img -\n") != NULL, "unknown piece written as '-': %s", text);
 }
 
 /* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
