@@ -103,7 +103,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 efi_default[0] = 0;
         r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL, m);
         for (unsigned i = 0; i < m->n_notes; i++)
-                log_error(L"%a", m->notes[i]);
+                log_info(L"note: %a", m->notes[i]);
         if (r) {
                 log_error(L"entry discovery failed: %a", uk_strerror(r));
                 m->found.n = 0;

@@ -233,7 +233,7 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
         esp_fs_ops(e, &ops);
         uk_err r = uk_bootmenu_load(&ops, have_one_shot ? one_shot : NULL, have_default ? efi_default : NULL, m);
         for (unsigned i = 0; i < m->n_notes; i++)
-                log_warn("%s: %s", e->path, m->notes[i]);
+                log_warn("note: %s", m->notes[i]);
         if (r) {
                 free(m);
                 return log_uk(r, e->path);
