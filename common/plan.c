@@ -301,6 +301,46 @@ static uk_err hash_headers(const struct uk_source *src, const struct uk_uki *uki
         return UK_OK;
 }
 
+static uk_err add_measurement(struct uk_plan *p, enum uk_measure_kind kind, uint32_t pcr, const char *name,
+                               uint64_t offset, uint64_t length, uint64_t zero_fill) {
+        if (p->n_measure >= UK_PLAN_MEASURE_MAX)
+                return UK_E_TOO_MANY;
+        struct uk_measurement *m = &p->measure[p->n_measure];
+        *m = (struct uk_measurement) { .kind = kind, .pcr = pcr, .event_type = UK_TCG_EV_IPL,
+                                       .offset = offset, .length = length, .zero_fill = zero_fill };
+        if (name && uk_strlcpy_checked(m->name, sizeof(m->name), name) != 0)
+                return UK_E_INVALID_ARG;
+        p->n_measure++;
+        return UK_OK;
+}
+
+/* systemd-boot measures the load options it passes (PCR 12); systemd-stub then measures every section of
+ * the profile into PCR 11 (name, then bytes) and, when it took the load options as its command line,
+ * measures them into PCR 12 again. ukiboot is both, so a line from outside the UKI lands there twice. */
+static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p) {
+        struct uk_pcr11_item items[_UK_SEC_MAX];
+        unsigned n = 0;
+        bool outside = p->cmdline_from != 0;
+        enum uk_stub_gen gen = uk_uki_stub_gen(in->src, in->uki);
+        uk_err r;
+
+        p->stub_gen_252 = gen == UK_STUB_GEN_252;
+        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
+                return r;
+        if ((r = uk_uki_pcr11_items(in->uki, p->profile, gen, items, &n)))
+                return r;
+        for (unsigned i = 0; i < n; i++) {
+                const char *name = uk_sec_table[items[i].sec].name;
+                if ((r = add_measurement(p, UK_MEASURE_NAME, UK_PCR_KERNEL_IMAGE, name, 0, 0, 0)) ||
+                    (r = add_measurement(p, UK_MEASURE_SECTION, UK_PCR_KERNEL_IMAGE, name, items[i].offset,
+                                         items[i].length, items[i].zero_fill)))
+                        return r;
+        }
+        if (outside)
+                return add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0);
+        return UK_OK;
+}
+
 static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         const struct uk_source *src = in->src;
         struct uk_span secs[_UK_SEC_MAX];
@@ -388,7 +428,7 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         set_title(p, in->entry, text_len > 0 ? text : NULL, text_len);
-        return UK_OK;
+        return measure_uki(in, p);
 }
 
 static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) {
@@ -419,6 +459,9 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         if (r)
                 return r;
         set_title(p, e, NULL, 0);
+        /* systemd-boot measures the load options it hands a kernel with an EFI stub. */
+        if (p->cmdline_len > 0)
+                return add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0);
         return UK_OK;
 }
 

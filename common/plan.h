@@ -23,6 +23,25 @@ enum uk_piece_source {
                                 * plan->gen at offset, then the file (path) from its start; length = both */
 };
 
+#define UK_TCG_EV_IPL 0x0000000dU     /* the event type systemd-boot and systemd-stub log their measurements as */
+#define UK_PCR_KERNEL_IMAGE 11
+#define UK_PCR_KERNEL_PARAMETERS 12
+#define UK_PLAN_MEASURE_MAX (2 * 16 + 2)
+
+/* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
+enum uk_measure_kind {
+        UK_MEASURE_CMDLINE,     /* the plan's command line as UTF-16 with its NUL, described by itself */
+        UK_MEASURE_NAME,        /* a section name's bytes with the NUL, described by the name */
+        UK_MEASURE_SECTION,     /* a UKI span as loaded (file bytes, then zero_fill zeros), described by the name */
+};
+struct uk_measurement {
+        enum uk_measure_kind kind;
+        uint32_t pcr;
+        uint32_t event_type;
+        char name[16];                    /* NAME, SECTION: the section name */
+        uint64_t offset, length, zero_fill;       /* SECTION */
+};
+
 struct uk_plan_piece;
 /* Read len bytes at offset inside a piece (UKI and kernel pieces: from the piece's start; FILE and the
  * file part of CPIO_FILE pieces: from the file's start). */
@@ -82,6 +101,11 @@ struct uk_plan {
         /* Content identity: the SHA-256 of each piece's bytes as booted (bit 0 / [0]: the kernel, bit 1 + i /
          * [1 + i]: initrd[i]). Generated pieces are known from the plan; the rest only once a twin called
          * uk_plan_hash_content (the Linux twin does; the EFI twin does not hash under the firmware). */
+        /* What is measured, in order, as systemd-boot + systemd-stub 252 measure it (the stub generation
+         * decides the PCR 11 section list); the EFI twin's TPM code executes exactly this list. */
+        struct uk_measurement measure[UK_PLAN_MEASURE_MAX];
+        unsigned n_measure;
+        bool stub_gen_252;                /* the PCR 11 list is systemd-stub 252's (else 253+) */
         uint64_t content_known;
         uint8_t content_sha256[1 + UK_PLAN_MAX_PIECES][32];
         size_t gen_len;

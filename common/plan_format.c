@@ -289,6 +289,34 @@ static void text_span(struct sink *s, const struct uk_plan *p, const struct uk_p
         (void) p;
 }
 
+/* "PCR 11 .linux: 8247232 bytes at 72192 (+ 0 zero bytes)" and friends. */
+static void put_measurement(struct sink *s, const struct uk_measurement *m) {
+        put_str(s, "PCR ");
+        put_u64(s, m->pcr);
+        switch (m->kind) {
+        case UK_MEASURE_CMDLINE:
+                put_str(s, " the command line (UTF-16)");
+                break;
+        case UK_MEASURE_NAME:
+                put_str(s, " the name ");
+                put_str(s, m->name);
+                break;
+        case UK_MEASURE_SECTION:
+                put_char(s, ' ');
+                put_str(s, m->name);
+                put_str(s, ": ");
+                put_u64(s, m->length);
+                put_str(s, " bytes at ");
+                put_u64(s, m->offset);
+                if (m->zero_fill) {
+                        put_str(s, " + ");
+                        put_u64(s, m->zero_fill);
+                        put_str(s, " zero bytes");
+                }
+                break;
+        }
+}
+
 uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len) {
         if (!p || !buf)
                 return UK_E_INVALID_ARG;
@@ -355,6 +383,14 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
                 if (n++ > 0)
                         put_str(&s, "\n          ");
                 put_str(&s, note_table[i].text);
+        }
+        put_str(&s, "\nmeasured: ");
+        if (p->n_measure == 0)
+                put_str(&s, "nothing");
+        for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
+                if (i > 0)
+                        put_str(&s, "\n          ");
+                put_measurement(&s, &p->measure[i]);
         }
         put_str(&s, "\ndigest:   ");
         put_digest(&s, p->digest);
@@ -530,6 +566,29 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                 if (n++ > 0)
                         put_char(&s, ',');
                 put_json_str(&s, note_table[i].id, 64);
+        }
+        put_char(&s, ']');
+        json_key(&s, "measurements", &first);
+        put_char(&s, '[');
+        for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
+                static const char *const kinds[] = { "cmdline", "name", "section" };
+                const struct uk_measurement *m = &p->measure[i];
+                bool mf = true;
+                put_str(&s, i ? ",{" : "{");
+                json_u64(&s, "pcr", m->pcr, &mf);
+                json_u64(&s, "event_type", m->event_type, &mf);
+                json_key(&s, "kind", &mf);
+                put_json_str(&s, kinds[m->kind < 3 ? m->kind : 0], 16);
+                if (m->kind != UK_MEASURE_CMDLINE) {
+                        json_key(&s, "name", &mf);
+                        put_json_str(&s, m->name, sizeof(m->name));
+                }
+                if (m->kind == UK_MEASURE_SECTION) {
+                        json_u64(&s, "offset", m->offset, &mf);
+                        json_u64(&s, "length", m->length, &mf);
+                        json_u64(&s, "zero_fill", m->zero_fill, &mf);
+                }
+                put_char(&s, '}');
         }
         put_char(&s, ']');
         json_key(&s, "digest", &first);

@@ -226,10 +226,7 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
         if (b->kind == UK_ENTRY_KIND_EFI)
                 return boot_efi(env, e, b->efi_options, b->efi_options_len);
         export_and_log(e, &b->plan);
-        if (b->is_uki)
-                tpm_measure_uki(img->buf, img->size, &b->uki, &b->plan);
-        else
-                tpm_measure_loader_options(b->plan.cmdline, b->plan.cmdline_len);
+        tpm_measure_plan(img->buf, img->size, &b->plan);
         struct kernel_start k = {
                 .entry = e,
                 .image_path = b->where == UK_IMAGE_ESP ? b->image_name : NULL,

@@ -19,9 +19,6 @@
 /* From the TCG EFI Protocol Specification (gnu-efi 3.0.15 has none of it). */
 #define TCG2_PROTOCOL_GUID { 0x607f766c, 0x7455, 0x42be, { 0x93, 0x0b, 0xe4, 0xd7, 0x6d, 0xb2, 0x72, 0x0f } }
 #define TCG2_EVENT_HEADER_VERSION 1
-#define TCG_EV_IPL 0x0000000dU
-#define PCR_KERNEL_IMAGE 11U
-#define PCR_KERNEL_PARAMETERS 12U
 
 struct tcg2_version {
         UINT8 major;
@@ -108,7 +105,7 @@ static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint6
         ev->header.header_size = sizeof(ev->header);
         ev->header.header_version = TCG2_EVENT_HEADER_VERSION;
         ev->header.pcr_index = pcr;
-        ev->header.event_type = TCG_EV_IPL;
+        ev->header.event_type = UK_TCG_EV_IPL;
         CopyMem(ev->event, (void *) desc, desc_size);
         st = t->hash_log_extend_event(t, 0, (EFI_PHYSICAL_ADDRESS) (UINTN) data, len, ev);
         FreePool(ev);
@@ -129,13 +126,13 @@ static bool measure_section(struct tcg2_protocol *t, const uint8_t *uki, uint64_
         if (!uk_range_ok(it->offset, it->length, size))
                 return false;
         if (it->zero_fill == 0)
-                return measure(t, PCR_KERNEL_IMAGE, uki + it->offset, it->length, name16);
+                return measure(t, UK_PCR_KERNEL_IMAGE, uki + it->offset, it->length, name16);
         if (it->length > UINT64_MAX - it->zero_fill ||
             EFI_ERROR(pages_alloc(it->length + it->zero_fill, &copy, &pages)))
                 return false;
         CopyMem(copy, (void *) (uki + it->offset), it->length);
         SetMem((uint8_t *) copy + it->length, it->zero_fill, 0);
-        ok = measure(t, PCR_KERNEL_IMAGE, copy, it->length + it->zero_fill, name16);
+        ok = measure(t, UK_PCR_KERNEL_IMAGE, copy, it->length + it->zero_fill, name16);
         pages_free(copy, pages);
         return ok;
 }
@@ -147,7 +144,7 @@ static bool measure_cmdline(struct tcg2_protocol *t, const char *s, size_t len) 
 
         if (!s16)
                 return false;
-        ok = measure(t, PCR_KERNEL_PARAMETERS, s16, StrSize(s16), s16);
+        ok = measure(t, UK_PCR_KERNEL_PARAMETERS, s16, StrSize(s16), s16);
         FreePool(s16);
         return ok;
 }
@@ -160,46 +157,48 @@ void tpm_measure_loader_options(const char *options, size_t len) {
         (void) measure_cmdline(t, options, len);
 }
 
-void tpm_measure_uki(const void *uki, uint64_t size, const struct uk_uki *u, const struct uk_plan *p) {
-        struct uk_pcr11_item items[_UK_SEC_MAX];
-        struct uk_source src;
+void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
         struct tcg2_protocol *t = tcg2();
-        unsigned n = 0;
-        /* A line from outside the UKI (entry options, editor) is what systemd-boot would have passed as load
-         * options and the stub measured; the merge recorded where the line came from. */
-        bool outside = (p->cmdline_from & UK_CMDLINE_NOTES_FROM) != 0, sections_ok = t != NULL, params_ok = true;
+        unsigned sections = 0, params = 0;
+        bool sections_ok = t != NULL, params_ok = true;
 
-        /* systemd-boot's measurement of the options it hands to the stub comes first. */
-        if (t && outside)
-                (void) measure_cmdline(t, p->cmdline, p->cmdline_len);
-
-        uk_source_from_memory(&src, uki, size);
-        enum uk_stub_gen gen = uk_uki_stub_gen(&src, u);
-        if (t && uk_uki_pcr11_items(u, p->profile, gen, items, &n) == UK_OK) {
-                for (unsigned i = 0; i < n; i++) {
-                        const char *name = uk_sec_table[items[i].sec].name;
-                        CHAR16 *name16 = xstr8_to_16(name, uk_strlen(name));
-                        if (!name16)
-                                return;
-                        /* The name's ASCII bytes with the NUL are the data; its UTF-16 form describes both events. */
-                        sections_ok = measure(t, PCR_KERNEL_IMAGE, name, uk_strlen(name) + 1, name16) && sections_ok;
-                        sections_ok = measure_section(t, uki, size, &items[i], name16) && sections_ok;
-                        FreePool(name16);
+        /* The list is common/plan.c's: this only carries it out, in order. */
+        for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
+                const struct uk_measurement *m = &p->measure[i];
+                bool ok = false;
+                if (m->kind == UK_MEASURE_CMDLINE) {
+                        ok = t && measure_cmdline(t, p->cmdline, p->cmdline_len);
+                        params++;
+                        params_ok = params_ok && ok;
+                        continue;
                 }
-                log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", n,
-                         gen == UK_STUB_GEN_252 ? "252" : "253+");
+                CHAR16 *name16 = xstr8_to_16(m->name, uk_strlen(m->name));
+                if (!name16)
+                        return;
+                if (t && m->kind == UK_MEASURE_NAME)
+                        ok = measure(t, m->pcr, m->name, uk_strlen(m->name) + 1, name16);
+                else if (t && m->kind == UK_MEASURE_SECTION) {
+                        const struct uk_pcr11_item it = { .offset = m->offset, .length = m->length,
+                                                          .zero_fill = m->zero_fill };
+                        ok = measure_section(t, uki, size, &it, name16);
+                        sections++;
+                }
+                FreePool(name16);
+                sections_ok = sections_ok && ok;
         }
-        if (outside) {
-                params_ok = t && measure_cmdline(t, p->cmdline, p->cmdline_len);
-                if (params_ok)
-                        log_info(L"tpm: measured the command line into PCR 12");
-        }
+        if (p->kernel.source != UK_PIECE_UKI)
+                return;     /* a `linux` entry: systemd-boot's PCR 12 measurement only, no stub variables */
+        if (t && sections > 0)
+                log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", sections,
+                         p->stub_gen_252 ? "252" : "253+");
+        if (t && params > 0 && params_ok)
+                log_info(L"tpm: measured the command line into PCR 12");
 
         /* The variables exactly as stub 252 leaves them (seen on OVMF with and without a TPM): the kernel
          * image PCR only if every section measurement succeeded; the parameters PCR unless a command line
          * from outside could not be measured, because its (absent) credential archives count as measured;
          * the sysext PCR always, for the same reason. */
-        if (sections_ok && n > 0)
+        if (sections_ok && sections > 0)
                 vars_set_str(L"StubPcrKernelImage", "11");
         if (params_ok)
                 vars_set_str(L"StubPcrKernelParameters", "12");

@@ -6,11 +6,10 @@
 #include "plan.h"
 #include "uki.h"
 
-/* What ukiboot does in systemd-stub's place for a UKI it boots itself (uki[size] is the UKI in memory, parsed
- * into u, planned into p): the boot loader's and the stub's PCR 12 measurement of the command line if the
- * plan says options or the editor supplied it, PCR 11 over the profile's sections,
- * and StubPcrKernelImage / StubPcrKernelParameters. */
-void tpm_measure_uki(const void *uki, uint64_t size, const struct uk_uki *u, const struct uk_plan *p);
+/* Carry out the plan's measurement list (common/plan.c decides it: systemd-boot's PCR 12 measurement of
+ * load options, systemd-stub's PCR 11 sections and PCR 12 command line) over the image uki[size], then set
+ * StubPcrKernelImage / StubPcrKernelParameters / StubPcrInitRDSysExts as stub 252 does for a UKI. */
+void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p);
 
 /* What systemd-boot does before it starts any image with load options: measure them into PCR 12 (`linux`
  * and `efi` entries; a chain-loaded stub then measures them again itself). */
