@@ -130,11 +130,9 @@ static bool has_text(const char *s) {
 /* `efi` entries: the program is the firmware's to load; we only settle its load options. */
 static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, struct uk_boot *b) {
         const struct uk_entry *e = req->entry;
+        struct uk_text t;
         uk_err r;
 
-        if (!req->can_chain_load)
-                return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, "chain-loads the EFI program ", e->efi_path,
-                              "", ", which a kexec cannot start");
         if (req->conf && !req->conf->editor && has_text(req->append))
                 return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
                               "the command line may not be changed: loader.conf says `editor no`");
@@ -142,6 +140,18 @@ static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, st
                                    b->efi_options, sizeof(b->efi_options), &b->efi_options_len);
         if (r)
                 return refuse(b, who, UK_REFUSE_POLICY, r, "options and editor text: ", "", "", NULL);
+        /* What is started, said the same way by both twins (the Linux twin as its refusal). */
+        uk_text_init(&t, b->efi_what, sizeof(b->efi_what));
+        uk_text_add(&t, "chain-loads the EFI program ");
+        uk_text_add(&t, e->efi_path);
+        if (b->efi_options_len > 0) {
+                uk_text_add(&t, " with load options \"");
+                uk_text_add(&t, b->efi_options);
+                uk_text_add(&t, "\"");
+        } else
+                uk_text_add(&t, " without load options");
+        if (!req->can_chain_load)
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, b->efi_what, "", "", ", which a kexec cannot start");
         return UK_OK;
 }
 

@@ -101,6 +101,7 @@ struct uk_boot {
         const char *image_name;           /* ESP path, URL or file the image was read from */
         char efi_options[UK_EFI_OPTIONS_MAX];     /* `efi` entries: the load options */
         size_t efi_options_len;
+        char efi_what[UK_NOTE_MAX];       /* `efi` entries: "chain-loads the EFI program P with load options "O"" */
         char notes[UK_BOOT_NOTES][UK_NOTE_MAX];   /* sentences both twins print (extras skipped ...) */
         unsigned n_notes;
         struct uk_refusal refusal;

@@ -223,8 +223,10 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
 /* Carry out a prepared boot: the pipeline decided everything, this only starts it. */
 static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, const struct uk_boot *b,
                           const struct efi_image_io *img) {
-        if (b->kind == UK_ENTRY_KIND_EFI)
+        if (b->kind == UK_ENTRY_KIND_EFI) {
+                log_info(L"%a: %a", e->id, b->efi_what);
                 return boot_efi(env, e, b->efi_options, b->efi_options_len);
+        }
         export_and_log(e, &b->plan);
         tpm_measure_plan(img->buf, img->size, &b->plan);
         struct kernel_start k = {

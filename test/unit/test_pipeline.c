@@ -271,7 +271,8 @@ static void test_prepare(void) {
                 { "a.conf", NULL, true, true, UK_E_SECURITY, UK_E_SECURITY, UK_REFUSE_VERIFY,
                   "a.conf: /ukis/a.efi refused under Secure Boot: not signed by a key in db, or listed in dbx" },
                 { "shell.conf", NULL, false, false, UK_OK, UK_E_BAD_ENTRY, UK_REFUSE_KIND,
-                  "shell.conf: chain-loads the EFI program /EFI/tools/shell.efi, which a kexec cannot start" },
+                  "shell.conf: chain-loads the EFI program /EFI/tools/shell.efi with load options \"-nostartup\", which a kexec "
+                  "cannot start" },
                 { "linux.conf", NULL, false, true, UK_OK, UK_E_NOT_FOUND, UK_REFUSE_READ,
                   "linux.conf: cannot read initrd /k/gone.img: not found" },
         };
@@ -289,6 +290,7 @@ static void test_prepare(void) {
         /* `efi` entries on the EFI twin: options, a space, the editor text. */
         CHECK_EQ_INT(prepare(&fs, &tw, "shell.conf", "fs0:", false, true), UK_OK, "efi entry");
         CHECK_EQ_STR(boot.efi_options, "-nostartup fs0:");
+        CHECK_EQ_STR(boot.efi_what, "chain-loads the EFI program /EFI/tools/shell.efi with load options \"-nostartup fs0:\"");
         CHECK_EQ_INT(boot.efi_options_len, 15, "length");
         CHECK(!boot.have_plan, "no plan for a chain-load");
 
