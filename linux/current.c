@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include <stdbool.h>
+#include "bli.h"
+#include "log.h"
+#include "efivars.h"
+#include "current.h"
 
 #define DIFF_MAX_LINES 2048
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "secureboot.h"
-#include "ukiboot.h"
+#include "efivars.h"
 
 #define EFIVARS_DIR "/sys/firmware/efi/efivars"
 #define EFIVAR_MAX (64 * 1024)

@@ -8,7 +8,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "source_fd.h"
+#include "efivars.h"
+#include "esp.h"
 
 /* Find name in directory dir_fd ignoring case (FAT semantics on a copy that lives on ext4/tmpfs). */
 static int lookup_ci(int dir_fd, const char *name, char *ret, size_t cap) {

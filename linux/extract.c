@@ -5,7 +5,10 @@
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "target.h"
+#include "fill.h"
+#include "verbs.h"
 
 static int open_out(const char *path) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -4,7 +4,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "fetch.h"
 #include "url.h"
 
 #ifdef UKIBOOT_NO_CURL

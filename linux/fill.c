@@ -6,7 +6,11 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "esp.h"
+#include "target.h"
+#include "fill.h"
+#include "zboot.h"
 #include "util.h"
 
 #define COPY_CHUNK (16u * 1024 * 1024)

@@ -2,7 +2,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "source_fd.h"
+#include "target.h"
+#include "pcr.h"
+#include "verbs.h"
 #include "kernel.h"
 #include "osrel.h"
 #include "sha256.h"

@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "kexec_arm64.h"
 #include "fdt.h"
 #include "util.h"
 

@@ -2,7 +2,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "esp.h"
+#include "target.h"
+#include "verbs.h"
 
 static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *f) {
         fputs("[", f);

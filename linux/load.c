@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "target.h"
+#include "fill.h"
+#include "kexec_arm64.h"
+#include "verbs.h"
 #include "sha256.h"
 
 #ifndef KEXEC_FILE_UNLOAD

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
 
 int log_fail(int code, const char *fmt, ...) {
         va_list ap;

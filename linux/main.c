@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "target.h"
+#include "verbs.h"
 
 struct verb {
         const char *name;

@@ -3,7 +3,11 @@
  * SHA-256(section bytes as loaded). Same section list and order as efi/tpm.c: common/uki.c decides both. */
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include <stdio.h>
+#include "uki.h"
+#include "log.h"
+#include "source_fd.h"
+#include "pcr.h"
 #include "sha256.h"
 
 static const char *stub_gen_name(enum uk_stub_gen g) {

@@ -2,7 +2,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "target.h"
+#include "fill.h"
+#include "verbs.h"
+#include "current.h"
 
 #define PLAN_TEXT_MAX (256 * 1024)
 

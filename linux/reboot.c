@@ -8,7 +8,8 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "verbs.h"
 
 static bool read_first_line(const char *path, char *ret, size_t cap) {
         FILE *f = fopen(path, "re");

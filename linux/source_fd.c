@@ -5,7 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "source_fd.h"
 
 static uk_err fd_read_at(void *ctx, uint64_t offset, void *buf, size_t len) {
         struct fd_source *s = ctx;

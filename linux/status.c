@@ -2,7 +2,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "efivars.h"
+#include "verbs.h"
 #include "sha256.h"
 
 /* "1"/"0" from sysfs: 1, 0, or -1 when the file is missing (no kexec support). */

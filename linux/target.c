@@ -6,7 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ukiboot.h"
+#include "log.h"
+#include "efivars.h"
+#include "esp.h"
+#include "target.h"
+#include "fetch.h"
 #include "url.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
-#include "ukiboot.h"
+#include "zboot.h"
 
 #define IN_CHUNK (64 * 1024)
 #define OUT_CHUNK (256 * 1024)

@@ -1,0 +1,19 @@
+/* ukiboot — the ESP as a directory: discovery like bootctl, FAT-like lookups, the uk_fs_ops over it. */
+#pragma once
+#include "entry.h"
+#include "pipeline.h"
+
+struct esp {
+        int dir_fd;             /* O_PATH|O_DIRECTORY of the ESP root */
+        char path[4096];
+};
+/* Use dir if given, else find the ESP like bootctl: /efi, /boot, /boot/efi holding /loader or /EFI. */
+int esp_open(const char *dir, struct esp *ret);
+void esp_close(struct esp *e);
+/* Open an ESP-absolute path ('/' separators), matching names case-insensitively like FAT. -errno. */
+int esp_open_file(const struct esp *e, const char *path, int flags);
+/* The uk_fs_ops over this ESP. */
+void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret);
+/* loader.conf, the entries and the default, as the EFI twin reads them (common/pipeline.c), with the
+ * one-shot and default entries from efivarfs; notes printed as warnings. malloc'd: free(). Exit code. */
+int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret);

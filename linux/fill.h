@@ -1,0 +1,13 @@
+/* ukiboot — kernel and initrd bytes into file descriptors, and their content hashes. */
+#pragma once
+#include <stdint.h>
+#include "target.h"
+
+/* Copy len bytes at in_off of in_fd to out_fd's current position: copy_file_range, falling back to sendfile. */
+int copy_range(int in_fd, uint64_t in_off, uint64_t len, int out_fd);
+/* Write the kernel kexec_file_load can take (decompressed if needed) to out_fd. -errno / reason printed. */
+int fill_kernel(struct target *t, int out_fd);
+/* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. */
+int fill_initrd(struct target *t, int out_fd);
+/* Hash every piece the plan has not hashed yet (content identity). Exit code. */
+int target_hash_content(struct target *t);

@@ -1,0 +1,50 @@
+/* ukiboot — what to boot (a UKI file, an entry on the ESP, a URL) and its plan, through common/pipeline.c. */
+#pragma once
+#include <getopt.h>
+#include <stdbool.h>
+#include "pipeline.h"
+#include "esp.h"
+#include "source_fd.h"
+
+struct target_opts {
+        const char *uki_path;
+        const char *entry;      /* id on the ESP, or a .conf file path when no ESP is given */
+        bool use_default;
+        const char *esp;
+        const char *append;
+        bool has_profile;
+        unsigned profile;
+        int secure_boot;        /* -1: read efivars */
+        bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
+};
+struct target {
+        struct fd_source file;  /* the UKI (or the kernel of a `linux` entry), opened for the pipeline */
+        bool have_file;
+        const struct uk_uki *uki;       /* NULL for a `linux` entry */
+        struct uk_entry *entry; /* NULL for a plain UKI */
+        struct esp esp;
+        bool have_esp;
+        struct uk_bootmenu *menu;       /* the ESP's entries, when the entry came from there */
+        struct uk_boot *boot;   /* the pipeline's result (common/pipeline.c) */
+        const struct uk_plan *plan;     /* &boot->plan once planned */
+        char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
+        bool reason_printed;    /* the failed open already said why on its own line */
+};
+/* Resolve opts into an opened source and a built plan; prints the reason and returns an exit code. */
+int target_plan(const struct target_opts *o, struct target *ret);
+void target_free(struct target *t);
+/* getopt_long option ids shared by plan/load/kexec. */
+enum {
+        OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
+        OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF,
+};
+/* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
+#define TARGET_OPTIONS \
+        { "entry", required_argument, NULL, OPT_ENTRY }, \
+        { "default", no_argument, NULL, OPT_DEFAULT }, \
+        { "esp", required_argument, NULL, OPT_ESP }, \
+        { "append", required_argument, NULL, OPT_APPEND }, \
+        { "profile", required_argument, NULL, OPT_PROFILE }
+/* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */
+bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err);

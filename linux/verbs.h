@@ -1,0 +1,33 @@
+/* ukiboot — the verbs and what they share (option parsing, load and exec). */
+#pragma once
+#include <stdbool.h>
+#include <stdio.h>
+#include "target.h"
+
+int verb_inspect(int argc, char **argv);
+int verb_plan(int argc, char **argv);
+int verb_list(int argc, char **argv);
+int verb_load(int argc, char **argv);
+int verb_kexec(int argc, char **argv);
+int verb_unload(int argc, char **argv);
+int verb_exec(int argc, char **argv);
+int verb_reboot(int argc, char **argv);
+int verb_status(int argc, char **argv);
+int verb_extract(int argc, char **argv);
+/* Print a verb's --help text to f. */
+void verb_usage(FILE *f, const char *verb);
+/* getopt_long returned '?' or ':' (optstring starts with ':'): report the offending option. */
+int option_error(const char *verb, int c, char **argv);
+
+/* Parse the options of a VERB whose only option besides --help is the boolean --FLAG_NAME.
+ * Returns -1 to go on (positional arguments start at optind), else the exit code to return. */
+int parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag);
+/* Print "ukiboot: <verb>: <msg>" and a hint to use --help; returns EXIT_USAGE. */
+int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int do_load(const struct target_opts *o, bool crash);
+int do_exec(bool force);
+
+#define UKIBOOT_RUN_DIR "/run/ukiboot"
+#define UKIBOOT_LOADED_FILE UKIBOOT_RUN_DIR "/loaded"
+#define UKIBOOT_LOADED_CRASH_FILE UKIBOOT_RUN_DIR "/loaded-crash"
