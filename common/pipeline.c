@@ -100,6 +100,12 @@ static const struct kind_row *kind_row(enum uk_entry_kind kind) {
         return NULL;
 }
 
+bool uk_entry_reads_esp(const struct uk_entry *e) {
+        const struct kind_row *row = e ? kind_row(e->kind) : NULL;
+        /* An `efi` program is the firmware's to load, but the pipeline still names it by ESP path. */
+        return row && row->where == UK_IMAGE_ESP && e->kind != UK_ENTRY_KIND_EFI;
+}
+
 /* Record the refusal "<who>: <what><name><middle><why>" and return err. */
 static uk_err refuse(struct uk_boot *b, const char *who, enum uk_refusal_stage stage, uk_err err,
                      const char *what, const char *name, const char *middle, const char *why) {

@@ -113,6 +113,9 @@ struct uk_boot {
  * pieces are read from ret->src until uk_boot_release. */
 uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *ret);
 
+/* Whether booting e reads files from the ESP (a UKI or kernel path, initrd files), from the kind table. */
+bool uk_entry_reads_esp(const struct uk_entry *e);
+
 /* Close the image uk_boot_prepare opened (idempotent). */
 void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b);
 

@@ -273,8 +273,7 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 if ((r = entry_from_conf_file(o->entry, t->entry)))
                         return r;
                 /* The files it names live on an ESP, if there is one to read them from. */
-                if (t->entry->kind != UK_ENTRY_KIND_UKI_URL && t->entry->kind != UK_ENTRY_KIND_EFI &&
-                    (r = need_esp(o, t)))
+                if (uk_entry_reads_esp(t->entry) && (r = need_esp(o, t)))
                         return r;
                 return prepare(o, t, t->entry);
         }

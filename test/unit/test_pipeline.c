@@ -287,6 +287,10 @@ static void test_prepare(void) {
         }
         tw.verdict = UK_OK;
 
+        /* Which kinds read the ESP: the kind table's answer. */
+        CHECK(uk_entry_reads_esp(entry("a.conf")) && uk_entry_reads_esp(entry("linux.conf")), "uki, linux read the ESP");
+        CHECK(!uk_entry_reads_esp(entry("shell.conf")) && !uk_entry_reads_esp(NULL), "efi programs are the firmware's");
+
         /* `efi` entries on the EFI twin: options, a space, the editor text. */
         CHECK_EQ_INT(prepare(&fs, &tw, "shell.conf", "fs0:", false, true), UK_OK, "efi entry");
         CHECK_EQ_STR(boot.efi_options, "-nostartup fs0:");
