@@ -44,7 +44,11 @@ $(B)/san/libukicommon.a: $(SAN_OBJ)
 
 # ---- freestanding (EFI) ---------------------------------------------------
 EFI_INC    := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
-EFI_CFLAGS := -std=gnu11 -Os $(WARN) -ffreestanding -fshort-wchar -mno-red-zone -fno-stack-protector \
+# EFI_EXTRA_CFLAGS / EFI_APP: a variant build in another tree (make bench builds one without the content
+# record to measure what it costs), e.g. make B=build/x EFI_APP=build/x/ukibootx64.efi EFI_EXTRA_CFLAGS=-D...
+EFI_EXTRA_CFLAGS ?=
+EFI_APP ?= efi/ukibootx64.efi
+EFI_CFLAGS := $(EFI_EXTRA_CFLAGS) -std=gnu11 -Os $(WARN) -ffreestanding -fshort-wchar -mno-red-zone -fno-stack-protector \
               -fpic -fno-strict-aliasing -maccumulate-outgoing-args -mno-sse -mno-mmx -mno-avx \
               -DGNU_EFI_USE_MS_ABI -DUKIBOOT_VERSION=\"$(VERSION)\" -Icommon -fno-builtin-printf
 EFI_COMMON_OBJ := $(patsubst common/%.c,$(B)/efi/common/%.o,$(COMMON_SRC))
@@ -67,7 +71,7 @@ $(B)/efi/ukiboot.so: $(EFI_OBJ) $(EFI_COMMON_OBJ)
 
 $(B)/efi/efi/efi-util.o $(B)/efi/efi/http.o $(B)/efi/efi/sbat.o: $(VERSION_STAMP)
 
-efi/ukibootx64.efi: $(B)/efi/ukiboot.so
+$(EFI_APP): $(B)/efi/ukiboot.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' \
 	   -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10 $< $@
 
