@@ -118,16 +118,12 @@ void esp_close(struct esp *e) {
         e->dir_fd = -1;
 }
 
-static uk_err errno_to_uk(int r) {
-        return r == -ENOENT || r == -ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
-}
-
 static uk_err fs_list_dir(void *ctx, const char *path,
                           uk_err (*cb)(void *cb_ctx, const char *name, bool is_dir), void *cb_ctx) {
         struct esp *e = ctx;
         int fd = esp_open_file(e, path, O_RDONLY | O_DIRECTORY);
         if (fd < 0)
-                return errno_to_uk(fd);
+                return uk_err_from_errno(-fd);
         DIR *d = fdopendir(fd);
         if (!d) {
                 close(fd);
@@ -155,7 +151,7 @@ static uk_err fs_read_file(void *ctx, const char *path, char *buf, size_t cap, s
         struct esp *e = ctx;
         int fd = esp_open_file(e, path, O_RDONLY);
         if (fd < 0)
-                return errno_to_uk(fd);
+                return uk_err_from_errno(-fd);
         size_t len = 0;
         for (;;) {
                 if (len == cap) {
@@ -184,7 +180,7 @@ static uk_err fs_open_source(void *ctx, const char *path, struct uk_source *ret_
         struct esp *e = ctx;
         int fd = esp_open_file(e, path, O_RDONLY);
         if (fd < 0)
-                return errno_to_uk(fd);
+                return uk_err_from_errno(-fd);
         struct fd_source *s = malloc(sizeof *s);
         if (!s) {
                 close(fd);

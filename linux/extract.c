@@ -10,10 +10,11 @@
 #include "fill.h"
 #include "verbs.h"
 
-static int open_out(const char *path) {
+/* Open an output file: the fd, or -1 with the reason printed and the exit code in *ret_err. */
+static int open_out(const char *path, int *ret_err) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
-                return -log_fail(EXIT_FAILED, "%s: %s", path, strerror(errno));
+                *ret_err = log_fail(exit_code_for_errno(errno), "%s: %s", path, strerror(errno));
         return fd;
 }
 
@@ -61,20 +62,16 @@ int verb_extract(int argc, char **argv) {
         struct target t;
         int r = target_plan(&o, &t);
         if (r == EXIT_OK && kernel_out) {
-                int fd = open_out(kernel_out);
-                if (fd < 0)
-                        r = -fd;
-                else {
+                int fd = open_out(kernel_out, &r);
+                if (fd >= 0) {
                         r = fill_kernel(&t, fd);
                         if (close(fd) < 0 && !r)
                                 r = log_fail(EXIT_FAILED, "%s: %s", kernel_out, strerror(errno));
                 }
         }
         if (r == EXIT_OK && initrd_out) {
-                int fd = open_out(initrd_out);
-                if (fd < 0)
-                        r = -fd;
-                else {
+                int fd = open_out(initrd_out, &r);
+                if (fd >= 0) {
                         r = fill_initrd(&t, fd);
                         if (close(fd) < 0 && !r)
                                 r = log_fail(EXIT_FAILED, "%s: %s", initrd_out, strerror(errno));

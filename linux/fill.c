@@ -166,8 +166,9 @@ static uk_err fill_segment(void *ctx, const struct uk_initrd_segment *seg) {
                 }
                 int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
                 if (fd < 0) {
-                        f->exit_code = log_fail(EXIT_NOT_FOUND, "%s%s: %s", t->esp.path, piece->path, strerror(-fd));
-                        return UK_E_NOT_FOUND;
+                        f->exit_code = log_fail(exit_code_for_errno(-fd), "%s%s: %s", t->esp.path, piece->path,
+                                                strerror(-fd));
+                        return uk_err_from_errno(-fd);
                 }
                 uint64_t base = piece->source == UK_PIECE_FILE ? piece->offset : 0;
                 r = copy_range(fd, base + seg->piece_offset, seg->length, f->out_fd);

@@ -5,9 +5,10 @@
 
 /* Copy len bytes at in_off of in_fd to out_fd's current position: copy_file_range, falling back to sendfile. */
 int copy_range(int in_fd, uint64_t in_off, uint64_t len, int out_fd);
-/* Write the kernel kexec_file_load can take (decompressed if needed) to out_fd. -errno / reason printed. */
+/* Write the kernel kexec_file_load can take (decompressed if needed) to out_fd. Reason printed; exit code. */
 int fill_kernel(struct target *t, int out_fd);
-/* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. */
+/* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. Reason
+ * printed; exit code. */
 int fill_initrd(struct target *t, int out_fd);
 /* Hash every piece the plan has not hashed yet (content identity). Exit code. */
 int target_hash_content(struct target *t);

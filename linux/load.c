@@ -245,8 +245,8 @@ int verb_kexec(int argc, char **argv) {
 
 int verb_unload(int argc, char **argv) {
         bool crash = false;
-        int r = parse_flag_option("unload", "crash", argc, argv, &crash);
-        if (r >= 0)
+        int r;
+        if (parse_flag_option("unload", "crash", argc, argv, &crash, &r))
                 return r;
         if (argc > optind)
                 return usage_error("unload", "unexpected argument '%s'", argv[optind]);

@@ -1,4 +1,5 @@
 /* ukiboot — one-line error messages and JSON string output. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,23 @@ int exit_code_for_uk(uk_err e) {
         default:
                 return EXIT_INVALID;
         }
+}
+
+int exit_code_for_errno(int err) {
+        switch (err) {
+        case ENOENT:
+        case ENOTDIR:
+                return EXIT_NOT_FOUND;
+        case EACCES:
+        case EPERM:
+                return EXIT_DENIED;
+        default:
+                return EXIT_FAILED;
+        }
+}
+
+uk_err uk_err_from_errno(int err) {
+        return err == ENOENT || err == ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
 }
 
 int log_uk(uk_err e, const char *what) {

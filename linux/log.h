@@ -20,6 +20,10 @@ int log_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit code for a common/ error: not found, I/O or invalid input. */
 int exit_code_for_uk(uk_err e);
+/* Exit code for a (positive) errno: not found, permission, or a failure. */
+int exit_code_for_errno(int err);
+/* The common/ error for a (positive) errno: not found or I/O. */
+uk_err uk_err_from_errno(int err);
 /* "ukiboot: <what>: <uk_strerror(e)>", returning exit_code_for_uk(e). */
 int log_uk(uk_err e, const char *what);
 /* Write s as a JSON string literal (quotes included), escaping control and non-ASCII-safe bytes. */

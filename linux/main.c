@@ -120,7 +120,8 @@ int option_error(const char *verb, int c, char **argv) {
         return usage_error(verb, "unknown option '%s'", opt);
 }
 
-int parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag) {
+bool parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag,
+                       int *ret_code) {
         const struct option opts[] = {
                 { flag_name, no_argument, NULL, OPT_FLAG },
                 { "help", no_argument, NULL, 'h' },
@@ -136,13 +137,15 @@ int parse_flag_option(const char *verb, const char *flag_name, int argc, char **
                         break;
                 case 'h':
                         verb_usage(stdout, verb);
-                        return EXIT_OK;
+                        *ret_code = EXIT_OK;
+                        return true;
                 default:
-                        return option_error(verb, c, argv);
+                        *ret_code = option_error(verb, c, argv);
+                        return true;
                 }
         }
         *ret_flag = flag;
-        return -1;
+        return false;
 }
 
 static void main_usage(FILE *f) {

@@ -77,8 +77,8 @@ int do_exec(bool force) {
 
 static int exec_verb(const char *verb, int argc, char **argv) {
         bool force = false;
-        int r = parse_flag_option(verb, "force", argc, argv, &force);
-        if (r >= 0)
+        int r;
+        if (parse_flag_option(verb, "force", argc, argv, &force, &r))
                 return r;
         if (argc > optind)
                 return usage_error(verb, "unexpected argument '%s'", argv[optind]);

@@ -62,8 +62,8 @@ static void json_digest(const char *d) {
 
 int verb_status(int argc, char **argv) {
         bool json = false;
-        int r = parse_flag_option("status", "json", argc, argv, &json);
-        if (r >= 0)
+        int r;
+        if (parse_flag_option("status", "json", argc, argv, &json, &r))
                 return r;
         if (argc > optind)
                 return usage_error("status", "unexpected argument '%s'", argv[optind]);

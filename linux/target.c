@@ -140,10 +140,6 @@ static bool arg_is_url(const char *arg) {
 
 /* ---- the I/O the pipeline asks of this twin ---- */
 
-static uk_err errno_to_uk(int e) {
-        return e == ENOENT || e == ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
-}
-
 static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src) {
         struct target *t = ctx;
         int r;
@@ -159,7 +155,7 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
                 snprintf(label, sizeof label, "%s%s", t->esp.path, name);
                 if (fd < 0) {
                         snprintf(t->detail, sizeof t->detail, "%s: %s", label, strerror(-fd));
-                        return errno_to_uk(-fd);
+                        return uk_err_from_errno(-fd);
                 }
                 r = fd_source_from_fd(fd, label, &t->file);
                 break;

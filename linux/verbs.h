@@ -19,9 +19,10 @@ void verb_usage(FILE *f, const char *verb);
 /* getopt_long returned '?' or ':' (optstring starts with ':'): report the offending option. */
 int option_error(const char *verb, int c, char **argv);
 
-/* Parse the options of a VERB whose only option besides --help is the boolean --FLAG_NAME.
- * Returns -1 to go on (positional arguments start at optind), else the exit code to return. */
-int parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag);
+/* Parse the options of a VERB whose only option besides --help is the boolean --FLAG_NAME. False: go on
+ * (positional arguments start at optind); true: the verb is done, with *ret_code its exit code. */
+bool parse_flag_option(const char *verb, const char *flag_name, int argc, char **argv, bool *ret_flag,
+                       int *ret_code);
 /* Print "ukiboot: <verb>: <msg>" and a hint to use --help; returns EXIT_USAGE. */
 int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
