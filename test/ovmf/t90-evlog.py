@@ -4,11 +4,14 @@
 '<pcr> <event type hex> <sha256 digest> <event data as text>'. Crypto-agile (TCG2) format only.
 Written from the TCG PC Client Platform Firmware Profile; independent of ukiboot's code on purpose."""
 import base64
+import re
 import struct
 import sys
 
 log_path, pcrs = sys.argv[1], {int(p) for p in sys.argv[2].split(",")}
-b64 = "".join(l.split("UKIBOOT-EVLOG: ", 1)[1].strip()
+# The kernel may print onto the same serial line (seen: "[    2.01] tsc: Refined TSC ..." after the
+# base64): only the leading run of base64 characters of each line is ours.
+b64 = "".join(re.match(r"[A-Za-z0-9+/=]*", l.split("UKIBOOT-EVLOG: ", 1)[1]).group(0)
               for l in open(log_path, errors="replace") if l.startswith("UKIBOOT-EVLOG: "))
 data = base64.b64decode(b64)
 if not data:
