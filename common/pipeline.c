@@ -305,6 +305,8 @@ enum uk_next uk_failure_next(const struct uk_attempt *a) {
         /* A person's choice is not silently replaced by another entry: they see why and choose again.
          * An automatic boot goes on down the list, as boot counting would; once every entry failed, the
          * firmware gets its turn (its next Boot#### option), or the machine reboots if so configured. */
+        if (a->measured)
+                return a->reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
         if (a->chosen)
                 return UK_NEXT_MENU;
         if (a->tried < a->n)
@@ -320,8 +322,8 @@ const char *uk_next_text(enum uk_next next) {
         switch (next) {
         case UK_NEXT_ENTRY:    return "trying the next entry";
         case UK_NEXT_MENU:     return "back to the menu";
-        case UK_NEXT_FIRMWARE: return "no entry could be booted; returning to the firmware";
-        case UK_NEXT_REBOOT:   return "no entry could be booted; rebooting (reboot-on-error)";
+        case UK_NEXT_FIRMWARE: return "not booting another entry; returning to the firmware";
+        case UK_NEXT_REBOOT:   return "not booting another entry; rebooting (reboot-on-error)";
         }
         return "";
 }

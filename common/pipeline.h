@@ -138,9 +138,12 @@ struct uk_attempt {
         size_t tried;           /* entries tried so far, this one included */
         size_t n;               /* entries there are */
         bool reboot_on_error;
+        bool measured;          /* the TPM was extended for this entry before it failed */
 };
 
-/* What follows a refusal. */
+/* What follows a refusal. Once the TPM was extended for an entry, no other entry may boot with PCRs that
+ * still describe it (a secret sealed to that entry would unseal under another): back to the firmware, or
+ * a reboot with `reboot-on-error`, as systemd-boot returns the error to the firmware. */
 enum uk_next uk_failure_next(const struct uk_attempt *a);
 
 /* The k-th entry to try when the first choice is `first`: it, then the others in boot order, wrapping. */

@@ -196,7 +196,8 @@ static void export_and_log(const struct uk_entry *e, const struct uk_plan *p) {
 }
 
 /* `efi` entries: the firmware loads the file itself; the load options are the pipeline's. */
-static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e, const char *opts, size_t len) {
+static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e, const char *opts, size_t len,
+                           bool *ret_measured) {
         _cleanup_image_ EFI_HANDLE h = NULL;
         _cleanup_pool_ EFI_DEVICE_PATH *dp = NULL;
         _cleanup_pool_ CHAR16 *path16 = xpath_to_16(e->efi_path);
@@ -214,7 +215,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         if (EFI_ERROR(st))
                 return st;
         vars_set_exec(e, false);
-        tpm_measure_loader_options(opts, len);
+        *ret_measured = tpm_measure_loader_options(opts, len);
         log_info(L"chain-loading %a", e->efi_path);
         /* An application that returns is unloaded by the firmware itself. */
         st = BS->StartImage(TAKE_PTR(h), NULL, NULL);
@@ -224,13 +225,13 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
 
 /* Carry out a prepared boot: the pipeline decided everything, this only starts it. */
 static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, const struct uk_boot *b,
-                          const struct efi_image_io *img) {
+                          const struct efi_image_io *img, bool *ret_measured) {
         if (b->kind == UK_ENTRY_KIND_EFI) {
                 log_info(L"%a: %a", e->id, b->efi_what);
-                return boot_efi(env, e, b->efi_options, b->efi_options_len);
+                return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
-        tpm_measure_plan(img->buf, img->size, &b->plan);
+        *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan);
         struct kernel_start k = {
                 .entry = e,
                 .image_path = b->where == UK_IMAGE_ESP ? b->image_name : NULL,
@@ -244,13 +245,14 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
         return start_kernel(env, &k);
 }
 
-EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append) {
+EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append, bool *ret_measured) {
         _cleanup_pool_ struct uk_boot *b = AllocatePool(sizeof(*b));
         struct efi_image_io img = { .env = env, .id = e->id };
         struct uk_fs_ops ops;
         EFI_STATUS st;
         uk_err r;
 
+        *ret_measured = false;
         if (!b) {
                 log_error(L"%a: out of memory", e->id);
                 return EFI_OUT_OF_RESOURCES;
@@ -276,7 +278,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, cons
                         log_error(L"%a: firmware status %r", e->id, img.status);
                 return uk_err_to_efi(r);
         }
-        st = execute(env, e, b, &img);
+        st = execute(env, e, b, &img, ret_measured);
         uk_boot_release(&io, b);
         return st;
 }

@@ -13,5 +13,6 @@ struct boot_env {
 };
 
 /* Boot e with extra arguments append (NULL for none). Returns only if the boot failed or the started
- * image returned; the one-line reason has been printed by then. */
-EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append);
+ * image returned; the one-line reason has been printed by then. *ret_measured: the TPM may have been
+ * extended for e before it failed (the failure policy then boots no other entry). */
+EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append, bool *ret_measured);

@@ -47,11 +47,13 @@ static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk
                 else
                         log_info(L"booting entry %a", e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
-                EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL);
+                bool measured = false;
+                EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL, &measured);
                 struct uk_attempt a = { .chosen = chosen && k == 0, .tried = k + 1, .n = n,
-                                        .reboot_on_error = m->conf.reboot_on_error };
+                                        .reboot_on_error = m->conf.reboot_on_error, .measured = measured };
                 enum uk_next next = uk_failure_next(&a);
-                log_info(L"entry %a failed (%r): %a", e->id, st, uk_next_text(next));
+                log_info(L"entry %a failed (%r)%a: %a", e->id, st, measured ? " after the TPM measured it" : "",
+                         uk_next_text(next));
                 if (next != UK_NEXT_ENTRY)
                         return next;
         }

@@ -149,16 +149,19 @@ static bool measure_cmdline(struct tcg2_protocol *t, const char *s, size_t len) 
         return ok;
 }
 
-void tpm_measure_loader_options(const char *options, size_t len) {
+bool tpm_measure_loader_options(const char *options, size_t len) {
         struct tcg2_protocol *t;
 
         if (!options || len == 0 || !(t = tcg2()))
-                return;
+                return false;
+        /* Whether it succeeded or not, the PCR may have changed: say we tried. */
         (void) measure_cmdline(t, options, len);
+        return true;
 }
 
-void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
+bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
         struct tcg2_protocol *t = tcg2();
+        bool touched = t && p->n_measure > 0;
         unsigned sections = 0, params = 0;
         bool sections_ok = t != NULL, params_ok = true;
 
@@ -174,7 +177,7 @@ void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
                 }
                 CHAR16 *name16 = xstr8_to_16(m->name, uk_strlen(m->name));
                 if (!name16)
-                        return;
+                        return touched;
                 if (t && m->kind == UK_MEASURE_NAME)
                         ok = measure(t, m->pcr, m->name, uk_strlen(m->name) + 1, name16);
                 else if (t && m->kind == UK_MEASURE_SECTION) {
@@ -187,7 +190,7 @@ void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
                 sections_ok = sections_ok && ok;
         }
         if (p->kernel.source != UK_PIECE_UKI)
-                return;     /* a `linux` entry: systemd-boot's PCR 12 measurement only, no stub variables */
+                return touched;     /* a `linux` entry: systemd-boot's PCR 12 measurement only, no stub variables */
         if (t && sections > 0)
                 log_info(L"tpm: measured %d sections into PCR 11 (as systemd-stub %a)", sections,
                          p->stub_gen_252 ? "252" : "253+");
@@ -203,4 +206,5 @@ void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
         if (params_ok)
                 vars_set_str(L"StubPcrKernelParameters", "12");
         vars_set_str(L"StubPcrInitRDSysExts", "13");
+        return touched;
 }

@@ -8,9 +8,10 @@
 
 /* Carry out the plan's measurement list (common/plan.c decides it: systemd-boot's PCR 12 measurement of
  * load options, systemd-stub's PCR 11 sections and PCR 12 command line) over the image uki[size], then set
- * StubPcrKernelImage / StubPcrKernelParameters / StubPcrInitRDSysExts as stub 252 does for a UKI. */
-void tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p);
+ * StubPcrKernelImage / StubPcrKernelParameters / StubPcrInitRDSysExts as stub 252 does for a UKI. True if a
+ * PCR may have been extended (a TPM is present and something was to be measured). */
+bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p);
 
 /* What systemd-boot does before it starts any image with load options: measure them into PCR 12 (`linux`
  * and `efi` entries; a chain-loaded stub then measures them again itself). */
-void tpm_measure_loader_options(const char *options, size_t len);
+bool tpm_measure_loader_options(const char *options, size_t len);

@@ -293,10 +293,9 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 enum uk_next next = uk_failure_next(&a);
                 if (next == UK_NEXT_ENTRY)
                         continue;
-                if (next == UK_NEXT_REBOOT)
-                        log_warn("%s (the firmware path reboots; this running system stays up)", uk_next_text(next));
-                else if (next == UK_NEXT_FIRMWARE)
-                        log_warn("%s", uk_next_text(UK_NEXT_FIRMWARE));
+                /* The firmware path would now return to the firmware or reset; this running system stays up. */
+                if (next == UK_NEXT_REBOOT || next == UK_NEXT_FIRMWARE)
+                        log_warn("every entry was refused (the EFI program would say: %s)", uk_next_text(next));
                 return r;
         }
         return r;

@@ -167,6 +167,32 @@ else
   fail tpm-D-eventlog-11-12-equals-sdboot "PCR 11/12 events differ or are missing (diff $w/C/events $w/D/events)"
 fi
 
+# E: measured, then the start fails: entry a's kernel lacks the 64-bit handover entry and loader.conf forces
+# the handover protocol, so it fails after its PCR 11/12 extends. Entry b would boot, but not with PCRs
+# that describe a: with reboot-on-error the machine resets instead (QEMU exits: -no-reboot).
+mkdir -p "$w/E/esp/EFI/BOOT" "$w/E/esp/ukis" "$w/E/esp/loader/entries"
+cp "$UKIBOOT_EFI" "$w/E/esp/EFI/BOOT/BOOTX64.EFI"; cp "$uki" "$w/E/esp/ukis/tpm.efi"
+"$PY" - "$uki" "$w/E/esp/ukis/noho.efi" <<'PY'
+import sys, pefile
+data = bytearray(open(sys.argv[1], "rb").read())
+pe = pefile.PE(data=bytes(data), fast_load=True)
+s = next(s for s in pe.sections if s.Name.rstrip(b"\0") == b".linux")
+at = s.PointerToRawData + 0x236          # xloadflags: clear XLF_EFI_HANDOVER_64 (bit 3)
+data[at] &= ~8 & 0xff
+open(sys.argv[2], "wb").write(data)
+PY
+printf 'timeout 0\nukiboot-handover yes\nreboot-on-error yes\n' > "$w/E/esp/loader/loader.conf"
+printf 'title No handover\nsort-key a\nuki /ukis/noho.efi\n' > "$w/E/esp/loader/entries/a.conf"
+printf 'title Good\nsort-key b\nuki /ukis/tpm.efi\n' > "$w/E/esp/loader/entries/b.conf"
+boot_tpm E
+check_grep tpm-E-measured "$w/E/serial.log" "ukiboot: tpm: measured 4 sections into PCR 11"
+check_grep tpm-E-start-failed "$w/E/serial.log" "ukiboot: error: a.conf: cannot use the EFI handover protocol"
+check_grep tpm-E-no-fallback "$w/E/serial.log" \
+  "ukiboot: entry a.conf failed (Unsupported) after the TPM measured it: not booting another entry; rebooting (reboot-on-error)"
+grep -q "falling back to entry b.conf" "$w/E/serial.log" && fail tpm-E-b-not-booted "b.conf was booted after a.conf's measurements" ||
+  pass tpm-E-b-not-booted
+check_eq tpm-E-no-kernel "$(grep -ac 'UKIBOOT-CMDLINE' "$w/E/serial.log")" 0
+
 # Without a TPM the stub still sets some of these variables (252 counts absent credential archives as
 # measured). The suite's earlier boots have no TPM: compare their logs if they come from this ukiboot.
 for pair in "basic sd-stub" "type1 sd-boot"; do

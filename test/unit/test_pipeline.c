@@ -380,13 +380,17 @@ static void test_failure_policy(void) {
                 { { .chosen = false, .tried = 3, .n = 3 }, UK_NEXT_FIRMWARE },
                 { { .chosen = false, .tried = 3, .n = 3, .reboot_on_error = true }, UK_NEXT_REBOOT },
                 { { .chosen = false, .tried = 1, .n = 1 }, UK_NEXT_FIRMWARE },
+                /* Measured: never another entry, never back to the menu (its choice would boot with these PCRs). */
+                { { .chosen = false, .tried = 1, .n = 3, .measured = true }, UK_NEXT_FIRMWARE },
+                { { .chosen = true, .tried = 1, .n = 3, .measured = true }, UK_NEXT_FIRMWARE },
+                { { .chosen = false, .tried = 1, .n = 3, .measured = true, .reboot_on_error = true }, UK_NEXT_REBOOT },
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++)
                 CHECK_EQ_INT(uk_failure_next(&rows[i].a), rows[i].next, "row %zu", i);
         static const size_t order[] = { 2, 3, 0, 1 };
         for (size_t k = 0; k < 4; k++)
                 CHECK_EQ_INT(uk_failure_order(2, k, 4), order[k], "order %zu", k);
-        CHECK_EQ_STR(uk_next_text(UK_NEXT_FIRMWARE), "no entry could be booted; returning to the firmware");
+        CHECK_EQ_STR(uk_next_text(UK_NEXT_FIRMWARE), "not booting another entry; returning to the firmware");
 }
 
 int main(void) {
