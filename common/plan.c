@@ -409,8 +409,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
 
-        /* An empty .cmdline section is no .cmdline (systemd-stub tests its size > 0). */
-        bool has_cmdline = secs[UK_SEC_CMDLINE].length > 0;
+        /* Presence by VirtualSize, as systemd-stub decides (and as PCR 11 measures it); file bytes may be fewer. */
+        bool has_cmdline = uk_span_present(&secs[UK_SEC_CMDLINE]);
         if (has_cmdline) {
                 r = read_cmdline_section(src, secs[UK_SEC_CMDLINE], text, sizeof(text), &text_len);
                 if (r)

@@ -27,7 +27,7 @@ uk_err uk_uki_cmdline_locked(const struct uk_uki *uki, unsigned profile, bool se
         r = uk_uki_resolve(uki, profile, secs);
         if (r)
                 return r;
-        /* Same test as uk_plan_build: an empty .cmdline section is no .cmdline (systemd-stub: size > 0). */
-        *ret_locked = uk_cmdline_locked(secure_boot, secs[UK_SEC_CMDLINE].length > 0);
+        /* Same test as uk_plan_build: presence by VirtualSize, as systemd-stub decides. */
+        *ret_locked = uk_cmdline_locked(secure_boot, uk_span_present(&secs[UK_SEC_CMDLINE]));
         return UK_OK;
 }

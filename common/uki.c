@@ -106,11 +106,12 @@ uk_err uk_uki_resolve(const struct uk_uki *uki, unsigned profile, struct uk_span
 
         for (int t = 0; t < _UK_SEC_MAX; t++) {
                 if (idx[t] < 0) {
-                        ret_secs[t] = (struct uk_span) { 0, 0 };
+                        ret_secs[t] = (struct uk_span) { 0, 0, 0 };
                         continue;
                 }
                 ret_secs[t].offset = uki->pe.sections[idx[t]].raw_offset;
                 ret_secs[t].length = uki->pe.sections[idx[t]].size;
+                ret_secs[t].memory_size = uki->pe.sections[idx[t]].virtual_size;
         }
         return UK_OK;
 }

@@ -27,8 +27,15 @@ int uk_sec_from_name(const struct uk_pe_section *s);
 /* A byte range inside the UKI file. */
 struct uk_span {
         uint64_t offset;
-        uint64_t length;
+        uint64_t length;        /* bytes in the file: min(VirtualSize, SizeOfRawData) */
+        uint64_t memory_size;   /* VirtualSize: what the section is once loaded (the rest zero) */
 };
+
+/* Whether a section counts as there, by systemd-stub's rule: its VirtualSize, not its file bytes (a
+ * .cmdline of VirtualSize 16 and no raw data is present, empty, and locks the command line). */
+static inline bool uk_span_present(const struct uk_span *s) {
+        return s->memory_size > 0;
+}
 
 #define UK_MAX_PROFILES 32
 

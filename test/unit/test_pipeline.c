@@ -337,6 +337,33 @@ static void test_prepare(void) {
         CHECK(strstr(text, "\ninitrd initrd.img -\n") != NULL, "unknown piece written as '-': %s", text);
 }
 
+/* A .cmdline with VirtualSize but no file bytes is there (systemd-stub's rule: VirtualSize): under Secure Boot
+ * it locks the (empty) line, so entry options cannot replace it; without Secure Boot they do. */
+static void test_cmdline_presence(void) {
+        static uint8_t uki[16384];
+        const struct peb_section s[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".cmdline", .len = 0, .virtual_size = 16 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+        };
+        size_t len = peb_build(uki, sizeof(uki), s, 3);
+        static const char conf[] = "title Bss\nuki /ukis/bss.efi\noptions root=/dev/evil\n";
+        n_files = 0;
+        add("/loader/entries/bss.conf", conf, sizeof(conf) - 1);
+        add("/ukis/bss.efi", uki, len);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct twin tw = { .fs = &fs };
+        CHECK(len > 0, "bss UKI built");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(prepare(&fs, &tw, "bss.conf", NULL, true, true), UK_OK, "Secure Boot");
+        CHECK_EQ_STR(boot.plan.cmdline, "");
+        CHECK_EQ_INT(boot.plan.cmdline_notes, UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB, "options ignored under Secure Boot");
+        CHECK(uk_boot_editor_locked(&ops, entry("bss.conf"), true), "the editor is locked too");
+        CHECK_EQ_INT(prepare(&fs, &tw, "bss.conf", NULL, false, true), UK_OK, "no Secure Boot");
+        CHECK_EQ_STR(boot.plan.cmdline, "root=/dev/evil");
+}
+
 /* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
  * print the same note. */
 static void test_extras_policy(void) {
@@ -405,6 +432,7 @@ int main(void) {
         test_titles();
         test_prepare();
         test_extras_policy();
+        test_cmdline_presence();
         test_failure_policy();
         return unit_finish();
 }
