@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
 #include "efivars.h"
@@ -52,11 +51,11 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         }
 }
 
-/* An --entry argument names a .conf file (rather than an id on the ESP) when it contains a '/', or,
- * without --esp, when such a file exists. */
-static bool entry_is_file(const char *arg, bool have_esp_opt) {
-        struct stat st;
-        return strchr(arg, '/') || (!have_esp_opt && stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+/* An --entry argument names a .conf file (rather than an id on the ESP) only when it is a path, with a
+ * '/' in it ("./x.conf" for one in the current directory): a bare id resolves inside the ESP alone, so a
+ * file of that name wherever the command happens to run cannot stand in for the ESP's entry. */
+static bool entry_is_file(const char *arg) {
+        return strchr(arg, '/') != NULL;
 }
 
 static int entry_from_conf_file(const char *path, struct uk_entry *ret) {
@@ -265,7 +264,7 @@ int target_plan(const struct target_opts *o, struct target *t) {
         t->entry = calloc(1, sizeof *t->entry);
         if (!t->entry)
                 return log_fail(EXIT_FAILED, "out of memory");
-        if (o->entry && entry_is_file(o->entry, o->esp)) {
+        if (o->entry && entry_is_file(o->entry)) {
                 if ((r = entry_from_conf_file(o->entry, t->entry)))
                         return r;
                 /* The files it names live on an ESP, if there is one to read them from. */
