@@ -15,7 +15,9 @@ int fetch_url(const char *url, int *ret_fd) {
 }
 
 #else
+#include <stdlib.h>
 #include <curl/curl.h>
+#include "util.h"
 
 #define FETCH_MAX_SIZE (2ULL * 1024 * 1024 * 1024)
 
@@ -76,6 +78,17 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         return 0;
 }
 
+#define FETCH_DEADLINE_DEFAULT 1800L      /* seconds for a whole download: 200 MB at ~115 KB/s */
+
+/* The overall deadline: UKIBOOT_FETCH_DEADLINE seconds if set to a positive number, else the default. */
+static long fetch_deadline(void) {
+        const char *s = getenv("UKIBOOT_FETCH_DEADLINE");
+        uint64_t v;
+        if (s && uk_parse_u64(s, strlen(s), &v) && v > 0 && v < 365L * 24 * 3600)
+                return (long) v;
+        return FETCH_DEADLINE_DEFAULT;
+}
+
 int fetch_url(const char *url, int *ret_fd) {
         struct uk_url parsed;
         uk_err e = uk_url_parse(url, &parsed);
@@ -99,7 +112,12 @@ int fetch_url(const char *url, int *ret_fd) {
         char errbuf[CURL_ERROR_SIZE] = "";
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        /* A redirect may keep the scheme or strengthen it, never drop https for http. */
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strcmp(parsed.scheme, "https") == 0 ? "https" : "http,https");
+        /* One deadline for the whole download: a server that trickles just above the stall limit must
+         * not hold `load` for days. */
+        long deadline = fetch_deadline();
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, deadline);
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
@@ -128,6 +146,13 @@ int fetch_url(const char *url, int *ret_fd) {
                         return log_fail(EXIT_FAILED, "%s: storing the download: %s", url, strerror(f.write_errno));
                 if (cr == CURLE_HTTP_RETURNED_ERROR)
                         return log_fail(EXIT_NOT_FOUND, "%s: server answered HTTP %ld", url, code);
+                if (cr == CURLE_OPERATION_TIMEDOUT && f.written > 0)
+                        return log_fail(EXIT_FAILED, "%s: not complete within %ld s (%llu bytes came; "
+                                        "UKIBOOT_FETCH_DEADLINE sets the limit)", url, deadline,
+                                        (unsigned long long) f.written);
+                if (cr == CURLE_UNSUPPORTED_PROTOCOL || cr == CURLE_TOO_MANY_REDIRECTS)
+                        return log_fail(EXIT_DENIED, "%s: %s (redirects may keep or strengthen the scheme, at most 5)",
+                                        url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
                 return log_fail(EXIT_FAILED, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
         }
         /* One line per download, as the EFI twin prints: fleets see how long a soft reboot waited. */
