@@ -465,6 +465,17 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         return UK_OK;
 }
 
+/* The digest, and the rule that every plan can be written down: a plan whose canonical record would not
+ * fit the EFI variable and the Linux twin's record is refused, the same way on both twins, rather than
+ * booted without a record. */
+static uk_err check_record(struct uk_plan *p) {
+        size_t len = 0;
+        uk_err r = uk_plan_digest_len(p, p->digest, &len);
+        if (r)
+                return r;
+        return len < UK_PLAN_CANONICAL_MAX ? UK_OK : UK_E_PLAN_TOO_LARGE;
+}
+
 uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         uk_err r;
 
@@ -480,7 +491,7 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
         r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
         if (!r)
-                r = uk_plan_digest(ret_plan, ret_plan->digest);
+                r = check_record(ret_plan);
         /* Generated pieces live in the plan: their content is known without reading anything. */
         for (unsigned i = 0; !r && i < ret_plan->n_initrd; i++) {
                 const struct uk_plan_piece *piece = &ret_plan->initrd[i];

@@ -337,6 +337,34 @@ static void test_prepare(void) {
         CHECK(strstr(text, "\ninitrd initrd.img -\n") != NULL, "unknown piece written as '-': %s", text);
 }
 
+/* Every plan can be written down: one whose canonical record would not fit 12 KiB (24 credentials whose long
+ * names are all escaped blanks) is refused, with the same sentence on both twins, not booted unrecorded. */
+static void test_record_limit(void) {
+        static char paths[24][UK_PATH_MAX];
+        base_esp();
+        for (int i = 0; i < 24; i++) {
+                char name[220];
+                memset(name, ' ', sizeof(name));
+                snprintf(name + 200, sizeof(name) - 200, "%02d.cred", i);
+                snprintf(paths[i], sizeof(paths[i]), "/ukis/a.efi.extra.d/%s", name);
+                add(paths[i], "x", 1);
+        }
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct twin tw = { .fs = &fs };
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_E_PLAN_TOO_LARGE, "record too large");
+        CHECK_EQ_STR(boot.refusal.text,
+                     "a.conf: no boot plan: the plan's record is over 12 KiB (too many or too long file names)");
+        CHECK_EQ_INT(tw.open_images, 0, "image closed");
+        /* Half of them fit. */
+        fs.n -= 12;
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "12 long names fit");
+        char text[UK_PLAN_CANONICAL_MAX];
+        size_t len;
+        CHECK_EQ_INT(uk_plan_canonical(&boot.plan, text, sizeof(text), &len), UK_OK, "and are written down");
+}
+
 /* A .cmdline with VirtualSize but no file bytes is there (systemd-stub's rule: VirtualSize): under Secure Boot
  * it locks the (empty) line, so entry options cannot replace it; without Secure Boot they do. */
 static void test_cmdline_presence(void) {
@@ -433,6 +461,7 @@ int main(void) {
         test_prepare();
         test_extras_policy();
         test_cmdline_presence();
+        test_record_limit();
         test_failure_policy();
         return unit_finish();
 }
