@@ -36,6 +36,25 @@ static int lookup_ci(int dir_fd, const char *name, char *ret, size_t cap) {
         return r;
 }
 
+/* A file opened without O_NONBLOCK could be a FIFO (or a device) that blocks the open or the first read
+ * forever: the last component is opened non-blocking and kept only if it is a regular file. fd or -errno. */
+static int only_regular(int fd) {
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                close(fd);
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+                (void) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        return fd;
+}
+
 /* Open one component below dir_fd, exact name first, then case-insensitively; no symlinks, no "..". */
 static int open_component(int dir_fd, const char *comp, int flags) {
         if (strcmp(comp, "..") == 0)
@@ -74,8 +93,11 @@ int esp_open_file(const struct esp *e, const char *path, int flags) {
                         comp = next;
                         continue;
                 }
-                int fd = open_component(dir, comp, next ? (O_PATH | O_DIRECTORY) : flags);
+                int fd = open_component(dir, comp, next ? (O_PATH | O_DIRECTORY) :
+                                        flags & (O_DIRECTORY | O_PATH) ? flags : flags | O_NONBLOCK);
                 close(dir);
+                if (fd >= 0 && !next && !(flags & (O_DIRECTORY | O_PATH)))
+                        fd = only_regular(fd);
                 if (fd < 0 || !next)
                         return fd;
                 dir = fd;

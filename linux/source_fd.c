@@ -50,9 +50,13 @@ int fd_source_from_fd(int fd, const char *label, struct fd_source *ret) {
 }
 
 int fd_source_open(const char *path, struct fd_source *ret) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* Non-blocking: a FIFO must not hang the open; fd_source_from_fd then keeps regular files only. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", path, strerror(errno));
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+                (void) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
         return fd_source_from_fd(fd, path, ret);
 }
 
