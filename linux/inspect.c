@@ -127,8 +127,13 @@ static uk_err print_osrel_field(void *ctx, const char *key, size_t key_len, cons
                 json_string_n(p->f, key, key_len);
                 fputs(": ", p->f);
                 json_string(p->f, val);
-        } else
-                fprintf(p->f, "  %.*s=%s\n", (int) key_len, key, val);
+        } else {
+                fputs("  ", p->f);
+                text_n(p->f, key, key_len);
+                fputc('=', p->f);
+                text(p->f, val);
+                fputc('\n', p->f);
+        }
         p->first = false;
         return UK_OK;
 }
@@ -205,7 +210,9 @@ static void print_json(const struct inspect *in, FILE *f) {
 
 static void print_text(const struct inspect *in, FILE *f) {
         const struct uk_pe *pe = &in->uki.pe;
-        fprintf(f, "File:      %s (%llu bytes)\n", in->file.label, (unsigned long long) in->file.src.size);
+        fputs("File:      ", f);
+        text(f, in->file.label);
+        fprintf(f, " (%llu bytes)\n", (unsigned long long) in->file.src.size);
         fprintf(f, "Machine:   %s (0x%04x, %s)\n", uk_pe_machine_name(pe->machine), pe->machine,
                 pe->pe32plus ? "PE32+" : "PE32");
         char proto[16];
@@ -216,15 +223,24 @@ static void print_text(const struct inspect *in, FILE *f) {
         if (in->kernel.format == UK_KERNEL_ZBOOT)
                 fprintf(f, ", %s payload of %u bytes", in->kernel.zboot_comp, in->kernel.zboot_payload_size);
         fputc('\n', f);
-        if (in->kernel.version[0])
-                fprintf(f, "Version:   %s\n", in->kernel.version);
-        if (in->uname)
-                fprintf(f, "Uname:     %.*s\n", (int) in->uname_len, in->uname);
+        if (in->kernel.version[0]) {
+                fputs("Version:   ", f);
+                text_n(f, in->kernel.version, sizeof(in->kernel.version));
+                fputc('\n', f);
+        }
+        if (in->uname) {
+                fputs("Uname:     ", f);
+                text_n(f, in->uname, in->uname_len);
+                fputc('\n', f);
+        }
         size_t cl = in->cmdline_len;
         while (in->cmdline && cl > 0 && (unsigned char) in->cmdline[cl - 1] <= ' ')
                 cl--;           /* .cmdline files usually end in a newline */
-        if (in->cmdline)
-                fprintf(f, "Cmdline:   %.*s\n", (int) cl, in->cmdline);
+        if (in->cmdline) {
+                fputs("Cmdline:   ", f);
+                text_n(f, in->cmdline, cl);
+                fputc('\n', f);
+        }
         else
                 fputs("Cmdline:   (none embedded)\n", f);
         if (in->osrel) {
@@ -235,9 +251,13 @@ static void print_text(const struct inspect *in, FILE *f) {
         }
         if (in->uki.n_profiles > 0) {
                 fputs("Profiles:\n", f);
-                for (unsigned p = 0; p < in->uki.n_profiles && p < UK_MAX_PROFILES; p++)
-                        fprintf(f, "  @%u  ID=%s  TITLE=%s\n", p, in->profile_id[p][0] ? in->profile_id[p] : "-",
-                                in->profile_title[p][0] ? in->profile_title[p] : "-");
+                for (unsigned p = 0; p < in->uki.n_profiles && p < UK_MAX_PROFILES; p++) {
+                        fprintf(f, "  @%u  ID=", p);
+                        text(f, in->profile_id[p][0] ? in->profile_id[p] : "-");
+                        fputs("  TITLE=", f);
+                        text(f, in->profile_title[p][0] ? in->profile_title[p] : "-");
+                        fputc('\n', f);
+                }
         }
         fprintf(f, "Sections:\n  %-3s %-8s %10s %10s  %-64s %s\n", "#", "name", "offset", "size", "sha256", "profile");
         for (unsigned i = 0; i < pe->n_sections; i++) {

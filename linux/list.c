@@ -43,10 +43,16 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
 static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *f) {
         for (size_t i = 0; i < n; i++) {
                 const struct uk_entry *e = &entries[i];
-                /* The one title every view shows (common/entry_title.c). */
-                fprintf(f, "%c %-32s %s", (int) i == def ? '*' : ' ', e->id, e->show_title);
-                fprintf(f, "  [type %d, %s %s]\n", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind),
-                        uk_entry_target(e));
+                /* The one title every view shows (common/entry_title.c); all of it untrusted ESP text. */
+                fprintf(f, "%c ", (int) i == def ? '*' : ' ');
+                text(f, e->id);
+                for (size_t k = strlen(e->id); k < 32; k++)
+                        fputc(' ', f);
+                fputc(' ', f);
+                text(f, e->show_title);
+                fprintf(f, "  [type %d, %s ", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind));
+                text(f, uk_entry_target(e));
+                fputs("]\n", f);
         }
 }
 

@@ -80,6 +80,29 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len) {
         return n;
 }
 
+void text_n(FILE *f, const char *s, size_t len) {
+        for (size_t i = 0; i < len && s[i]; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c >= 0x80) {
+                        size_t n = utf8_seq_len((const unsigned char *) s + i, len - i);
+                        /* C1 controls (U+0080..U+009F) act like escapes on many terminals too. */
+                        if (n > 0 && !(c == 0xc2 && (unsigned char) s[i + 1] < 0xa0)) {
+                                fwrite(s + i, 1, n, f);
+                                i += n - 1;
+                                continue;
+                        }
+                } else if (c >= 0x20 && c != 0x7f && c != '\\') {
+                        fputc(c, f);
+                        continue;
+                }
+                fprintf(f, "\\x%02x", c);
+        }
+}
+
+void text(FILE *f, const char *s) {
+        text_n(f, s, strlen(s));
+}
+
 void json_string_n(FILE *f, const char *s, size_t len) {
         fputc('"', f);
         for (size_t i = 0; i < len; i++) {

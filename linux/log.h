@@ -28,4 +28,8 @@ uk_err uk_err_from_errno(int err);
 int log_uk(uk_err e, const char *what);
 /* Write s as a JSON string literal (quotes included), escaping control and non-ASCII-safe bytes. */
 void json_string(FILE *f, const char *s);
+/* Write untrusted text for a terminal: control characters (C0, DEL, C1), backslashes and invalid UTF-8 as
+ * \xNN, so titles, command lines and file names cannot carry escape sequences. Stops at a NUL. */
+void text_n(FILE *f, const char *s, size_t len);
+void text(FILE *f, const char *s);
 void json_string_n(FILE *f, const char *s, size_t len);
