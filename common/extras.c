@@ -10,9 +10,9 @@
 #define CPIO_SIZE_MAX UINT32_MAX        /* a newc header holds 32-bit sizes */
 
 static const struct uk_extra_layout layouts[_UK_EXTRA_KIND_MAX] = {
-        [UK_EXTRA_CREDENTIAL] = { ".extra/credentials", ".cred", 0500, 0400 },
-        [UK_EXTRA_GLOBAL_CREDENTIAL] = { ".extra/global_credentials", ".cred", 0500, 0400 },
-        [UK_EXTRA_SYSEXT] = { ".extra/sysext", ".raw", 0555, 0444 },
+        [UK_EXTRA_CREDENTIAL] = { ".extra/credentials", ".cred", 0500, 0400, 12, "Credentials initrd" },
+        [UK_EXTRA_GLOBAL_CREDENTIAL] = { ".extra/global_credentials", ".cred", 0500, 0400, 12, "Global credentials initrd" },
+        [UK_EXTRA_SYSEXT] = { ".extra/sysext", ".raw", 0555, 0444, 13, "System extension initrd" },
 };
 
 const struct uk_extra_layout *uk_extra_layout(enum uk_extra_kind kind) {

@@ -38,6 +38,8 @@ struct uk_extra_layout {
         const char *suffix;             /* matched case-insensitively */
         uint32_t dir_mode;
         uint32_t file_mode;
+        uint32_t pcr;                   /* where the stub measures the whole archive */
+        const char *description;        /* its event log description */
 };
 const struct uk_extra_layout *uk_extra_layout(enum uk_extra_kind kind);
 

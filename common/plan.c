@@ -317,7 +317,7 @@ static uk_err add_measurement(struct uk_plan *p, enum uk_measure_kind kind, uint
 /* systemd-boot measures the load options it passes (PCR 12); systemd-stub then measures every section of
  * the profile into PCR 11 (name, then bytes) and, when it took the load options as its command line,
  * measures them into PCR 12 again. ukiboot is both, so a line from outside the UKI lands there twice. */
-static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p) {
+static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const struct uk_span archives[_UK_EXTRA_KIND_MAX]) {
         struct uk_pcr11_item items[_UK_SEC_MAX];
         unsigned n = 0;
         bool outside = p->cmdline_from != 0;
@@ -336,8 +336,18 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                                          items[i].length, items[i].zero_fill)))
                         return r;
         }
-        if (outside)
-                return add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0);
+        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
+                return r;
+        /* Then each generated archive, whole, as systemd-stub 252's pack_cpio measures it once built:
+         * credentials and global credentials into PCR 12, system extensions into PCR 13. */
+        for (enum uk_extra_kind k = 0; k < _UK_EXTRA_KIND_MAX; k++) {
+                const struct uk_extra_layout *l = uk_extra_layout(k);
+                if (archives[k].length == 0 || !l)
+                        continue;
+                if ((r = add_measurement(p, UK_MEASURE_INITRD, l->pcr, l->description, archives[k].offset,
+                                         archives[k].length, 0)))
+                        return r;
+        }
         return UK_OK;
 }
 
@@ -348,6 +358,7 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         struct uk_source ksrc;
         char text[UK_CMDLINE_MAX];
         size_t text_len = 0;
+        struct uk_span archives[_UK_EXTRA_KIND_MAX] = {};
         uk_err r;
 
         if (in->has_profile)
@@ -392,9 +403,11 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         for (enum uk_extra_kind k = 0; in->extras && k < _UK_EXTRA_KIND_MAX; k++) {
+                uint64_t start = p->initrd_total;
                 r = add_extras_archive(p, in->extras, k);
                 if (r)
                         return r;
+                archives[k] = (struct uk_span) { .offset = start, .length = p->initrd_total - start };
         }
         if (secs[UK_SEC_PCRSIG].length > 0) {
                 r = add_extra_file(p, src, secs[UK_SEC_PCRSIG], "tpm2-pcr-signature.json",
@@ -428,7 +441,7 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         set_title(p, in->entry, text_len > 0 ? text : NULL, text_len);
-        return measure_uki(in, p);
+        return measure_uki(in, p, archives);
 }
 
 static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) {

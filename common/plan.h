@@ -26,19 +26,22 @@ enum uk_piece_source {
 #define UK_TCG_EV_IPL 0x0000000dU     /* the event type systemd-boot and systemd-stub log their measurements as */
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
-#define UK_PLAN_MEASURE_MAX (2 * 16 + 2)
+#define UK_PCR_INITRD_SYSEXTS 13
+#define UK_PLAN_MEASURE_MAX (2 * 16 + 2 + 3)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
         UK_MEASURE_CMDLINE,     /* the plan's command line as UTF-16 with its NUL, described by itself */
         UK_MEASURE_NAME,        /* a section name's bytes with the NUL, described by the name */
         UK_MEASURE_SECTION,     /* a UKI span as loaded (file bytes, then zero_fill zeros), described by the name */
+        UK_MEASURE_INITRD,      /* offset/length of the concatenated initrd: one generated cpio archive
+                                 * (credentials, system extensions), described by name */
 };
 struct uk_measurement {
         enum uk_measure_kind kind;
         uint32_t pcr;
         uint32_t event_type;
-        char name[16];                    /* NAME, SECTION: the section name */
+        char name[32];                    /* NAME, SECTION: the section name; INITRD: the description */
         uint64_t offset, length, zero_fill;       /* SECTION */
 };
 

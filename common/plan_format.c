@@ -320,6 +320,14 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                         put_str(s, " zero bytes");
                 }
                 break;
+        case UK_MEASURE_INITRD:
+                put_char(s, ' ');
+                put_str(s, m->name);
+                put_str(s, ": initrd bytes ");
+                put_u64(s, m->offset);
+                put_str(s, "..+");
+                put_u64(s, m->length);
+                break;
         }
 }
 
@@ -577,19 +585,19 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         json_key(&s, "measurements", &first);
         put_char(&s, '[');
         for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
-                static const char *const kinds[] = { "cmdline", "name", "section" };
+                static const char *const kinds[] = { "cmdline", "name", "section", "initrd" };
                 const struct uk_measurement *m = &p->measure[i];
                 bool mf = true;
                 put_str(&s, i ? ",{" : "{");
                 json_u64(&s, "pcr", m->pcr, &mf);
                 json_u64(&s, "event_type", m->event_type, &mf);
                 json_key(&s, "kind", &mf);
-                put_json_str(&s, kinds[m->kind < 3 ? m->kind : 0], 16);
+                put_json_str(&s, kinds[m->kind < 4 ? m->kind : 0], 16);
                 if (m->kind != UK_MEASURE_CMDLINE) {
                         json_key(&s, "name", &mf);
                         put_json_str(&s, m->name, sizeof(m->name));
                 }
-                if (m->kind == UK_MEASURE_SECTION) {
+                if (m->kind == UK_MEASURE_SECTION || m->kind == UK_MEASURE_INITRD) {
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                         json_u64(&s, "zero_fill", m->zero_fill, &mf);

@@ -231,7 +231,7 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
-        *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan);
+        *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, env->fs);
         struct kernel_start k = {
                 .entry = e,
                 .image_path = b->where == UK_IMAGE_ESP ? b->image_name : NULL,

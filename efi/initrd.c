@@ -113,8 +113,8 @@ EFI_STATUS initrd_install(const struct uk_plan *plan, const void *uki, uint64_t 
         return EFI_SUCCESS;
 }
 
-uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
-                       initrd_file_read_fn file_read, void *file_ctx, void *buf) {
+uk_err initrd_read_range(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
+                         initrd_file_read_fn file_read, void *file_ctx, uint64_t offset, void *buf, size_t len) {
         struct initrd_server s = {
                 .plan = plan,
                 .uki = uki,
@@ -122,7 +122,12 @@ uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki
                 .file_read = file_read,
                 .file_ctx = file_ctx,
         };
-        return uk_plan_initrd_read(plan, 0, buf, plan->initrd_total, read_piece, &s);
+        return uk_plan_initrd_read(plan, offset, buf, len, read_piece, &s);
+}
+
+uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
+                       initrd_file_read_fn file_read, void *file_ctx, void *buf) {
+        return initrd_read_range(plan, uki, uki_size, file_read, file_ctx, 0, buf, plan->initrd_total);
 }
 
 bool initrd_foreign_provider(void) {

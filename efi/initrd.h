@@ -21,6 +21,9 @@ void initrd_uninstall(struct initrd_server *s);
  * handover path passes the initrd in memory instead. */
 uk_err initrd_read_all(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
                        initrd_file_read_fn file_read, void *file_ctx, void *buf);
+/* The same for len bytes at offset of the concatenated initrd (one generated archive, to measure it). */
+uk_err initrd_read_range(const struct uk_plan *plan, const void *uki, uint64_t uki_size,
+                         initrd_file_read_fn file_read, void *file_ctx, uint64_t offset, void *buf, size_t len);
 
 /* True if some handle already carries the LINUX_INITRD_MEDIA device path with LoadFile2: a kernel stub
  * would take that initrd (it supersedes one passed in boot_params too). */

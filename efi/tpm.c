@@ -159,8 +159,26 @@ bool tpm_measure_loader_options(const char *options, size_t len) {
         return true;
 }
 
-bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
+/* One generated cpio archive, whole, as the stub measures it after building it: read from the initrd. */
+static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement *m, const void *uki, uint64_t size,
+                            const struct uk_plan *p, initrd_file_read_fn read_file, void *read_ctx,
+                            const CHAR16 *desc) {
+        void *buf = NULL;
+        UINTN pages = 0;
+        bool ok;
+
+        if (m->length == 0 || EFI_ERROR(pages_alloc(m->length, &buf, &pages)))
+                return false;
+        ok = initrd_read_range(p, uki, size, read_file, read_ctx, m->offset, buf, (size_t) m->length) == UK_OK &&
+             measure(t, m->pcr, buf, m->length, desc);
+        pages_free(buf, pages);
+        return ok;
+}
+
+bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, initrd_file_read_fn read_file,
+                      void *read_ctx) {
         struct tcg2_protocol *t = tcg2();
+        unsigned archives = 0;
         bool touched = t && p->n_measure > 0;
         unsigned sections = 0, params = 0;
         bool sections_ok = t != NULL, params_ok = true;
@@ -178,6 +196,16 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
                 CHAR16 *name16 = xstr8_to_16(m->name, uk_strlen(m->name));
                 if (!name16)
                         return touched;
+                if (m->kind == UK_MEASURE_INITRD) {
+                        ok = t && measure_archive(t, m, uki, size, p, read_file, read_ctx, name16);
+                        archives += ok;
+                        /* A credentials archive that could not be measured: PCR 12 is no longer what the
+                         * stub would leave, so StubPcrKernelParameters is not set. */
+                        if (m->pcr == UK_PCR_KERNEL_PARAMETERS)
+                                params_ok = params_ok && ok;
+                        FreePool(name16);
+                        continue;
+                }
                 if (t && m->kind == UK_MEASURE_NAME)
                         ok = measure(t, m->pcr, m->name, uk_strlen(m->name) + 1, name16);
                 else if (t && m->kind == UK_MEASURE_SECTION) {
@@ -196,6 +224,8 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p) {
                          p->stub_gen_252 ? "252" : "253+");
         if (t && params > 0 && params_ok)
                 log_info(L"tpm: measured the command line into PCR 12");
+        if (archives > 0)
+                log_info(L"tpm: measured %d credential / system extension archives (PCR 12, 13)", archives);
 
         /* The variables exactly as stub 252 leaves them (seen on OVMF with and without a TPM): the kernel
          * image PCR only if every section measurement succeeded; the parameters PCR unless a command line

@@ -104,7 +104,7 @@ boot_tpm() {  # NAME
     -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
   kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
   for p in 11 12; do echo "# $1 PCR $p: $(guest_value "$b/serial.log" UKIBOOT-PCR$p)"; done
-  "$PY" "$top/test/ovmf/t90-evlog.py" "$b/serial.log" 11,12 > "$b/events" 2>"$b/events.err" || true
+  "$PY" "$top/test/ovmf/t90-evlog.py" "$b/serial.log" "${EVPCRS:-11,12}" > "$b/events" 2>"$b/events.err" || true
   echo "# $1: $((SECONDS - t0)) s"
 }
 pcr() { guest_value "$w/$1/serial.log" "UKIBOOT-PCR$2"; }
@@ -192,6 +192,35 @@ check_grep tpm-E-no-fallback "$w/E/serial.log" \
 grep -q "falling back to entry b.conf" "$w/E/serial.log" && fail tpm-E-b-not-booted "b.conf was booted after a.conf's measurements" ||
   pass tpm-E-b-not-booted
 check_eq tpm-E-no-kernel "$(grep -ac 'UKIBOOT-CMDLINE' "$w/E/serial.log")" 0
+
+# F: systemd-stub 252 alone with credentials next to it, global credentials and a system extension;
+# G: ukiboot booting the same UKI with the same files next to it. Each archive is measured whole: PCR 12
+# (credentials) and 13 (sysext) and their event log entries must be the stub's.
+for x in F G; do
+  mkdir -p "$w/$x/esp/EFI/BOOT" "$w/$x/esp/loader/credentials"
+  printf 'global secret\n' > "$w/$x/esp/loader/credentials/global.cred"
+done
+cp "$uki" "$w/F/esp/EFI/BOOT/BOOTX64.EFI"; ex=$w/F/esp/EFI/BOOT/BOOTX64.EFI.extra.d
+cp "$UKIBOOT_EFI" "$w/G/esp/EFI/BOOT/BOOTX64.EFI"; mkdir -p "$w/G/esp/EFI/Linux"; cp "$uki" "$w/G/esp/EFI/Linux/tpm.efi"
+for ex in "$w/F/esp/EFI/BOOT/BOOTX64.EFI.extra.d" "$w/G/esp/EFI/Linux/tpm.efi.extra.d"; do
+  mkdir -p "$ex"; printf 'one\n' > "$ex/a.cred"; printf 'two!\n' > "$ex/b.cred"; head -c 3000 /dev/zero | tr '\0' 's' > "$ex/ext.raw"
+done
+printf 'timeout 0\n' > "$w/G/esp/loader/loader.conf"
+EVPCRS=12,13 boot_tpm F
+EVPCRS=12,13 boot_tpm G
+f12=$(pcr F 12)
+[ -n "$f12" ] && [ "$f12" != none ] && [ "$f12" != 0000000000000000000000000000000000000000000000000000000000000000 ] &&
+  pass tpm-F-stub-measured-credentials || fail tpm-F-stub-measured-credentials "PCR 12 '$f12'"
+check_eq tpm-G-pcr12-credentials-equal-stub "$(pcr G 12)" "$f12"
+check_eq tpm-G-pcr13-sysext-equals-stub "$(pcr G 13)" "$(pcr F 13)"
+if [ -s "$w/F/events" ] && cmp -s "$w/F/events" "$w/G/events"; then
+  pass "tpm-G-eventlog-12-13-equals-stub ($(wc -l < "$w/F/events") events)"
+else
+  fail tpm-G-eventlog-12-13-equals-stub "PCR 12/13 events differ or are missing (diff $w/F/events $w/G/events)"
+fi
+for v in StubPcrKernelParameters StubPcrInitRDSysExts; do
+  check_eq "tpm-G-var-$v" "$(guest_var "$w/G/serial.log" $v)" "$(guest_var "$w/F/serial.log" $v)"
+done
 
 # Without a TPM the stub still sets some of these variables (252 counts absent credential archives as
 # measured). The suite's earlier boots have no TPM: compare their logs if they come from this ukiboot.

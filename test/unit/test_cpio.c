@@ -16,7 +16,7 @@ static const char expect_archive[] =
         ".extra/a\0" "\0"
         "hello" "\0\0\0"
         /* trailer */
-        "070701" Z8 Z8 Z8 Z8 "00000001" Z8 Z8 Z8 Z8 Z8 Z8 "0000000b" Z8
+        "070701" Z8 Z8 Z8 Z8 "00000001" Z8 Z8 Z8 Z8 Z8 Z8 "0000000B" Z8     /* systemd-stub's "B" */
         "TRAILER!!!\0" "\0\0\0";
 #define EXPECT_LEN (sizeof(expect_archive) - 1)
 

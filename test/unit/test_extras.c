@@ -220,6 +220,13 @@ static size_t newc(uint8_t *out, uint32_t ino, uint32_t mode, uint32_t nlink, co
         return n;
 }
 
+/* The trailer as systemd-stub writes it: name size spelled "0000000B". */
+static size_t trailer(uint8_t *out) {
+        size_t n = newc(out, 0, 0, 1, "TRAILER!!!", "", 0);
+        out[6 + 11 * 8 + 7] = 'B';
+        return n;
+}
+
 static void test_plan_pieces(void) {
         peb_fake_kernel(kernel, sizeof(kernel));
         static const char pcrsig[] = "{}\n";
@@ -269,11 +276,11 @@ static void test_plan_pieces(void) {
         n += newc(want + n, 1, 0040555, 1, ".extra", "", 0);
         n += newc(want + n, 2, 0040500, 1, ".extra/credentials", "", 0);
         n += newc(want + n, 3, 0100400, 1, ".extra/credentials/a.cred", cred_data, 3);
-        n += newc(want + n, 0, 0, 1, "TRAILER!!!", "", 0);
+        n += trailer(want + n);
         n += newc(want + n, 1, 0040555, 1, ".extra", "", 0);
         n += newc(want + n, 2, 0040500, 1, ".extra/global_credentials", "", 0);
         n += newc(want + n, 3, 0100400, 1, ".extra/global_credentials/g.cred", global_data, 7);
-        n += newc(want + n, 0, 0, 1, "TRAILER!!!", "", 0);
+        n += trailer(want + n);
         CHECK(plan.initrd_total > 12 + n && plan.initrd_total <= sizeof got, "initrd_total %llu",
               (unsigned long long) plan.initrd_total);
         if (plan.initrd_total <= sizeof got) {
