@@ -308,25 +308,21 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                 put_str(s, m->name);
                 break;
         case UK_MEASURE_SECTION:
+        case UK_MEASURE_INITRD:
+                /* "PCR 11 .linux: 8247232 bytes at 72192 of the UKI", "PCR 12 Credentials initrd: 660 bytes at
+                 * 2037248 of the initrd" */
                 put_char(s, ' ');
                 put_str(s, m->name);
                 put_str(s, ": ");
                 put_u64(s, m->length);
                 put_str(s, " bytes at ");
                 put_u64(s, m->offset);
+                put_str(s, m->kind == UK_MEASURE_SECTION ? " of the UKI" : " of the initrd");
                 if (m->zero_fill) {
                         put_str(s, " + ");
                         put_u64(s, m->zero_fill);
                         put_str(s, " zero bytes");
                 }
-                break;
-        case UK_MEASURE_INITRD:
-                put_char(s, ' ');
-                put_str(s, m->name);
-                put_str(s, ": initrd bytes ");
-                put_u64(s, m->offset);
-                put_str(s, "..+");
-                put_u64(s, m->length);
                 break;
         }
 }
