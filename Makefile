@@ -110,9 +110,9 @@ $(B)/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/san/libukicommon.a
 
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -Icommon -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Icommon -Itest/unit -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-$(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR)
+$(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard test/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(COMMON_SRC) -o $@
 

@@ -1,0 +1,212 @@
+/* ukiboot — fuzz the whole entry-to-plan pipeline: an ESP in memory made from the input, then the menu
+ * (loader.conf, discovery, titles, default), every entry through uk_boot_prepare on both twins' terms, and
+ * for every plan the canonical form, the content record, the initrd serializer and the content hash.
+ *
+ * Input: records of [slot byte][length: 2 bytes LE][bytes]. The slot picks one of a fixed set of ESP paths
+ * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd). A UKI or kernel slot whose
+ * record starts with 0xff keeps the built-in valid image and patches one byte of it (offset: the next two
+ * bytes, value: the one after), so the fuzzer reaches deep into valid UKIs quickly. The first byte of the
+ * input also chooses Secure Boot and editor text. Beyond "does not crash", the pipeline's promises are
+ * checked: refusals say something, nothing stays open, plans stay inside their files and serialize to
+ * exactly initrd_total bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fake_fs.h"
+#include "pe_builder.h"
+#include "pipeline.h"
+#include "util.h"
+
+#define SLOTS 11
+#define FILE_MAX 65536
+
+static const char *const paths[SLOTS] = {
+        "/loader/loader.conf", "/loader/entries/a.conf", "/loader/entries/b.conf", "/loader/entries/c.conf",
+        "/EFI/Linux/x.efi", "/ukis/u.efi", "/ukis/u.efi.extra.d/c.cred", "/loader/credentials/g.cred",
+        "/ukis/u.efi.extra.d/s.raw", "/k/vmlinuz", "/k/initrd.img",
+};
+static const bool is_image[SLOTS] = { [4] = true, [5] = true, [9] = true };
+
+static uint8_t kernel[2048];
+static uint8_t base_uki[16384];
+static size_t base_uki_len;
+static uint8_t store[SLOTS][FILE_MAX];
+static struct fake_file files[SLOTS];
+static struct uk_bootmenu menu;
+static struct uk_boot boot;
+static uint8_t initrd_buf[SLOTS * FILE_MAX + 4 * 65536];
+static char text[UK_PLAN_CANONICAL_MAX];
+
+static void init_base(void) {
+        static const char osrel[] = "PRETTY_NAME=\"Fuzz OS\"\nID=fuzz\nVERSION_ID=1\n";
+        static const char cmdline[] = "console=ttyS0";
+        peb_fake_kernel(kernel, sizeof(kernel));
+        const struct peb_section s[] = {
+                { .name = ".osrel", .data = osrel, .len = sizeof(osrel) - 1 },
+                { .name = ".cmdline", .data = cmdline, .len = sizeof(cmdline) - 1 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+                { .name = ".initrd", .data = "INITRD", .len = 6 },
+        };
+        base_uki_len = peb_build(base_uki, sizeof(base_uki), s, 4);
+}
+
+struct twin {
+        struct fake_fs *fs;
+        int open_images;
+        uk_err verdict;
+};
+
+static uk_err open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
+        struct twin *t = ctx;
+        if (where != UK_IMAGE_ESP)
+                return UK_E_NOT_FOUND;
+        uk_err r = fake_open_source(t->fs, name, ret);
+        if (r == UK_OK) {
+                t->fs->open_sources--;
+                t->open_images++;
+        }
+        return r;
+}
+
+static void close_image(void *ctx, struct uk_source *src) {
+        struct twin *t = ctx;
+        t->open_images--;
+        src->ctx = NULL;
+}
+
+static uk_err verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
+        return ((struct twin *) ctx)->verdict;
+}
+
+static const struct fake_file *find(const struct fake_fs *fs, const char *path) {
+        for (size_t i = 0; i < fs->n; i++)
+                if (strcmp(fs->files[i].path, path) == 0)
+                        return &fs->files[i];
+        return NULL;
+}
+
+/* Piece bytes: the opened image for UKI pieces and the kernel, ESP files by path. */
+struct reader {
+        struct fake_fs *fs;
+        const struct uk_plan *plan;
+        const struct uk_source *src;
+};
+
+static uk_err read_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        struct reader *rd = ctx;
+        if (piece == &rd->plan->kernel || piece->source == UK_PIECE_UKI) {
+                if (offset > UINT64_MAX - piece->offset)
+                        return UK_E_INVALID_ARG;
+                return uk_source_read(rd->src, piece->offset + offset, buf, len);
+        }
+        const struct fake_file *f = find(rd->fs, piece->path);
+        if (!f)
+                return UK_E_NOT_FOUND;
+        if (offset > f->len || len > f->len - offset)
+                return UK_E_TRUNCATED;
+        memcpy(buf, (const uint8_t *) f->data + offset, len);
+        return UK_OK;
+}
+
+static void check_plan(struct fake_fs *fs, struct uk_plan *p, const struct uk_source *src) {
+        size_t len;
+        if (!uk_range_ok(p->kernel.offset, p->kernel.length, src->size))
+                abort();
+        if (uk_plan_canonical(p, text, sizeof(text), &len) != UK_OK || len >= UK_PLAN_CANONICAL_MAX)
+                abort();        /* the pipeline refuses plans whose record would not fit */
+        if (uk_plan_content_format(p, text, sizeof(text), &len) != UK_OK)
+                abort();
+        struct reader rd = { .fs = fs, .plan = p, .src = src };
+        if (p->initrd_total <= sizeof(initrd_buf)) {
+                uk_err r = uk_plan_initrd_read(p, 0, initrd_buf, (size_t) p->initrd_total, read_piece, &rd);
+                if (r != UK_OK && r != UK_E_NOT_FOUND && r != UK_E_TRUNCATED)
+                        abort();
+        }
+        uint8_t scratch[97];
+        (void) uk_plan_hash_content(p, read_piece, &rd, scratch, sizeof(scratch));
+        for (unsigned i = 0; i < p->n_measure; i++)
+                if (p->measure[i].kind == UK_MEASURE_INITRD &&
+                    !uk_range_ok(p->measure[i].offset, p->measure[i].length, p->initrd_total))
+                        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        if (!base_uki_len)
+                init_base();
+        if (size == 0)
+                return 0;
+        uint8_t flags = data[0];
+        size_t pos = 1, n = 0;
+
+        bool used[SLOTS] = {};
+        while (pos + 3 <= size && n < SLOTS) {
+                unsigned slot = data[pos] % SLOTS;
+                size_t len = (size_t) data[pos + 1] | (size_t) data[pos + 2] << 8;
+                pos += 3;
+                if (len > size - pos)
+                        len = size - pos;
+                if (used[slot]) {
+                        pos += len;
+                        continue;
+                }
+                used[slot] = true;
+                const uint8_t *d = data + pos;
+                size_t flen = len;
+                if (is_image[slot] && len >= 4 && d[0] == 0xff) {
+                        const uint8_t *img = slot == 9 ? kernel : base_uki;
+                        size_t ilen = slot == 9 ? sizeof(kernel) : base_uki_len;
+                        memcpy(store[slot], img, ilen);
+                        store[slot][((size_t) d[1] | (size_t) d[2] << 8) % ilen] = d[3];
+                        flen = ilen;
+                } else
+                        memcpy(store[slot], d, flen > FILE_MAX ? FILE_MAX : flen);
+                if (flen > FILE_MAX)
+                        flen = FILE_MAX;
+                files[n++] = (struct fake_file) { .path = paths[slot], .data = store[slot], .len = flen };
+                pos += len;
+        }
+
+        struct fake_fs fs = { .files = files, .n = n };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        uk_err r = uk_bootmenu_load(&ops, (flags & 0x20) ? "b.conf" : NULL, NULL, &menu);
+        if (fs.open_sources != 0)
+                abort();
+        if (r)
+                return 0;
+        if (menu.found.n > UK_ENTRIES_MAX || menu.def >= (int) menu.found.n || menu.n_notes > UK_BOOTMENU_NOTES)
+                abort();
+        for (unsigned i = 0; i < menu.n_notes; i++)
+                if (!memchr(menu.notes[i], 0, UK_NOTE_MAX) || !menu.notes[i][0])
+                        abort();
+
+        struct twin tw = { .fs = &fs, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
+        const struct uk_boot_io io = {
+                .ctx = &tw, .fs = &ops, .open_image = open_image, .close_image = close_image,
+                .verify_image = verify_image,
+        };
+        for (size_t i = 0; i < menu.found.n; i++) {
+                const struct uk_entry *e = &menu.entries[i];
+                if (!memchr(e->show_title, 0, sizeof(e->show_title)))
+                        abort();
+                const struct uk_boot_request req = {
+                        .entry = e,
+                        .conf = menu.have_conf ? &menu.conf : NULL,
+                        .append = (flags & 2) ? "fuzz=1" : NULL,
+                        .machine = { .secure_boot = flags & 1 },
+                        .can_chain_load = (flags & 4) != 0,
+                };
+                r = uk_boot_prepare(&io, &req, &boot);
+                if (r) {
+                        if (!boot.refusal.text[0] || !memchr(boot.refusal.text, 0, sizeof(boot.refusal.text)) ||
+                            boot.refusal.stage == UK_REFUSE_NONE || tw.open_images != 0)
+                                abort();
+                        continue;
+                }
+                if (boot.have_plan)
+                        check_plan(&fs, &boot.plan, &boot.src);
+                uk_boot_release(&io, &boot);
+                if (tw.open_images != 0 || fs.open_sources != 0)
+                        abort();
+        }
+        return 0;
+}
