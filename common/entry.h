@@ -137,7 +137,7 @@ struct uk_fs_ops {
 
 /* Fill every entry's show_title as systemd-boot 252 does: the title (else the id); where two entries
  * would look alike, " (version)" is added to those, then " (" + 8 characters of machine-id + ")", then
- * " (id)". Only the first UK_ENTRIES_MAX entries take part. */
+ * " (id)". Only the first UK_ENTRIES_MAX entries take part. Control characters become '?'. */
 void uk_entries_show_titles(struct uk_entry *entries, size_t n);
 
 #define UK_ENTRIES_MAX 128      /* the one capacity both twins discover into */

@@ -37,6 +37,17 @@ static void add_detail(struct uk_entry *e, const char *detail, size_t max) {
         uk_text_add(&t, ")");
 }
 
+/* Titles come from files anyone who can write the ESP controls; both twins print them to a console. Control
+ * characters (C0, DEL, and C1 encoded in UTF-8) become '?', so no title carries a terminal escape. */
+static void defuse(char *s) {
+        for (unsigned char *p = (unsigned char *) s; *p; p++) {
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0)
+                        p[0] = p[1] = '?';
+        }
+}
+
 void uk_entries_show_titles(struct uk_entry *entries, size_t n) {
         uint64_t alike[WORDS];
         struct uk_text t;
@@ -62,4 +73,6 @@ void uk_entries_show_titles(struct uk_entry *entries, size_t n) {
                         else if (round == 2)
                                 add_detail(e, e->id, SIZE_MAX);
                 }
+        for (size_t i = 0; i < n; i++)
+                defuse(entries[i].show_title);
 }

@@ -211,6 +211,8 @@ static void test_titles(void) {
         add("/loader/entries/s2.conf", dup2, sizeof(dup2) - 1);
         add("/loader/entries/t1.conf", dup3, sizeof(dup3) - 1);
         add("/loader/entries/t2.conf", dup4, sizeof(dup4) - 1);
+        static const char esc[] = "title Bad\033[2J\302\233x\nlinux /k/vmlinuz\n";
+        add("/loader/entries/esc.conf", esc, sizeof(esc) - 1);
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "titles");
@@ -222,6 +224,7 @@ static void test_titles(void) {
                 { "s2.conf", "Same (fedcba98)" },
                 { "t1.conf", "Twin (t1.conf)" },                /* nothing else: the id */
                 { "t2.conf", "Twin (t2.conf)" },
+                { "esc.conf", "Bad?[2J??x" },                   /* control characters defused, C1 too */
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(want); i++) {
                 const struct uk_entry *e = entry(want[i].id);
