@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fake_fs.h"
+#include "fake_twin.h"
 #include "pe_builder.h"
 #include "pipeline.h"
 #include "util.h"
@@ -48,34 +48,6 @@ static void init_base(void) {
                 { .name = ".initrd", .data = "INITRD", .len = 6 },
         };
         base_uki_len = peb_build(base_uki, sizeof(base_uki), s, 4);
-}
-
-struct twin {
-        struct fake_fs *fs;
-        int open_images;
-        uk_err verdict;
-};
-
-static uk_err open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
-        struct twin *t = ctx;
-        if (where != UK_IMAGE_ESP)
-                return UK_E_NOT_FOUND;
-        uk_err r = fake_open_source(t->fs, name, ret);
-        if (r == UK_OK) {
-                t->fs->open_sources--;
-                t->open_images++;
-        }
-        return r;
-}
-
-static void close_image(void *ctx, struct uk_source *src) {
-        struct twin *t = ctx;
-        t->open_images--;
-        src->ctx = NULL;
-}
-
-static uk_err verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
-        return ((struct twin *) ctx)->verdict;
 }
 
 static const struct fake_file *find(const struct fake_fs *fs, const char *path) {
@@ -179,11 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (!memchr(menu.notes[i], 0, UK_NOTE_MAX) || !menu.notes[i][0])
                         abort();
 
-        struct twin tw = { .fs = &fs, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
-        const struct uk_boot_io io = {
-                .ctx = &tw, .fs = &ops, .open_image = open_image, .close_image = close_image,
-                .verify_image = verify_image,
-        };
+        struct fake_twin tw = { .fs = &fs, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
         for (size_t i = 0; i < menu.found.n; i++) {
                 const struct uk_entry *e = &menu.entries[i];
                 if (!memchr(e->show_title, 0, sizeof(e->show_title)))

@@ -3,7 +3,7 @@
  * text, the one extras policy, and the failure policy. No firmware, no kernel. */
 #include <stdint.h>
 #include <stdio.h>
-#include "fake_fs.h"
+#include "fake_twin.h"
 #include "pe_builder.h"
 #include "unit.h"
 #include "pipeline.h"
@@ -29,37 +29,6 @@ static size_t build_uki(uint8_t *buf, size_t cap, const char *osrel, const char 
 }
 
 /* ---- the twin's side: images from the fake ESP, opens counted ---- */
-
-struct twin {
-        struct fake_fs *fs;
-        int open_images;
-        uk_err verdict;                 /* what verify_image answers */
-        int verified;
-};
-
-static uk_err open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
-        struct twin *t = ctx;
-        if (where != UK_IMAGE_ESP)
-                return UK_E_NOT_FOUND;
-        uk_err r = fake_open_source(t->fs, name, ret);
-        if (r == UK_OK) {
-                t->fs->open_sources--;          /* counted here instead */
-                t->open_images++;
-        }
-        return r;
-}
-
-static void close_image(void *ctx, struct uk_source *src) {
-        struct twin *t = ctx;
-        t->open_images--;
-        src->ctx = NULL;
-}
-
-static uk_err verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
-        struct twin *t = ctx;
-        t->verified++;
-        return t->verdict;
-}
 
 static struct uk_bootmenu menu;
 static struct uk_boot boot;
@@ -115,13 +84,10 @@ static const struct uk_entry *entry(const char *id) {
 }
 
 /* Prepare id with the given twin facts; returns the error and leaves the result in `boot`. */
-static uk_err prepare(struct fake_fs *fs, struct twin *tw, const char *id, const char *append, bool sb,
+static uk_err prepare(struct fake_fs *fs, struct fake_twin *tw, const char *id, const char *append, bool sb,
                       bool can_chain_load) {
         struct uk_fs_ops ops = fake_fs_ops(fs);
-        const struct uk_boot_io io = {
-                .ctx = tw, .fs = &ops, .open_image = open_image, .close_image = close_image,
-                .verify_image = verify_image,
-        };
+        const struct uk_boot_io io = fake_twin_io(tw, &ops);
         const struct uk_entry *e = entry(id);
         if (!e)
                 return UK_E_NOT_FOUND;
@@ -233,7 +199,7 @@ static void test_titles(void) {
                         CHECK_EQ_STR(e->show_title, want[i].show);
         }
         /* The plan shows the same title. */
-        struct twin tw = { .fs = &fs };
+        struct fake_twin tw = { .fs = &fs };
         CHECK_EQ_INT(prepare(&fs, &tw, "seven.efi", NULL, false, true), UK_OK, "seven planned");
         CHECK_EQ_STR(boot.plan.title, "Example Linux 7");
 }
@@ -243,7 +209,7 @@ static void test_prepare(void) {
         base_esp();
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        struct twin tw = { .fs = &fs };
+        struct fake_twin tw = { .fs = &fs };
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
 
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "quiet", false, false), UK_OK, "uki entry");
@@ -354,7 +320,7 @@ static void test_record_limit(void) {
         }
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        struct twin tw = { .fs = &fs };
+        struct fake_twin tw = { .fs = &fs };
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_E_PLAN_TOO_LARGE, "record too large");
         CHECK_EQ_STR(boot.refusal.text,
@@ -384,7 +350,7 @@ static void test_cmdline_presence(void) {
         add("/ukis/bss.efi", uki, len);
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        struct twin tw = { .fs = &fs };
+        struct fake_twin tw = { .fs = &fs };
         CHECK(len > 0, "bss UKI built");
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "bss.conf", NULL, true, true), UK_OK, "Secure Boot");
@@ -403,7 +369,7 @@ static void test_extras_policy(void) {
         add("/ukis/a.efi.extra.d/one.cred", "secret", 6);
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        struct twin tw = { .fs = &fs };
+        struct fake_twin tw = { .fs = &fs };
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "one credential");
         CHECK_EQ_INT(boot.n_notes, 0, "no note");

@@ -1,0 +1,47 @@
+/* ukiboot — unit-test helper: the I/O hooks a twin gives the pipeline, over a fake ESP. Images are the fake
+ * files themselves; opens are counted (so tests can check every image is closed again); the Secure Boot
+ * verdict is whatever the test sets. */
+#pragma once
+#include "fake_fs.h"
+#include "pipeline.h"
+
+struct fake_twin {
+        struct fake_fs *fs;
+        int open_images;
+        uk_err verdict;                 /* what verify_image answers */
+        int verified;                   /* how often it was asked */
+};
+
+static inline uk_err fake_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
+        struct fake_twin *t = ctx;
+        if (where != UK_IMAGE_ESP)
+                return UK_E_NOT_FOUND;
+        uk_err r = fake_open_source(t->fs, name, ret);
+        if (r == UK_OK) {
+                t->fs->open_sources--;          /* counted as an image instead */
+                t->open_images++;
+        }
+        return r;
+}
+
+static inline void fake_close_image(void *ctx, struct uk_source *src) {
+        struct fake_twin *t = ctx;
+        t->open_images--;
+        src->ctx = NULL;
+}
+
+static inline uk_err fake_verify_image(void *ctx, enum uk_image_where where, const char *name,
+                                       const struct uk_source *src) {
+        struct fake_twin *t = ctx;
+        (void) where, (void) name, (void) src;
+        t->verified++;
+        return t->verdict;
+}
+
+/* The uk_boot_io of twin t over the ESP ops. */
+static inline struct uk_boot_io fake_twin_io(struct fake_twin *t, const struct uk_fs_ops *ops) {
+        return (struct uk_boot_io) {
+                .ctx = t, .fs = ops, .open_image = fake_open_image, .close_image = fake_close_image,
+                .verify_image = fake_verify_image,
+        };
+}
