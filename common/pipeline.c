@@ -46,7 +46,7 @@ static void read_loader_conf(const struct uk_fs_ops *fs, struct uk_bootmenu *m) 
                 m->have_conf = true;
                 return;
         }
-        conf_defaults(&m->conf);
+        /* uk_loader_conf_parse writes nothing on failure: m->conf still holds the defaults. */
         menu_note(m, UK_LOADER_CONF_PATH ": ", r == UK_E_BUFFER_TOO_SMALL ? "larger than 16 KiB" : uk_strerror(r),
                   "; using the defaults");
 }
@@ -139,9 +139,6 @@ static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, st
         struct uk_text t;
         uk_err r;
 
-        if (req->conf && !req->conf->editor && has_text(req->append))
-                return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
-                              "the command line may not be changed: loader.conf says `editor no`");
         r = uk_cmdline_efi_options(e->options, e->has_options, has_text(req->append) ? req->append : NULL,
                                    b->efi_options, sizeof(b->efi_options), &b->efi_options_len);
         if (r)
@@ -217,10 +214,15 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         b->where = e ? row->where : req->image_where;
         name = e ? uk_entry_target(e) : req->image;
         b->image_name = name;
+
+        /* 2. The command-line policy: `editor no` forbids additions on both twins (menu editor, --append),
+         * for every kind of entry. */
+        bool deny_append = req->conf && !req->conf->editor;
+        if (deny_append && has_text(req->append))
+                return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
+                              "the command line may not be changed: loader.conf says `editor no`");
         if (b->kind == UK_ENTRY_KIND_EFI)
                 return prepare_efi(req, who, b);
-
-        /* 2. The command-line policy: `editor no` forbids additions on both twins (menu editor, --append). */
         struct uk_plan_in in = {
                 .src = &b->src,
                 .entry = e,
@@ -228,11 +230,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 .profile = req->profile,
                 .append = has_text(req->append) ? req->append : NULL,
                 .machine = req->machine,
-                .policy = { .deny_append = req->conf && !req->conf->editor },
+                .policy = { .deny_append = deny_append },
         };
-        if (in.policy.deny_append && in.append)
-                return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
-                              "the command line may not be changed: loader.conf says `editor no`");
 
         /* 3. Sizes of the files a `linux` entry adds, then the image itself. */
         if (!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b)))

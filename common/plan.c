@@ -483,7 +483,7 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
  * booted without a record. */
 static uk_err check_record(struct uk_plan *p) {
         size_t len = 0;
-        uk_err r = uk_plan_digest_len(p, p->digest, &len);
+        uk_err r = uk_plan_digest(p, p->digest, &len);
         if (r)
                 return r;
         return len < UK_PLAN_CANONICAL_MAX ? UK_OK : UK_E_PLAN_TOO_LARGE;

@@ -159,8 +159,7 @@ uk_err uk_plan_canonical(const struct uk_plan *p, char *buf, size_t cap, size_t 
 
 /* SHA-256 of the canonical form, streamed (no canonical buffer needed); uk_plan_build fills p->digest so.
  * ret_len (may be NULL): the canonical form's length. */
-uk_err uk_plan_digest_len(const struct uk_plan *p, uint8_t ret_digest[32], size_t *ret_len);
-uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32]);
+uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32], size_t *ret_len);
 
 /* Human-readable multi-line description. */
 uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);

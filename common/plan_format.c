@@ -211,7 +211,7 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
         return finish(&s, ret_len);
 }
 
-uk_err uk_plan_digest_len(const struct uk_plan *p, uint8_t ret_digest[32], size_t *ret_len) {
+uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32], size_t *ret_len) {
         struct uk_sha256 h;
         if (!p || !ret_digest)
                 return UK_E_INVALID_ARG;
@@ -222,10 +222,6 @@ uk_err uk_plan_digest_len(const struct uk_plan *p, uint8_t ret_digest[32], size_
         if (ret_len)
                 *ret_len = s.len;
         return UK_OK;
-}
-
-uk_err uk_plan_digest(const struct uk_plan *p, uint8_t ret_digest[32]) {
-        return uk_plan_digest_len(p, ret_digest, NULL);
 }
 
 /* ---- shared by text and JSON ---- */

@@ -233,15 +233,6 @@ void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops) {
         ret_ops->close_source = fs_close_source;
 }
 
-uk_err efi_fs_file_size(struct efi_fs *fs, const char *path, uint64_t *ret_size) {
-        EFI_FILE_HANDLE h;
-        uk_err r = open_regular(fs, path, &h, ret_size);
-        if (r)
-                return r;
-        h->Close(h);
-        return UK_OK;
-}
-
 uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
         EFI_FILE_HANDLE h;
         uint64_t size, done = 0;

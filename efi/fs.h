@@ -16,9 +16,6 @@ void efi_fs_close(struct efi_fs *fs);
 /* Fill ops so that uk_entries_discover() and friends read from fs. */
 void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops);
 
-/* Size of the file at ESP path, or an error (missing file -> UK_E_NOT_FOUND). */
-uk_err efi_fs_file_size(struct efi_fs *fs, const char *path, uint64_t *ret_size);
-
 /* The firmware's EFI_STATUS behind the last failed operation above (EFI_SUCCESS if none), then forgotten. */
 EFI_STATUS efi_fs_last_status(void);
 

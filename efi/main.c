@@ -35,8 +35,8 @@ static void list_entries(const struct uk_bootmenu *m) {
 }
 
 /* Boot sel, and on failure do what common/pipeline.c's failure policy says: the next entry for an automatic
- * boot, back to the menu for a person's choice. Returns the policy's last word (firmware or reboot), or
- * UK_NEXT_MENU with *ret_refusal naming the entry that failed. */
+ * boot, back to the menu for a person's choice. Returns the policy's last word: UK_NEXT_MENU, or
+ * UK_NEXT_FIRMWARE / UK_NEXT_REBOOT once no other entry may be tried. */
 static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk_bootmenu *m, size_t sel,
                                      bool chosen, const char *append) {
         size_t n = m->found.n;
@@ -57,7 +57,9 @@ static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk
                 if (next != UK_NEXT_ENTRY)
                         return next;
         }
-        return m->conf.reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
+        /* Only with no entries at all (efi_main returns before): the policy's word for "all tried". */
+        struct uk_attempt none = { .tried = n, .n = n, .reboot_on_error = m->conf.reboot_on_error };
+        return uk_failure_next(&none);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {

@@ -161,14 +161,6 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
         return EFI_SUCCESS;
 }
 
-const char *secure_verify_reason(EFI_STATUS st) {
-        if (st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED)
-                return "not signed by a key in db, or listed in dbx";
-        if (st == EFI_OUT_OF_RESOURCES)
-                return "not enough memory for the firmware to check it";
-        return "the firmware could not check it as a PE image";
-}
-
 bool secure_editor_locked(void *ctx, const struct uk_entry *e) {
         struct uk_fs_ops ops;
         if (!ctx)

@@ -10,9 +10,6 @@
 EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *esp_path, const void *buf,
                              uint64_t size);
 
-/* One-line human reason for a secure_verify_uki() failure. */
-const char *secure_verify_reason(EFI_STATUS st);
-
 /* LoadImage of a kernel that lies inside a UKI secure_verify_uki() accepted (its bytes are covered by that
  * signature, its own signature is not in db): the firmware's file authentication is waived for exactly
  * this buffer (same pointer, same size) during this one call and restored before returning. */
