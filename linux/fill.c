@@ -193,36 +193,28 @@ int fill_initrd(struct target *t, int out_fd) {
         return EXIT_OK;
 }
 
-/* Bytes of a piece for the content hash: the kernel and UKI pieces from the opened image, ESP files by path. */
+/* Bytes of a piece for the content hash, through the sources that already read them: the opened image for
+ * the kernel and UKI pieces, the ESP's uk_fs_ops for files. */
 static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
         struct target *t = ctx;
-        int fd = -1, own = -1;
-        uint64_t base = 0;
+        const struct uk_source *src = &t->file.src;
+        struct uk_source file;
+        struct uk_fs_ops ops;
+        uint64_t base = piece->offset;
+        uk_err r;
 
-        if (piece == &t->plan->kernel || piece->source == UK_PIECE_UKI) {
-                fd = t->file.fd;
-                base = piece->offset;
-        } else {
+        if (piece != &t->plan->kernel && piece->source != UK_PIECE_UKI) {
                 if (!t->have_esp)
                         return UK_E_NOT_FOUND;
-                own = fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
-                if (fd < 0)
-                        return UK_E_NOT_FOUND;
+                esp_fs_ops(&t->esp, &ops);
+                if ((r = ops.open_source(ops.ctx, piece->path, &file)))
+                        return r;
+                src = &file;
                 base = piece->source == UK_PIECE_FILE ? piece->offset : 0;
         }
-        uk_err r = UK_OK;
-        for (size_t done = 0; done < len;) {
-                ssize_t k = pread(fd, (uint8_t *) buf + done, len - done, (off_t) (base + offset + done));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        r = UK_E_IO;
-                        break;
-                }
-                done += (size_t) k;
-        }
-        if (own >= 0)
-                close(own);
+        r = offset > UINT64_MAX - base ? UK_E_INVALID_ARG : uk_source_read(src, base + offset, buf, len);
+        if (src == &file)
+                ops.close_source(ops.ctx, &file);
         return r;
 }
 

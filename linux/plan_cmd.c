@@ -24,7 +24,8 @@ int verb_plan(int argc, char **argv) {
                 {}
         };
         struct target_opts o = { .secure_boot = -1 };
-        bool json = false, canonical = false, current = false, diff = false, content = false;
+        bool json = false, canonical = false, current = false, content = false;
+        int diff = 0;           /* --diff-current and --diff FILE: counted, so that both at once are refused */
         const char *diff_file = NULL;
         int c, err = 0;
         optind = 0;
@@ -45,10 +46,10 @@ int verb_plan(int argc, char **argv) {
                         current = true;
                         break;
                 case OPT_DIFF_CURRENT:
-                        diff = true;
+                        diff++;
                         break;
                 case OPT_DIFF:
-                        diff = true;
+                        diff++;
                         diff_file = optarg;
                         break;
                 case OPT_CONTENT:
