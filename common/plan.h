@@ -27,7 +27,8 @@ enum uk_piece_source {
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
 #define UK_PCR_INITRD_SYSEXTS 13
-#define UK_PLAN_MEASURE_MAX (2 * 16 + 2 + 3)
+/* Two events per PCR 11 section, the command line twice, one per generated extras archive. */
+#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 2 + _UK_EXTRA_KIND_MAX)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
