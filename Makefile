@@ -78,7 +78,7 @@ $(EFI_APP): $(B)/efi/ukiboot.so
 # ---- linux/ukiboot ---------------------------------------------------------
 LINUX_SRC := $(sort $(wildcard linux/*.c))
 LINUX_HDR := $(wildcard linux/*.h)
-LINUX_LIBS := -lcurl -lz -lzstd
+LINUX_LIBS := -lcurl -lcrypto -lz -lzstd
 
 linux/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(B)/host/libukicommon.a $(VERSION_STAMP)
 	$(CC) $(HOST_CFLAGS) -Ilinux $(LINUX_SRC) $(B)/host/libukicommon.a $(LINUX_LIBS) -o $@
@@ -86,7 +86,7 @@ linux/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(B)/host/libukicommon.a $(VERSION_STAM
 # Static build for the test guests (busybox initramfs has no libc): no libcurl.
 $(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) $(VERSION_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) -lz -lzstd -o $@
+	$(CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) -lcrypto -lz -lzstd -o $@
 
 # arm64 cross build of the same static binary (make cross-arm64): Debian's gcc-aarch64-linux-gnu, and arm64
 # zlib/libzstd static libraries unpacked by scripts/install-deps into .cache/arm64-sysroot (never installed).
@@ -94,11 +94,12 @@ ARM64_CC      ?= aarch64-linux-gnu-gcc
 ARM64_SYSROOT ?= .cache/arm64-sysroot
 
 $(B)/arm64/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR)
-	@test -e $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/libzstd.a || \
+	@test -e $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/libcrypto.a || \
 	   { echo "cross-arm64: $(ARM64_SYSROOT) missing: run scripts/install-deps" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(ARM64_CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux -isystem $(ARM64_SYSROOT)/usr/include \
-	   $(LINUX_SRC) $(COMMON_SRC) -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu -lz -lzstd -o $@
+	   -isystem $(ARM64_SYSROOT)/usr/include/aarch64-linux-gnu \
+	   $(LINUX_SRC) $(COMMON_SRC) -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu -lcrypto -lz -lzstd -o $@
 
 # ---- tests ------------------------------------------------------------------
 UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))

@@ -32,6 +32,8 @@ typedef enum uk_err {
         UK_E_WRONG_ARCH,           /* UKI built for another CPU architecture than the one booting it */
         UK_E_SECURITY,             /* Secure Boot refused the image (not signed by a trusted key, or forbidden) */
         UK_E_PLAN_TOO_LARGE,       /* the plan's canonical record would not fit UK_PLAN_CANONICAL_MAX */
+        UK_E_BAD_SIGNATURE,        /* the image's certificate table or signature is malformed */
+        UK_E_SBAT_REVOKED,         /* the image's SBAT generation is revoked by the machine's SbatLevel */
         _UK_E_MAX
 } uk_err;
 

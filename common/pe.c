@@ -14,6 +14,9 @@
 #define OPT_FIXED_SIZE_PE32     96u
 #define OPT_FIXED_SIZE_PE32PLUS 112u
 #define OPT_READ_MAX            OPT_FIXED_SIZE_PE32PLUS
+#define OPT_CHECKSUM_OFFSET     64u
+#define DATA_DIR_SIZE           8u
+#define DATA_DIR_SECURITY       4u      /* IMAGE_DIRECTORY_ENTRY_SECURITY: the attribute certificate table */
 
 static bool machine_supported(uint16_t machine) {
         switch (machine) {
@@ -73,6 +76,29 @@ static uk_err parse_optional_header(const uint8_t *opt, uint16_t opt_size, struc
         pe->size_of_image = uk_le32(opt + 56);
         pe->size_of_headers = uk_le32(opt + 60);
         pe->subsystem = uk_le16(opt + 68);
+        return UK_OK;
+}
+
+/* Where CheckSum and the certificate table's directory entry sit (the bytes an Authenticode digest skips),
+ * and where the table itself is. The table is not checked here: a bad one matters only to a signature
+ * check (common/authenticode.c refuses it), and without Secure Boot the firmware ignores it too. */
+static uk_err parse_cert_dir(const struct uk_source *src, uint64_t opt_offset, const uint8_t *opt, struct uk_pe *pe) {
+        uint32_t fixed = pe->pe32plus ? OPT_FIXED_SIZE_PE32PLUS : OPT_FIXED_SIZE_PE32;
+        uint32_t n_dirs = uk_le32(opt + fixed - 4);
+        uint8_t dir[DATA_DIR_SIZE];
+        uk_err r;
+
+        pe->checksum_offset = opt_offset + OPT_CHECKSUM_OFFSET;
+        if (n_dirs <= DATA_DIR_SECURITY)
+                return UK_OK;
+        pe->cert_dir_offset = opt_offset + fixed + DATA_DIR_SECURITY * DATA_DIR_SIZE;
+        r = uk_source_read(src, pe->cert_dir_offset, dir, sizeof(dir));
+        if (r)
+                return r;
+        pe->cert_table_offset = uk_le32(dir);
+        pe->cert_table_size = uk_le32(dir + 4);
+        if (pe->cert_table_size == 0)
+                pe->cert_table_offset = 0;
         return UK_OK;
 }
 
@@ -170,6 +196,9 @@ uk_err uk_pe_parse(const struct uk_source *src, struct uk_pe *ret_pe) {
         if (r)
                 return r;
         r = parse_optional_header(opt, opt_size, &pe);
+        if (r)
+                return r;
+        r = parse_cert_dir(src, opt_offset, opt, &pe);
         if (r)
                 return r;
 

@@ -35,6 +35,11 @@ struct uk_pe {
         uint16_t minor_image_version;
         uint32_t pe_offset;         /* e_lfanew */
         uint64_t headers_end;       /* file offset one past the section table: all bytes the parser read */
+        /* What an Authenticode signature covers and carries (common/authenticode.c). */
+        uint64_t checksum_offset;   /* file offset of CheckSum: the digest skips its 4 bytes */
+        uint64_t cert_dir_offset;   /* file offset of the certificate table's directory entry, 0 if absent */
+        uint32_t cert_table_offset; /* the attribute certificate table: a file offset, not an RVA; 0 if none */
+        uint32_t cert_table_size;
         uint16_t n_sections;
         struct uk_pe_section sections[UK_PE_MAX_SECTIONS];
 };

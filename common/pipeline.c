@@ -133,6 +133,44 @@ static bool has_text(const char *s) {
         return false;
 }
 
+/* SBAT under Secure Boot, after the signature: a validly signed UKI whose generation the machine's
+ * SbatLevel revokes is refused, as shim refuses it (one rule, so both twins refuse the same images). */
+static uk_err check_sbat(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b) {
+        struct uk_sbat_revoked rev;
+        char why[UK_SBAT_NAME_MAX + 96];
+        struct uk_text t;
+        uk_err r;
+
+        if (!req->machine.secure_boot || !req->machine.sbat_level || req->machine.sbat_level_len == 0)
+                return UK_OK;
+        int i = uk_pe_find(&b->uki.pe, ".sbat");
+        if (i < 0)
+                return UK_OK;
+        const struct uk_pe_section *s = &b->uki.pe.sections[i];
+        if (s->size > sizeof(b->sbat))
+                return refuse(b, who, UK_REFUSE_VERIFY, UK_E_SYNTAX, "", name,
+                              " refused under Secure Boot: its .sbat section is too large to check", "");
+        r = uk_source_read(&b->src, s->raw_offset, b->sbat, (size_t) s->size);
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+        r = uk_sbat_check(b->sbat, (size_t) s->size, req->machine.sbat_level, req->machine.sbat_level_len, &rev);
+        if (r == UK_OK)
+                return UK_OK;
+        if (r != UK_E_SBAT_REVOKED)
+                return refuse(b, who, UK_REFUSE_VERIFY, r, "", name,
+                              " refused under Secure Boot: its .sbat section cannot be read", "");
+        uk_text_init(&t, why, sizeof(why));
+        uk_text_add(&t, uk_strerror(r));
+        uk_text_add(&t, " (");
+        uk_text_add(&t, rev.component);
+        uk_text_add(&t, " generation ");
+        uk_text_add_u64(&t, rev.generation);
+        uk_text_add(&t, ", SbatLevel requires ");
+        uk_text_add_u64(&t, rev.minimum);
+        uk_text_add(&t, ")");
+        return refuse(b, who, UK_REFUSE_VERIFY, r, "", name, " refused under Secure Boot: ", why);
+}
+
 /* `efi` entries: the program is the firmware's to load; we only settle its load options. */
 static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, struct uk_boot *b) {
         const struct uk_entry *e = req->entry;
@@ -258,6 +296,11 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                         return refuse(b, who, UK_REFUSE_CONTENT, r, "", name, " is not a bootable UKI: ", NULL);
                 }
                 in.uki = &b->uki;
+                r = check_sbat(req, who, name, b);
+                if (r) {
+                        uk_boot_release(io, b);
+                        return r;
+                }
                 if (row->has_extras && e)
                         in.extras = scan_extras(io, e, who, b);
         }

@@ -13,6 +13,7 @@
 #include "entry.h"
 #include "extras.h"
 #include "plan.h"
+#include "sbat.h"
 #include "uki.h"
 
 #define UK_LOADER_CONF_PATH "/loader/loader.conf"
@@ -106,6 +107,7 @@ struct uk_boot {
         unsigned n_notes;
         struct uk_refusal refusal;
         struct uk_extras extras;          /* scratch for the extras scan */
+        char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
 };
 
 /* Turn a request into a plan (or, for an `efi` entry, the load options). On failure the image is closed

@@ -64,6 +64,8 @@ struct uk_plan_piece {
 /* Facts about the machine both twins read the same way (EFI: firmware; Linux: efivarfs / sysfs). */
 struct uk_machine {
         bool secure_boot;
+        const char *sbat_level;    /* the SbatLevel variable's text (EFI: SbatLevel, Linux: SbatLevelRT), or NULL */
+        size_t sbat_level_len;
         uint16_t pe_machine;       /* UK_PE_MACHINE_* of the CPU that will run the kernel; 0 = not checked
                                     * (inspecting a UKI for another machine is fine, booting it is not) */
 };

@@ -1,5 +1,6 @@
 /* ukiboot — bounds-checked reads through a source callback. */
 #include "source.h"
+#include "sha256.h"
 #include "util.h"
 
 uk_err uk_source_read(const struct uk_source *src, uint64_t offset, void *buf, size_t len) {
@@ -21,4 +22,22 @@ void uk_source_from_memory(struct uk_source *ret_src, const void *mem, uint64_t 
         ret_src->read_at = memory_read_at;
         ret_src->ctx = (void *) mem;
         ret_src->size = size;
+}
+
+uk_err uk_source_sha256(struct uk_sha256 *c, const struct uk_source *src, uint64_t offset, uint64_t len,
+                        uint8_t *scratch, size_t scratch_len) {
+        if (!c || !src || !scratch || scratch_len == 0)
+                return UK_E_INVALID_ARG;
+        if (!uk_range_ok(offset, len, src->size))
+                return UK_E_TRUNCATED;
+        while (len > 0) {
+                size_t n = len < scratch_len ? (size_t) len : scratch_len;
+                uk_err r = uk_source_read(src, offset, scratch, n);
+                if (r)
+                        return r;
+                uk_sha256_update(c, scratch, n);
+                offset += n;
+                len -= n;
+        }
+        return UK_OK;
 }

@@ -266,7 +266,8 @@ EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, cons
                 .entry = e,
                 .conf = env->conf,
                 .append = append,
-                .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native() },
+                .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native(),
+                             .sbat_level = env->sbat_level, .sbat_level_len = env->sbat_level_len },
                 .can_chain_load = true,
         };
         r = uk_boot_prepare(&io, &req, b);

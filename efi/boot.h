@@ -8,6 +8,8 @@ struct boot_env {
         EFI_HANDLE image;           /* ukiboot's own image handle: parent of everything we load */
         struct efi_fs *fs;          /* the ESP we were loaded from */
         bool secure_boot;
+        const char *sbat_level;     /* SbatLevel's text (revoked generations), for the pipeline's SBAT check */
+        size_t sbat_level_len;
         bool force_handover;        /* loader.conf `ukiboot-handover`: x86 EFI handover protocol for every kernel */
         const struct uk_loader_conf *conf;      /* loader.conf as the pipeline read it */
 };

@@ -130,10 +130,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .saved_default = efi_default,
                 .saved_default_cap = sizeof(efi_default),
         };
+        static char sbat_level[4096];
         struct boot_env env = {
                 .image = image,
                 .fs = &fs,
                 .secure_boot = vars_secure_boot(),
+                .sbat_level = sbat_level,
+                .sbat_level_len = vars_sbat_level(sbat_level, sizeof(sbat_level)),
                 .force_handover = m->conf.ukiboot_handover,
                 .conf = &m->conf,
         };

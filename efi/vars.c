@@ -70,6 +70,14 @@ bool vars_secure_boot(void) {
         return uk_secure_boot_enforced(sb, sb_len, setup, setup_len);
 }
 
+size_t vars_sbat_level(char *buf, size_t cap) {
+        /* shim's variable GUID (SBAT.md): SbatLevel is boot-services only, shim mirrors it as SbatLevelRT. */
+        static EFI_GUID shim_guid = { 0x605dab50, 0xe046, 0x4300, { 0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 } };
+        UINTN size = cap;
+        UINT32 attr;
+        return EFI_ERROR(RT->GetVariable(L"SbatLevel", &shim_guid, &attr, &size, buf)) ? 0 : size;
+}
+
 bool vars_part_uuid(EFI_HANDLE device, CHAR16 ret[37]) {
         EFI_DEVICE_PATH *dp = DevicePathFromHandle(device);
         for (; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {

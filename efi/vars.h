@@ -24,6 +24,8 @@ EFI_STATUS vars_save_default(const char *id);
 
 /* True if Secure Boot is enforcing: SecureBoot=1 and not in setup mode (rule in common/secureboot.h). */
 bool vars_secure_boot(void);
+/* The SbatLevel variable's text into buf[cap]; its length, 0 when absent (or larger than cap). */
+size_t vars_sbat_level(char *buf, size_t cap);
 
 /* Everything known at start-up: LoaderInfo, firmware info/type, device part UUID, image id, features,
  * StubInfo-free init time. image is our loaded image. */

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include "secureboot.h"
 #include "efivars.h"
 
 #define EFIVARS_DIR "/sys/firmware/efi/efivars"
-#define EFIVAR_MAX (64 * 1024)
+#define EFIVAR_MAX (1024 * 1024)        /* dbx and MokListRT grow; a megabyte is far beyond any seen */
 
 int efivar_read(const char *name, const char *guid, uint8_t **ret_data, size_t *ret_len) {
         char path[512];
@@ -125,4 +127,43 @@ int efivar_secure_boot(void) {
         free(sb);
         free(setup);
         return on;
+}
+
+#define EFIVARFS_MAGIC 0xde5e81e4
+
+enum sb_state efivar_secure_state(char *ret_why, size_t cap) {
+        const char *dir = getenv("UKIBOOT_EFIVARS_DIR");
+        struct statfs sfs;
+        struct stat st;
+        uint8_t *sb, *setup = NULL;
+        size_t sb_len, setup_len = 0;
+
+        /* No EFI at all (BIOS boot, most containers' view of a BIOS host): Secure Boot cannot be on. */
+        if (!dir && stat("/sys/firmware/efi", &st) < 0) {
+                snprintf(ret_why, cap, "not booted through EFI: no /sys/firmware/efi");
+                return SB_OFF;
+        }
+        /* EFI, but the variables are out of reach: nothing tells Secure Boot is off, so it is not. */
+        if (!dir && (statfs(EFIVARS_DIR, &sfs) < 0 || (uint32_t) sfs.f_type != EFIVARFS_MAGIC)) {
+                snprintf(ret_why, cap, "EFI, but efivarfs is not mounted on " EFIVARS_DIR
+                         " (mount -t efivarfs efivarfs " EFIVARS_DIR ")");
+                return SB_UNKNOWN;
+        }
+        int r = efivar_read("SecureBoot", EFI_GLOBAL_GUID, &sb, &sb_len);
+        if (r == -ENOENT) {
+                snprintf(ret_why, cap, "the firmware has no SecureBoot variable");
+                return SB_OFF;
+        }
+        if (r < 0) {
+                snprintf(ret_why, cap, "SecureBoot cannot be read: %s", strerror(-r));
+                return SB_UNKNOWN;
+        }
+        if (efivar_read("SetupMode", EFI_GLOBAL_GUID, &setup, &setup_len) < 0)
+                setup = NULL, setup_len = 0;
+        bool on = uk_secure_boot_enforced(sb, sb_len, setup, setup_len);
+        snprintf(ret_why, cap, on ? "SecureBoot=1 in efivarfs" : setup_len && setup && setup[0] == 1 ?
+                 "the firmware is in setup mode" : "SecureBoot=0 in efivarfs");
+        free(sb);
+        free(setup);
+        return on ? SB_ON : SB_OFF;
 }

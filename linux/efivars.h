@@ -1,5 +1,6 @@
 /* ukiboot — EFI variables through efivarfs. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "bli.h"
@@ -14,3 +15,13 @@ int efivar_read_string(const char *name, const char *guid, char *ret, size_t cap
 int utf16le_to_utf8(const uint8_t *in, size_t in_len, char *ret, size_t cap);
 /* Secure Boot state from efivarfs: 1 on, 0 off, -1 unknown (no EFI or no variable). */
 int efivar_secure_boot(void);
+#define SHIM_GUID "605dab50-e046-4300-abb6-3dd810dd8b23"
+#define EFI_IMAGE_SECURITY_DATABASE_GUID "d719b2cb-3d3a-4596-a3bc-dad00e67656f"
+
+enum sb_state {
+        SB_OFF,         /* known off: no EFI, no SecureBoot variable, SecureBoot=0 or setup mode */
+        SB_ON,          /* SecureBoot=1 and not in setup mode */
+        SB_UNKNOWN,     /* EFI, but the variables cannot be read: treated as on by load/kexec */
+};
+/* Secure Boot as this machine's firmware reports it, with the reason in ret_why[cap]. */
+enum sb_state efivar_secure_state(char *ret_why, size_t cap);

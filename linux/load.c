@@ -178,6 +178,7 @@ static const struct option load_opts[] = {
         TARGET_OPTIONS,
         { "crash", no_argument, NULL, OPT_CRASH },
         { "force", no_argument, NULL, OPT_FORCE },
+        { "assume-no-secure-boot", no_argument, NULL, OPT_ASSUME_NO_SB },
         { "help", no_argument, NULL, 'h' },
         {}
 };

@@ -36,6 +36,9 @@ static const struct verb verbs[] = {
           "  --append ARGS   extra kernel arguments (ignored under Secure Boot when the UKI embeds .cmdline)\n"
           "  --profile N     UKI profile number (default: the entry's, else 0)\n"
           "  --secure-boot on|off  assume this Secure Boot state instead of reading the SecureBoot variable\n"
+          "                  (under the firmware's own Secure Boot the UKI's signature is checked first, as\n"
+          "                  'load' does; 'trust:' says which state was assumed and what was checked)\n"
+          "  --db FILE, --dbx FILE  check the signature against these lists (see 'verify')\n"
           "  --json          JSON, with the plan digest\n"
           "  --canonical     the canonical form the digest covers (what the EFI program exports)\n"
           "  --current       print the plan this system was booted with (UkibootPlan EFI variable)\n"
@@ -60,6 +63,10 @@ static const struct verb verbs[] = {
           UKIBOOT_LOADED_FILE " for 'status'.\n"
           "\n"
           "  --crash         load as the crash kernel (needs crashkernel= memory)\n"
+          "  --assume-no-secure-boot  when EFI variables cannot be read (efivarfs not mounted), boot as if\n"
+          "                  Secure Boot were off instead of refusing; refused when Secure Boot is known on\n"
+          "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"
+          "and SbatLevelRT, from one sealed in-memory copy; a refused UKI leaves the loaded kernel in place.\n"
           "  (other options as for 'plan')\n" },
         { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--force]",
           "'load' followed by 'exec'. UKI may be an http:// or https:// URL, downloaded into memory first.\n" },
@@ -77,6 +84,16 @@ static const struct verb verbs[] = {
           "the plan the EFI program booted this system with (UkibootPlan variable), and Secure Boot.\n"
           "\n"
           "  --json          machine-readable output\n" },
+        { "verify", verb_verify, "verify UKI... [--db FILE] [--dbx FILE]",
+          "Check each UKI's Authenticode signature the way 'load' does under Secure Boot, and say who signed\n"
+          "it or why it is refused: its digest or signer in dbx (or MokListXRT), not signed, changed after\n"
+          "signing, or signed by a key that is not in db (or MokListRT when shim booted the system). The\n"
+          "lists are the firmware's, read from efivarfs, whatever the Secure Boot state. Exit status 5 when\n"
+          "any UKI is refused.\n"
+          "\n"
+          "  --db FILE       trust these instead: an EFI signature list (efi-readvar -v db -o FILE) or\n"
+          "                  PEM/DER certificates\n"
+          "  --dbx FILE      revoke these instead of the firmware's dbx (same formats)\n" },
         { "extract", verb_extract,
           "extract UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--kernel FILE] [--initrd FILE]",
           "Write the kernel and the initrd exactly as 'load' would hand them to kexec_file_load. UKI may be an\n"

@@ -14,6 +14,8 @@ int verb_plan(int argc, char **argv) {
         static const struct option opts[] = {
                 TARGET_OPTIONS,
                 { "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
+                { "db", required_argument, NULL, OPT_DB },
+                { "dbx", required_argument, NULL, OPT_DBX },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "canonical", no_argument, NULL, OPT_CANONICAL },
                 { "current", no_argument, NULL, OPT_CURRENT },
@@ -113,9 +115,27 @@ int verb_plan(int argc, char **argv) {
         else if (diff)
                 r = plan_diff(diff_file, buf, len, ctext, clen);
         else {
-                fwrite(buf, 1, len, stdout);
-                if (len > 0 && buf[len - 1] != '\n')
-                        fputc('\n', stdout);
+                /* Which Secure Boot state the plan assumed, and whether the signature was checked. */
+                char line[1024];
+                trust_describe(&t.trust, line, sizeof line);
+                if (t.trust.verify && t.trust.verdict[0])
+                        snprintf(line + strlen(line), sizeof line - strlen(line), "; %s", t.trust.verdict);
+                if (json && len > 0 && buf[len - 1] == '}') {
+                        fwrite(buf, 1, len - 1, stdout);
+                        fputs(",\"trust\":\"", stdout);
+                        for (const char *ch = line; *ch; ch++)
+                                if (*ch == '"' || *ch == '\\')
+                                        printf("\\%c", *ch);
+                                else
+                                        putchar(*ch);
+                        fputs("\"}\n", stdout);
+                } else {
+                        fwrite(buf, 1, len, stdout);
+                        if (len > 0 && buf[len - 1] != '\n')
+                                fputc('\n', stdout);
+                        if (!canonical)
+                                printf("trust:    %s\n", line);
+                }
                 if (content)
                         fwrite(ctext, 1, clen, stdout);
         }

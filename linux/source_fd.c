@@ -86,16 +86,7 @@ void source_slice(const struct uk_source *parent, uint64_t offset, uint64_t leng
 
 uk_err source_sha256_update(struct uk_sha256 *c, const struct uk_source *src, uint64_t offset, uint64_t len) {
         static uint8_t buf[64 * 1024];
-        while (len > 0) {
-                size_t n = len < sizeof buf ? (size_t) len : sizeof buf;
-                uk_err e = uk_source_read(src, offset, buf, n);
-                if (e)
-                        return e;
-                uk_sha256_update(c, buf, n);
-                offset += n;
-                len -= n;
-        }
-        return UK_OK;
+        return uk_source_sha256(c, src, offset, len, buf, sizeof buf);
 }
 
 uk_err source_read_alloc(const struct uk_source *src, uint64_t offset, uint64_t length, size_t max,

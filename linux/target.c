@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include "esp.h"
 #include "target.h"
 #include "fetch.h"
+#include "fill.h"
 #include "url.h"
 #include "util.h"
 
@@ -45,6 +48,15 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
                         o->secure_boot = 0;
                 else
                         *ret_err = log_fail(EXIT_USAGE, "--secure-boot: expected 'on' or 'off', got '%s'", arg);
+                return true;
+        case OPT_ASSUME_NO_SB:
+                o->assume_no_secure_boot = true;
+                return true;
+        case OPT_DB:
+                o->db_file = arg;
+                return true;
+        case OPT_DBX:
+                o->dbx_file = arg;
                 return true;
         default:
                 return false;
@@ -137,6 +149,28 @@ static bool arg_is_url(const char *arg) {
         return strncmp(arg + i, "://", 3) == 0;
 }
 
+/* Under Secure Boot the bytes checked must be the bytes booted: a file on disk can change between the
+ * check and the copy into the kexec memfds, so it is first copied into a sealed memory file and everything
+ * (signature, plan, kernel, initrd) is read from that one copy. Downloads already live in a memfd. */
+static int seal_copy(struct fd_source *f, char *detail, size_t cap) {
+        int m = memfd_create("ukiboot-verified", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (m < 0) {
+                snprintf(detail, cap, "memfd_create: %s", strerror(errno));
+                return -errno;
+        }
+        int r = copy_range(f->fd, 0, f->src.size, m);
+        if (r == 0 && fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                r = -errno;
+        if (r < 0) {
+                snprintf(detail, cap, "%s: copy into memory: %s", f->label, strerror(-r));
+                close(m);
+                return r;
+        }
+        close(f->fd);
+        f->fd = m;
+        return 0;
+}
+
 /* ---- the I/O the pipeline asks of this twin ---- */
 
 static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src) {
@@ -181,6 +215,10 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         }
         if (r)
                 return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
+        if (t->trust.verify && where != UK_IMAGE_URL && (r = seal_copy(&t->file, t->detail, sizeof t->detail)) < 0) {
+                fd_source_close(&t->file);
+                return uk_err_from_errno(-r);
+        }
         t->have_file = true;
         *ret_src = t->file.src;
         return UK_OK;
@@ -194,6 +232,13 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
+static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
+        struct target *t = ctx;
+        uk_err r = trust_verify(&t->trust, src);
+        snprintf(t->detail, sizeof t->detail, "%s", t->trust.verdict);
+        return r;
+}
+
 /* Run the pipeline for one entry (or the UKI o->uki_path); prints notes and the refusal. Exit code. */
 static int prepare(const struct target_opts *o, struct target *t, const struct uk_entry *e) {
         struct uk_fs_ops ops;
@@ -202,8 +247,9 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
         const struct uk_boot_io io = {
                 .ctx = t, .fs = t->have_esp ? &ops : NULL,
                 .open_image = io_open_image, .close_image = io_close_image,
-                /* The kernel checks signatures itself (kexec_file_load under lockdown). */
-                .verify_image = NULL,
+                /* The kernel checks only the kernel's own signature (kexec_file_load under lockdown): the
+                 * whole UKI is checked here, as the firmware checks it for the EFI twin. */
+                .verify_image = t->trust.verify ? io_verify_image : NULL,
         };
         const struct uk_boot_request req = {
                 .entry = e,
@@ -214,7 +260,9 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 .has_profile = o->has_profile,
                 .profile = o->profile,
                 .machine = {
-                        .secure_boot = o->secure_boot >= 0 ? o->secure_boot == 1 : efivar_secure_boot() == 1,
+                        .secure_boot = t->trust.secure_boot,
+                        .sbat_level = t->trust.sbat_level,
+                        .sbat_level_len = t->trust.sbat_level_len,
                         .pe_machine = o->this_machine ? uk_pe_machine_native() : 0,
                 },
                 .can_chain_load = false,
@@ -227,6 +275,9 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                  * (HTTP status, errno) needs no second line; an entry's refusal is always said. */
                 if (!e && t->boot->refusal.stage == UK_REFUSE_READ && t->reason_printed)
                         return exit_code_for_uk(r);
+                /* A signature refusal says why on the same line: one line per refused image. */
+                if (t->boot->refusal.stage == UK_REFUSE_VERIFY && t->detail[0])
+                        return log_fail(EXIT_DENIED, "%s (%s)", t->boot->refusal.text, t->detail);
                 int code = log_fail(exit_code_for_uk(r), "%s", t->boot->refusal.text);
                 if (t->detail[0])
                         log_warn("%s", t->detail);
@@ -246,6 +297,10 @@ int target_plan(const struct target_opts *o, struct target *t) {
         t->boot = calloc(1, sizeof *t->boot);
         if (!t->boot)
                 return log_fail(EXIT_FAILED, "out of memory");
+        const struct trust_opts to = { .secure_boot = o->secure_boot, .assume_off = o->assume_no_secure_boot,
+                                       .for_boot = o->this_machine, .db_file = o->db_file, .dbx_file = o->dbx_file };
+        if ((r = trust_setup(&to, &t->trust)))
+                return r;
         if (o->uki_path && !o->entry && !o->use_default) {
                 /* A UKI named directly: an ESP is read only for the files an entry would name. A URL
                  * that cannot be one is a usage error, said before anything is fetched. */
@@ -308,6 +363,7 @@ void target_free(struct target *t) {
         free(t->entry);
         free(t->menu);
         free(t->boot);
+        trust_free(&t->trust);
         t->uki = NULL, t->entry = NULL, t->plan = NULL, t->menu = NULL, t->boot = NULL;
         t->have_file = t->have_esp = false;
 }

@@ -5,6 +5,7 @@
 #include "pipeline.h"
 #include "esp.h"
 #include "source_fd.h"
+#include "trust.h"
 
 struct target_opts {
         const char *uki_path;
@@ -15,6 +16,8 @@ struct target_opts {
         bool has_profile;
         unsigned profile;
         int secure_boot;        /* -1: read efivars */
+        bool assume_no_secure_boot;     /* load/kexec: an unreadable Secure Boot state counts as off */
+        const char *db_file, *dbx_file; /* plan: check signatures against these lists */
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
 };
 struct target {
@@ -26,6 +29,7 @@ struct target {
         bool have_esp;
         struct uk_bootmenu *menu;       /* the ESP's entries, when the entry came from there */
         struct uk_boot *boot;   /* the pipeline's result (common/pipeline.c) */
+        struct trust trust;     /* Secure Boot: the state assumed and what signatures are checked against */
         const struct uk_plan *plan;     /* &boot->plan once planned */
         char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
         bool reason_printed;    /* the failed open already said why on its own line */
@@ -37,7 +41,7 @@ void target_free(struct target *t);
 enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
-        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX,
 };
 /* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
 #define TARGET_OPTIONS \
