@@ -281,10 +281,12 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
 
         /* 4. Under Secure Boot nothing of a UKI is used before the firmware accepted all of it. */
         if (row->is_uki && req->machine.secure_boot && io->verify_image) {
-                r = io->verify_image(io->ctx, b->where, name, &b->src);
+                char why[UK_NOTE_MAX] = "";
+                r = io->verify_image(io->ctx, b->where, name, &b->src, why, sizeof(why));
                 if (r) {
                         uk_boot_release(io, b);
-                        return refuse(b, who, UK_REFUSE_VERIFY, r, "", name, " refused under Secure Boot: ", NULL);
+                        return refuse(b, who, UK_REFUSE_VERIFY, r, "", name, " refused under Secure Boot: ",
+                                      why[0] ? why : NULL);
                 }
         }
 

@@ -59,8 +59,10 @@ struct uk_boot_io {
         uk_err (*open_image)(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src);
         void (*close_image)(void *ctx, struct uk_source *src);
         /* Secure Boot's verdict over a whole UKI before anything in it is parsed (UK_E_SECURITY to refuse);
-         * NULL: this twin lets the kernel check signatures when it loads the kernel. */
-        uk_err (*verify_image)(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src);
+         * a twin that knows more than "refused" (the Linux twin's own check does) says so in why[why_cap],
+         * which then ends the refusal instead of the error's text. NULL: nothing is checked. */
+        uk_err (*verify_image)(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
+                               char *why, size_t why_cap);
 };
 
 struct uk_boot_request {

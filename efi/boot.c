@@ -179,7 +179,8 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
-static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
+static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
+                              char *why, size_t why_cap) {
         struct efi_image_io *io = ctx;
         io->status = secure_verify_uki(io->env->image, io->env->fs->device, where == UK_IMAGE_ESP ? name : NULL,
                                        io->buf, io->size);

@@ -33,6 +33,8 @@ int exit_code_for_uk(uk_err e) {
         case UK_E_IO:
                 return EXIT_FAILED;
         case UK_E_SECURITY:
+        case UK_E_SBAT_REVOKED:
+        case UK_E_BAD_SIGNATURE:
                 return EXIT_DENIED;
         default:
                 return EXIT_INVALID;

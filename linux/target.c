@@ -232,10 +232,12 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
-static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src) {
+static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
+                              char *why, size_t why_cap) {
         struct target *t = ctx;
         uk_err r = trust_verify(&t->trust, src);
-        snprintf(t->detail, sizeof t->detail, "%s", t->trust.verdict);
+        if (r)
+                snprintf(why, why_cap, "%s", t->trust.verdict);
         return r;
 }
 
@@ -275,9 +277,6 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                  * (HTTP status, errno) needs no second line; an entry's refusal is always said. */
                 if (!e && t->boot->refusal.stage == UK_REFUSE_READ && t->reason_printed)
                         return exit_code_for_uk(r);
-                /* A signature refusal says why on the same line: one line per refused image. */
-                if (t->boot->refusal.stage == UK_REFUSE_VERIFY && t->detail[0])
-                        return log_fail(EXIT_DENIED, "%s (%s)", t->boot->refusal.text, t->detail);
                 int code = log_fail(exit_code_for_uk(r), "%s", t->boot->refusal.text);
                 if (t->detail[0])
                         log_warn("%s", t->detail);

@@ -31,9 +31,9 @@ static inline void fake_close_image(void *ctx, struct uk_source *src) {
 }
 
 static inline uk_err fake_verify_image(void *ctx, enum uk_image_where where, const char *name,
-                                       const struct uk_source *src) {
+                                       const struct uk_source *src, char *why, size_t why_cap) {
         struct fake_twin *t = ctx;
-        (void) where, (void) name, (void) src;
+        (void) where, (void) name, (void) src, (void) why, (void) why_cap;
         t->verified++;
         return t->verdict;
 }
