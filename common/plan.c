@@ -66,26 +66,44 @@ static const char *basename_of(const char *path) {
         return b;
 }
 
-static uk_err add_piece(struct uk_plan *p, enum uk_piece_source source, const char *label,
-                        uint64_t offset, uint64_t length, const char *path) {
+static uk_err add_piece_filled(struct uk_plan *p, enum uk_piece_source source, const char *label,
+                               uint64_t offset, uint64_t length, uint64_t zero_fill, const char *path) {
         if (p->n_initrd >= UK_PLAN_MAX_PIECES)
+                return UK_E_TOO_MANY;
+        if (length > UINT64_MAX - 4 - zero_fill)
                 return UK_E_TOO_MANY;
         struct uk_plan_piece *piece = &p->initrd[p->n_initrd];
         piece->source = source;
         set_label(piece, label);
         piece->offset = offset;
         piece->length = length;
+        piece->zero_fill = zero_fill;
         /* The next piece starts 4-aligned: the kernel's cpio reader expects each archive aligned. */
-        piece->pad = (uint32_t) ((4 - (length & 3)) & 3);
+        piece->pad = (uint32_t) ((4 - ((length + zero_fill) & 3)) & 3);
         if (path && uk_strlcpy_checked(piece->path, sizeof(piece->path), path) != 0)
                 return UK_E_BUFFER_TOO_SMALL;
 
-        uint64_t step = length + piece->pad;
-        if (length > UINT64_MAX - piece->pad || p->initrd_total > UINT64_MAX - step)
+        uint64_t step = length + zero_fill + piece->pad;
+        if (p->initrd_total > UINT64_MAX - step)
                 return UK_E_TOO_MANY;
         p->initrd_total += step;
         p->n_initrd++;
         return UK_OK;
+}
+
+static uk_err add_piece(struct uk_plan *p, enum uk_piece_source source, const char *label,
+                        uint64_t offset, uint64_t length, const char *path) {
+        return add_piece_filled(p, source, label, offset, length, 0, path);
+}
+
+/* A UKI section as an initrd piece, the way systemd-stub serves it: present when VirtualSize is (a section
+ * with file bytes but VirtualSize 0 is not there once loaded), VirtualSize bytes long (zeros after the file
+ * bytes when VirtualSize is the larger). */
+static uk_err add_section_piece(struct uk_plan *p, const char *label, const struct uk_span *sec) {
+        if (!uk_span_present(sec))
+                return UK_OK;
+        uint64_t fill = sec->memory_size > sec->length ? sec->memory_size - sec->length : 0;
+        return add_piece_filled(p, UK_PIECE_UKI, label, sec->offset, sec->length, fill, NULL);
 }
 
 /* Wrap a UKI section in a cpio archive holding /.extra/<name>, generated into p->gen, as systemd-stub
@@ -392,16 +410,9 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         /* systemd-stub order: microcode first (the kernel only looks in the first archive), then the
          * initrd, then credentials, global credentials, system extensions, and the generated /.extra
          * pieces of .pcrsig and .pcrpkey. */
-        if (secs[UK_SEC_UCODE].length > 0) {
-                r = add_piece(p, UK_PIECE_UKI, ".ucode", secs[UK_SEC_UCODE].offset, secs[UK_SEC_UCODE].length, NULL);
-                if (r)
-                        return r;
-        }
-        if (secs[UK_SEC_INITRD].length > 0) {
-                r = add_piece(p, UK_PIECE_UKI, ".initrd", secs[UK_SEC_INITRD].offset, secs[UK_SEC_INITRD].length, NULL);
-                if (r)
-                        return r;
-        }
+        if ((r = add_section_piece(p, ".ucode", &secs[UK_SEC_UCODE])) ||
+            (r = add_section_piece(p, ".initrd", &secs[UK_SEC_INITRD])))
+                return r;
         for (enum uk_extra_kind k = 0; in->extras && k < _UK_EXTRA_KIND_MAX; k++) {
                 uint64_t start = p->initrd_total;
                 r = add_extras_archive(p, in->extras, k);
@@ -518,7 +529,7 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         return r;
 }
 
-static const uint8_t zeros[4];
+static const uint8_t zeros[4096];      /* padding and VirtualSize fills are handed out from here */
 
 /* Hand fn the stretch [from, from+n) of piece bytes that come from the plan itself. */
 static uk_err emit_bytes(const struct uk_plan_piece *piece, const uint8_t *bytes, uint64_t n,
@@ -539,9 +550,9 @@ uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t le
 
         for (unsigned i = 0; i < p->n_initrd && i < UK_PLAN_MAX_PIECES && len > 0; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
-                if (piece->pad > sizeof(zeros) || piece->length > UINT64_MAX - piece->pad)
+                if (piece->pad > sizeof(zeros) || piece->length > UINT64_MAX - piece->pad - piece->zero_fill)
                         return UK_E_INVALID_ARG;
-                uint64_t span = piece->length + piece->pad;
+                uint64_t span = piece->length + piece->zero_fill + piece->pad;
 
                 if (offset >= pos + span) {
                         pos += span;
@@ -581,12 +592,15 @@ uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t le
                                 return r;
                         offset += n, len -= n, in_piece += n;
                 }
-                /* ... and the zero padding that aligns the next piece. */
-                if (len > 0 && in_piece < span) {
+                /* ... then zeros: the section's fill up to VirtualSize, and the padding that aligns the next
+                 * piece (a fill can be large: handed out one zeros[] at a time). */
+                while (len > 0 && in_piece < span) {
                         n = span - in_piece < len ? span - in_piece : len;
+                        if (n > sizeof(zeros))
+                                n = sizeof(zeros);
                         if ((r = emit_bytes(piece, zeros, n, fn, ctx)))
                                 return r;
-                        offset += n, len -= n;
+                        offset += n, len -= n, in_piece += n;
                 }
                 pos += span;
         }
@@ -671,12 +685,12 @@ uk_err uk_plan_hash_content(struct uk_plan *p, uk_piece_read_fn read_piece, void
                 const struct uk_plan_piece *piece = &p->initrd[i];
                 if (!(p->content_known & ((uint64_t) 1 << (1 + i)))) {
                         uk_sha256_init(&hi.h);
-                        if ((r = uk_plan_initrd_walk(p, pos, piece->length, hash_segment, &hi)))
+                        if ((r = uk_plan_initrd_walk(p, pos, piece->length + piece->zero_fill, hash_segment, &hi)))
                                 return r;
                         uk_sha256_final(&hi.h, p->content_sha256[1 + i]);
                         p->content_known |= (uint64_t) 1 << (1 + i);
                 }
-                pos += piece->length + piece->pad;
+                pos += piece->length + piece->zero_fill + piece->pad;
         }
         return UK_OK;
 }

@@ -56,6 +56,8 @@ struct uk_plan_piece {
         char label[48];            /* ".linux", ".ucode", ".initrd", "/.extra/tpm2-pcr-signature.json", or the path */
         uint64_t offset;           /* UKI: file offset; GENERATED: offset into plan->gen */
         uint64_t length;
+        uint64_t zero_fill;        /* UKI sections: zeros after the file bytes up to VirtualSize (the section as
+                                    * loaded, which is what systemd-stub hands over); part of the piece */
         uint32_t pad;              /* zero bytes appended after the piece so the next starts 4-aligned */
         char path[UK_PATH_MAX];    /* FILE, CPIO_FILE: ESP path */
         uint32_t header_len;       /* CPIO_FILE: bytes of generated header before the file's bytes */

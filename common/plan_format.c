@@ -153,6 +153,11 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                 put_u64(s, piece->length);
                 put_char(s, ' ');
                 put_u64(s, piece->pad);
+                /* Only a section shorter in the file than in memory has a fill: other plans keep their form. */
+                if (piece->zero_fill) {
+                        put_str(s, " fill ");
+                        put_u64(s, piece->zero_fill);
+                }
                 if (piece->source == UK_PIECE_GENERATED) {
                         uint8_t d[32];
                         gen_sha256(p, piece, d);
@@ -365,6 +370,10 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
                 put_u64(&s, i + 1);
                 put_str(&s, ". ");
                 text_span(&s, p, &p->initrd[i]);
+                if (p->initrd[i].zero_fill) {
+                        put_str(&s, "  zero fill ");
+                        put_u64(&s, p->initrd[i].zero_fill);
+                }
                 put_str(&s, "  pad ");
                 put_u64(&s, p->initrd[i].pad);
         }
@@ -494,6 +503,8 @@ static void json_piece(struct sink *s, const struct uk_plan *p, const struct uk_
         } else
                 json_u64(s, "offset", piece->offset, &first);
         json_u64(s, "length", piece->length, &first);
+        if (piece->zero_fill)
+                json_u64(s, "zero_fill", piece->zero_fill, &first);
         if (with_pad)
                 json_u64(s, "pad", piece->pad, &first);
         if (piece->source == UK_PIECE_GENERATED) {

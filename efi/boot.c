@@ -207,7 +207,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
 
         if (!path16 || !(dp = FileDevicePath(env->fs->device, path16)))
                 return EFI_OUT_OF_RESOURCES;
-        st = BS->LoadImage(FALSE, env->image, dp, NULL, 0, &h);
+        st = secure_load_file(env->image, dp, &h);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot load %a: %r", e->id, e->efi_path, st);
                 return st;

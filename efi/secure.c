@@ -41,7 +41,40 @@ struct security2_arch {
         file_authentication_fn FileAuthentication;
 };
 
-/* The one waiver in effect while secure_load_verified() runs LoadImage. */
+/* shim's SHIM_LOCK protocol (installed by shim for the loader it starts): Verify checks a PE image against
+ * db, dbx, MokList, MokListX, shim's built-in vendor certificate and SBAT. shim's functions use the System V
+ * calling convention on x86, not the EFI one. */
+#define SHIM_LOCK_GUID { 0x605dab50, 0xe046, 0x4300, { 0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 } }
+#if defined(__x86_64__) || defined(__i386__)
+#define SHIM_ABI __attribute__((sysv_abi))
+#else
+#define SHIM_ABI
+#endif
+struct shim_lock {
+        EFI_STATUS SHIM_ABI (*verify)(const void *buffer, UINT32 size);
+        void *generate_hash;
+        void *read_header;
+};
+
+static struct shim_lock *shim_lock(void) {
+        static EFI_GUID guid = SHIM_LOCK_GUID;
+        struct shim_lock *shim = NULL;
+        if (EFI_ERROR(BS->LocateProtocol(&guid, NULL, (void **) &shim)) || !shim || !shim->verify)
+                return NULL;
+        return shim;
+}
+
+/* EFI_SUCCESS when shim is present and accepts buf[size]; EFI_NOT_FOUND without shim. */
+static EFI_STATUS shim_verify(const void *buf, uint64_t size) {
+        struct shim_lock *shim = shim_lock();
+        if (!shim)
+                return EFI_NOT_FOUND;
+        if (size > 0xffffffffu)
+                return EFI_UNSUPPORTED;
+        return shim->verify(buf, (UINT32) size);
+}
+
+/* The one waiver in effect while secure_load_verified() (or secure_load_file()) runs LoadImage. */
 static struct {
         struct security_arch *sec;
         file_authentication_state_fn sec_original;
@@ -50,6 +83,7 @@ static struct {
         const void *buf;
         UINTN size;
         const EFI_DEVICE_PATH *dp;
+        bool ask_shim;          /* also accept what shim accepts (images named by `efi` entries) */
 } waiver;
 
 static bool same_device_path(const EFI_DEVICE_PATH *a, const EFI_DEVICE_PATH *b) {
@@ -64,6 +98,9 @@ static EFI_STATUS EFIAPI sec2_hook(const struct security2_arch *this, const EFI_
         /* Pointer and size, not contents: only the buffer we verified as part of the UKI passes. */
         if (file_buffer && file_buffer == waiver.buf && file_size == waiver.size)
                 return EFI_SUCCESS;
+        /* As systemd-boot does under shim: what shim trusts (MokList) loads; the rest goes to the firmware. */
+        if (waiver.ask_shim && file_buffer && !EFI_ERROR(shim_verify(file_buffer, file_size)))
+                return EFI_SUCCESS;
         return waiver.sec2_original(this, file, file_buffer, file_size, boot_policy);
 }
 
@@ -76,13 +113,14 @@ static EFI_STATUS EFIAPI sec_hook(const struct security_arch *this, UINT32 authe
         return waiver.sec_original(this, authentication_status, file);
 }
 
-static void waiver_install(const void *buf, UINTN size, const EFI_DEVICE_PATH *dp) {
+static void waiver_install(const void *buf, UINTN size, const EFI_DEVICE_PATH *dp, bool ask_shim) {
         static EFI_GUID sec_guid = SECURITY_ARCH_PROTOCOL_GUID, sec2_guid = SECURITY2_ARCH_PROTOCOL_GUID;
 
         uk_memset(&waiver, 0, sizeof(waiver));
         waiver.buf = buf;
         waiver.size = size;
         waiver.dp = dp;
+        waiver.ask_shim = ask_shim;
         if (!EFI_ERROR(BS->LocateProtocol(&sec2_guid, NULL, (void **) &waiver.sec2)) && waiver.sec2 &&
             waiver.sec2->FileAuthentication) {
                 waiver.sec2_original = waiver.sec2->FileAuthentication;
@@ -112,7 +150,7 @@ EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const vo
 
         if (!buf || size == 0 || size > (UINTN) -1 || !ret_image)
                 return EFI_INVALID_PARAMETER;
-        waiver_install(buf, (UINTN) size, dp);
+        waiver_install(buf, (UINTN) size, dp, false);
         st = BS->LoadImage(FALSE, parent, dp, (void *) buf, (UINTN) size, &h);
         waiver_remove();
         if (EFI_ERROR(st)) {
@@ -134,6 +172,18 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
 
         if (!buf || size == 0 || size > (UINTN) -1)
                 return EFI_INVALID_PARAMETER;
+        /* shim first, when it started us: it knows db/dbx and also MokList/MokListX and SBAT (systemd-boot
+         * asks it the same way). What shim refuses still gets the firmware's own verdict below. */
+        uint64_t t0 = timer_usec();
+        st = shim_verify(buf, size);
+        if (!EFI_ERROR(st)) {
+                log_info(L"Secure Boot: %a verified by shim (%ld ms)", esp_path ? esp_path : "downloaded UKI",
+                         (timer_usec() - t0) / 1000);
+                return EFI_SUCCESS;
+        }
+        if (st != EFI_NOT_FOUND)
+                log_info(L"Secure Boot: shim does not trust %a (%r), asking the firmware",
+                         esp_path ? esp_path : "downloaded UKI", st);
         /* The firmware's policy depends on where an image comes from (fixed disk, removable, option ROM),
          * so it gets the real file path, not a memory-mapped one. Without one (a download) the firmware
          * decides on its own; edk2 refuses an image without a path, which fails closed. */
@@ -146,7 +196,7 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
                 if (!dp)
                         return EFI_OUT_OF_RESOURCES;
         }
-        uint64_t t0 = timer_usec();
+        t0 = timer_usec();
         st = BS->LoadImage(FALSE, parent, dp, (void *) buf, (UINTN) size, &h);
         if (dp)
                 FreePool(dp);
@@ -158,6 +208,27 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
                 return st;
         log_info(L"Secure Boot: %a verified by the firmware (%ld ms)", esp_path ? esp_path : "downloaded UKI",
                  (timer_usec() - t0) / 1000);
+        return EFI_SUCCESS;
+}
+
+EFI_STATUS secure_load_file(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, EFI_HANDLE *ret_image) {
+        EFI_HANDLE h = NULL;
+        EFI_STATUS st;
+
+        if (!dp || !ret_image)
+                return EFI_INVALID_PARAMETER;
+        bool shim = shim_lock() != NULL;
+        if (shim)
+                waiver_install(NULL, 0, NULL, true);
+        st = BS->LoadImage(FALSE, parent, dp, NULL, 0, &h);
+        if (shim)
+                waiver_remove();
+        if (EFI_ERROR(st)) {
+                if (h)
+                        BS->UnloadImage(h);
+                return st;
+        }
+        *ret_image = h;
         return EFI_SUCCESS;
 }
 

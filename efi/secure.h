@@ -3,7 +3,8 @@
 #include "efi-util.h"
 #include "entry.h"
 
-/* Have the firmware check the UKI in buf[size] against db/dbx: LoadImage(BootPolicy FALSE) from memory, then
+/* Under shim (SHIM_LOCK present) shim's verdict first: db, dbx, MokList, MokListX, SBAT. Otherwise, or when
+ * shim refuses, have the firmware check the UKI in buf[size] against db/dbx: LoadImage(BootPolicy FALSE) from memory, then
  * UnloadImage (the stub inside is never started). device + esp_path name the file it was read from, which is
  * what the firmware's policy looks at (esp_path NULL: no file, e.g. a download). EFI_SUCCESS only if the firmware accepted it; EFI_SECURITY_VIOLATION or
  * EFI_ACCESS_DENIED when it is not trusted, another error when the firmware could not check it at all. */
@@ -15,6 +16,10 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
  * this buffer (same pointer, same size) during this one call and restored before returning. */
 EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, uint64_t size,
                                 EFI_HANDLE *ret_image);
+
+/* LoadImage of the program file dp names (an `efi` entry): the firmware decides, except that under shim an
+ * image shim trusts (a key in MokList) is accepted too, as systemd-boot does. */
+EFI_STATUS secure_load_file(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, EFI_HANDLE *ret_image);
 
 /* For the menu under Secure Boot (ctx: the struct efi_fs of the ESP): true if entry e is a UKI whose chosen
  * profile embeds a .cmdline, so editor text would be ignored (common/secureboot.h decides). Reads only the PE

@@ -361,6 +361,58 @@ static void test_cmdline_presence(void) {
         CHECK_EQ_STR(boot.plan.cmdline, "root=/dev/evil");
 }
 
+static uk_err read_from_uki(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        const struct uk_source *src = ctx;
+        return uk_source_read(src, piece->offset + offset, buf, len);
+}
+
+/* .initrd as systemd-stub hands it over: VirtualSize bytes (file bytes, then zeros when VirtualSize is the
+ * larger), and no initrd at all when VirtualSize is 0 even if the file holds bytes. */
+static void test_initrd_virtual_size(void) {
+        static uint8_t uki[16384], got[64];
+        static const char rd[] = "0707010000";
+        const struct peb_section s[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".initrd", .data = rd, .len = 10, .virtual_size = 37 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+        };
+        size_t len = peb_build(uki, sizeof(uki), s, 3);
+        struct uk_source src;
+        struct uk_uki u;
+        struct uk_plan_in in = { .src = &src };
+        static struct uk_plan plan;
+        uk_source_from_memory(&src, uki, len);
+        CHECK_EQ_INT(uk_uki_parse(&src, &u), UK_OK, "UKI with a short .initrd parses");
+        in.uki = &u;
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_OK, "planned");
+        CHECK_EQ_INT(plan.n_initrd, 1, "one piece");
+        CHECK_EQ_INT(plan.initrd[0].length, 10, "file bytes");
+        CHECK_EQ_INT(plan.initrd[0].zero_fill, 27, "zeros up to VirtualSize");
+        CHECK_EQ_INT(plan.initrd[0].pad, 3, "padded after the fill (37 -> 40)");
+        CHECK_EQ_INT(plan.initrd_total, 40, "total");
+        memset(got, 0xee, sizeof(got));
+        CHECK_EQ_INT(uk_plan_initrd_read(&plan, 0, got, 40, read_from_uki, &src), UK_OK, "served");
+        bool zeros = true;
+        for (int i = 10; i < 40; i++)
+                zeros = zeros && got[i] == 0;
+        CHECK(memcmp(got, rd, 10) == 0 && zeros, "file bytes, then zeros");
+        char text[UK_PLAN_CANONICAL_MAX];
+        size_t tl;
+        CHECK_EQ_INT(uk_plan_canonical(&plan, text, sizeof(text), &tl), UK_OK, "canonical");
+        CHECK(strstr(text, " 10 3 fill 27") != NULL, "the fill is in the canonical plan");
+
+        const struct peb_section z[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".initrd", .data = rd, .len = 10, .zero_vsize = 1 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+        };
+        len = peb_build(uki, sizeof(uki), z, 3);
+        uk_source_from_memory(&src, uki, len);
+        CHECK_EQ_INT(uk_uki_parse(&src, &u), UK_OK, "VirtualSize 0 parses");
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_OK, "planned");
+        CHECK_EQ_INT(plan.n_initrd, 0, "an .initrd with VirtualSize 0 is not served");
+}
+
 /* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
  * print the same note. */
 static void test_extras_policy(void) {
@@ -430,6 +482,7 @@ int main(void) {
         test_prepare();
         test_extras_policy();
         test_cmdline_presence();
+        test_initrd_virtual_size();
         test_record_limit();
         test_failure_policy();
         return unit_finish();
