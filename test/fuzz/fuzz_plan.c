@@ -43,9 +43,10 @@ static void exercise(const struct uk_plan *p) {
 
         uint64_t sum = 0;
         for (unsigned i = 0; i < p->n_initrd; i++) {
-                if ((p->initrd[i].length + p->initrd[i].pad) % 4 != 0)
+                uint64_t span = p->initrd[i].length + p->initrd[i].zero_fill + p->initrd[i].pad;
+                if (span % 4 != 0)
                         abort();
-                sum += p->initrd[i].length + p->initrd[i].pad;
+                sum += span;
         }
         if (sum != p->initrd_total)
                 abort();
