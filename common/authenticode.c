@@ -41,7 +41,9 @@ uk_err uk_authenticode_sha256(const struct uk_source *src, const struct uk_pe *p
                 return UK_E_INVALID_ARG;
         headers = pe->size_of_headers;
         after = pe->cert_dir_offset ? pe->cert_dir_offset + 8 : pe->checksum_offset + 4;
-        if (headers < after || headers > src->size)
+        /* SizeOfHeaders must cover the section table: a table tail outside the hashed headers could rename
+         * sections (".data" into ".linux") without touching the signature. */
+        if (headers < after || headers < pe->headers_end || headers > src->size)
                 return UK_E_BAD_SIGNATURE;
         r = cert_table_size(src, pe, &cert_size);
         if (r)
@@ -127,10 +129,11 @@ uk_err uk_authenticode_signatures(const struct uk_source *src, const struct uk_p
                         found[n].length = len - WIN_CERT_HEADER_SIZE;
                         n++;
                 }
-                /* Entries are 8-byte aligned; the padding of the last one may end the table. */
+                /* Entries are 8-byte aligned, the last one's padding included: the walk must land exactly on
+                 * the table's end, as the firmware requires (an unpadded last entry is malformed there too). */
                 uint64_t step = ((uint64_t) len + 7) & ~(uint64_t) 7;
-                if (step >= end - off)
-                        break;
+                if (step > end - off)
+                        return UK_E_BAD_SIGNATURE;
                 off += step;
         }
         uk_memcpy(ret, found, n * sizeof(found[0]));

@@ -27,9 +27,15 @@ static uk_err next_line(const char *text, size_t len, size_t *pos, struct sbat_l
                 size_t gen_end = comma + 1;
                 while (gen_end < line_end && text[gen_end] != ',')
                         gen_end++;
+                /* Spaces around the number are tolerated (shim reads it with atoi, which skips leading
+                 * blanks and stops at trailing ones), so "systemd,2 " still revokes. */
+                size_t g0 = comma + 1, g1 = gen_end;
+                while (g0 < g1 && (text[g0] == ' ' || text[g0] == '\t'))
+                        g0++;
+                while (g1 > g0 && (text[g1 - 1] == ' ' || text[g1 - 1] == '\t'))
+                        g1--;
                 uint64_t gen;
-                if (comma == start || comma >= line_end ||
-                    !uk_parse_u64(text + comma + 1, gen_end - comma - 1, &gen))
+                if (comma == start || comma >= line_end || !uk_parse_u64(text + g0, g1 - g0, &gen))
                         return UK_E_SYNTAX;
                 ret->name = text + start;
                 ret->name_len = comma - start;
