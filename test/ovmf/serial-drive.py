@@ -36,10 +36,25 @@ with open(log_path, "wb") as log:
         log.flush()
         seen += ansi.sub(b"", data)
         if steps and steps[0][0].search(seen.decode("latin-1")):
-            time.sleep(0.5)     # let the firmware's terminal settle before typing
+            # Let the firmware's terminal settle before typing, but keep reading meanwhile: a guest whose
+            # serial output is not drained stalls, and parts of its screen were seen to get lost.
+            def drain(seconds):
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    try:
+                        more = s.recv(65536)
+                    except socket.timeout:
+                        continue
+                    if not more:
+                        return
+                    log.write(more)
+                    log.flush()
+            s.settimeout(0.05)
+            drain(0.5)
             for ch in [steps[0][1]] if steps[0][1].startswith(b"\x1b") else [bytes([c]) for c in steps[0][1]]:
                 s.sendall(ch)
-                time.sleep(0.05)
+                drain(0.05)
+            s.settimeout(0.5)
             print(f"serial-drive: matched {steps[0][0].pattern!r}, sent {steps[0][1]!r}", flush=True)
             steps.pop(0)
             seen = b""
