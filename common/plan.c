@@ -103,6 +103,10 @@ static uk_err add_section_piece(struct uk_plan *p, const char *label, const stru
         if (!uk_span_present(sec))
                 return UK_OK;
         uint64_t fill = sec->memory_size > sec->length ? sec->memory_size - sec->length : 0;
+        /* A few padding bytes are what linkers produce; megabytes of zeros announced by one header field
+         * are only a way to make the twins serve (and hash) gigabytes: refused as malformed. */
+        if (fill > UK_SECTION_FILL_MAX)
+                return UK_E_SECTION_OUT_OF_BOUNDS;
         return add_piece_filled(p, UK_PIECE_UKI, label, sec->offset, sec->length, fill, NULL);
 }
 

@@ -51,6 +51,9 @@ struct uk_plan_piece;
  * file part of CPIO_FILE pieces: from the file's start). */
 typedef uk_err (*uk_piece_read_fn)(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len);
 
+/* The most zeros a UKI initrd section may carry beyond its file bytes (VirtualSize - SizeOfRawData). */
+#define UK_SECTION_FILL_MAX (1024u * 1024u)
+
 struct uk_plan_piece {
         enum uk_piece_source source;
         char label[48];            /* ".linux", ".ucode", ".initrd", "/.extra/tpm2-pcr-signature.json", or the path */

@@ -411,6 +411,16 @@ static void test_initrd_virtual_size(void) {
         CHECK_EQ_INT(uk_uki_parse(&src, &u), UK_OK, "VirtualSize 0 parses");
         CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_OK, "planned");
         CHECK_EQ_INT(plan.n_initrd, 0, "an .initrd with VirtualSize 0 is not served");
+
+        const struct peb_section big[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".initrd", .data = rd, .len = 10, .virtual_size = 10 + UK_SECTION_FILL_MAX + 1 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+        };
+        len = peb_build(uki, sizeof(uki), big, 3);
+        uk_source_from_memory(&src, uki, len);
+        CHECK_EQ_INT(uk_uki_parse(&src, &u), UK_OK, "huge VirtualSize parses");
+        CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_E_SECTION_OUT_OF_BOUNDS, "but a fill over 1 MiB is refused");
 }
 
 /* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
