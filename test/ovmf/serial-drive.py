@@ -35,10 +35,13 @@ with open(log_path, "wb") as log:
         log.write(data)
         log.flush()
         seen += ansi.sub(b"", data)
-        if steps and steps[0][0].search(seen.decode("latin-1")):
+        while steps and steps[0][0].search(seen.decode("latin-1")):
             # Let the firmware's terminal settle before typing, but keep reading meanwhile: a guest whose
-            # serial output is not drained stalls, and parts of its screen were seen to get lost.
+            # serial output is not drained stalls, and parts of its screen were seen to get lost. What
+            # arrives meanwhile counts towards the next step, as it did when it was read afterwards.
+            held = b""
             def drain(seconds):
+                global held
                 end = time.monotonic() + seconds
                 while time.monotonic() < end:
                     try:
@@ -49,6 +52,7 @@ with open(log_path, "wb") as log:
                         return
                     log.write(more)
                     log.flush()
+                    held += more
             s.settimeout(0.05)
             drain(0.5)
             for ch in [steps[0][1]] if steps[0][1].startswith(b"\x1b") else [bytes([c]) for c in steps[0][1]]:
@@ -57,6 +61,6 @@ with open(log_path, "wb") as log:
             s.settimeout(0.5)
             print(f"serial-drive: matched {steps[0][0].pattern!r}, sent {steps[0][1]!r}", flush=True)
             steps.pop(0)
-            seen = b""
+            seen = ansi.sub(b"", held)
 if steps:
     print(f"serial-drive: {len(steps)} step(s) never matched", flush=True)
