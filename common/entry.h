@@ -146,6 +146,8 @@ struct uk_discovery {
         size_t n;               /* entries in the table */
         size_t skipped;         /* malformed or unreadable files, unreadable directories */
         size_t dropped;         /* well-formed entries beyond the capacity: the last ones in boot order */
+        size_t io_errors;       /* files or directories whose bytes could not be had (I/O error, not content) */
+        char io_path[UK_PATH_MAX];      /* the first of them */
 };
 
 /* Find all entries on the ESP: /loader/entries/NAME.conf and /EFI/Linux/NAME.efi (one entry per UKI profile),

@@ -14,11 +14,20 @@
 struct discover {
         const struct uk_fs_ops *fs;
         struct uk_entry *entries;
-        size_t cap, n, skipped, dropped;
+        size_t cap, n, skipped, dropped, io_errors;
+        char io_path[UK_PATH_MAX];
         char text[CONF_FILE_MAX];
         struct uk_uki uki;
         struct uk_entry spare;          /* an entry found once the table is full */
 };
+
+/* A file whose bytes could not be had is not a malformed one: counted apart, so no twin reports it as
+ * malformed or quietly boots something else in its place (the caller decides what an I/O error stops). */
+static void io_error(struct discover *d, const char *path) {
+        if (d->io_errors++ == 0)
+                uk_strlcpy_checked(d->io_path, sizeof(d->io_path), path);
+}
+
 
 /* Where the next entry is parsed: the next free slot, or the spare once the table is full. */
 static struct uk_entry *slot(struct discover *d) {
@@ -73,12 +82,20 @@ static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
         struct discover *d = ctx;
         char path[UK_PATH_MAX];
         size_t len;
+        uk_err r;
 
         if (!wanted(name, is_dir, ".conf"))
                 return UK_OK;
-        if (!join_path(path, sizeof(path), ENTRIES_DIR, name) ||
-            d->fs->read_file(d->fs->ctx, path, d->text, sizeof(d->text), &len) != UK_OK || len > sizeof(d->text) ||
-            uk_entry_parse_conf_into(d->text, len, name, path, slot(d)) != UK_OK) {
+        if (!join_path(path, sizeof(path), ENTRIES_DIR, name)) {
+                d->skipped++;
+                return UK_OK;
+        }
+        r = d->fs->read_file(d->fs->ctx, path, d->text, sizeof(d->text), &len);
+        if (r == UK_E_IO) {
+                io_error(d, path);
+                return UK_OK;
+        }
+        if (r != UK_OK || len > sizeof(d->text) || uk_entry_parse_conf_into(d->text, len, name, path, slot(d)) != UK_OK) {
                 d->skipped++;
                 return UK_OK;
         }
@@ -104,11 +121,18 @@ static void set_cut(char *field, size_t cap, const char *val, size_t len) {
 }
 
 /* Read the span into d->text as text; false if absent, unreadable or too large. */
-static bool read_span(struct discover *d, const struct uk_source *src, const struct uk_span *sp, size_t *ret_len) {
+/* A small section into d->text; false when absent, too large or unreadable (*ret_io: the bytes could not be
+ * had, which is not the same as a UKI without them). */
+static bool read_span(struct discover *d, const struct uk_source *src, const struct uk_span *sp, size_t *ret_len,
+                      bool *ret_io) {
         if (sp->length == 0 || sp->length > OSREL_MAX)
                 return false;
-        if (uk_source_read(src, sp->offset, d->text, (size_t) sp->length) != UK_OK)
+        uk_err r = uk_source_read(src, sp->offset, d->text, (size_t) sp->length);
+        if (r) {
+                if (r == UK_E_IO)
+                        *ret_io = true;
                 return false;
+        }
         *ret_len = (size_t) sp->length;
         return true;
 }
@@ -198,17 +222,22 @@ static const char *arch_name(uint16_t machine) {
         }
 }
 
-/* One entry for profile p of the UKI in d->uki; false if this profile cannot be offered. */
+/* One entry for profile p of the UKI in d->uki; false if this profile cannot be offered (malformed). A
+ * section that could not be read is an I/O error, counted as such: true, nothing offered. */
 static bool add_uki_profile(struct discover *d, const struct uk_source *src, const char *name, const char *path,
                             unsigned p, bool multi) {
         struct uk_span secs[_UK_SEC_MAX];
         struct uk_entry *e;
         size_t len, id_len;
+        bool io = false;
 
         if (uk_uki_resolve(&d->uki, p, secs) != UK_OK)
                 return false;
-        if (!read_span(d, src, &secs[UK_SEC_OSREL], &len))
-                return false;
+        if (!read_span(d, src, &secs[UK_SEC_OSREL], &len, &io)) {
+                if (io)
+                        io_error(d, path);
+                return io;
+        }
 
         e = slot(d);
         uk_memset(e, 0, sizeof(*e));
@@ -232,8 +261,13 @@ static bool add_uki_profile(struct discover *d, const struct uk_source *src, con
                         return false;
                 e->has_profile = true;
                 e->profile = p;
-                if (!read_span(d, src, &secs[UK_SEC_PROFILE], &len))
+                if (!read_span(d, src, &secs[UK_SEC_PROFILE], &len, &io)) {
+                        if (io) {
+                                io_error(d, path);
+                                return true;
+                        }
                         len = 0;
+                }
                 append_profile_title(e, d->text, len, p);
         }
         keep(d);
@@ -248,12 +282,24 @@ static uk_err on_uki(void *ctx, const char *name, bool is_dir) {
 
         if (!wanted(name, is_dir, ".efi"))
                 return UK_OK;
-        if (!join_path(path, sizeof(path), UKI_DIR, name) || d->fs->open_source(d->fs->ctx, path, &src) != UK_OK) {
+        if (!join_path(path, sizeof(path), UKI_DIR, name)) {
                 d->skipped++;
                 return UK_OK;
         }
-        if (uk_uki_parse(&src, &d->uki) != UK_OK) {
-                d->skipped++;
+        uk_err r = d->fs->open_source(d->fs->ctx, path, &src);
+        if (r) {
+                if (r == UK_E_IO)
+                        io_error(d, path);
+                else
+                        d->skipped++;
+                return UK_OK;
+        }
+        r = uk_uki_parse(&src, &d->uki);
+        if (r) {
+                if (r == UK_E_IO)
+                        io_error(d, path);
+                else
+                        d->skipped++;
                 d->fs->close_source(d->fs->ctx, &src);
                 return UK_OK;
         }
@@ -286,7 +332,10 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
                 if (r && r != UK_E_NOT_FOUND) {
                         if (!first_error)
                                 first_error = r;
-                        d.skipped++;
+                        if (r == UK_E_IO)
+                                io_error(&d, dirs[i].dir);
+                        else
+                                d.skipped++;
                 }
         }
         if (first_error && d.n == 0)
@@ -294,6 +343,7 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
 
         uk_entries_sort(entries, d.n);
         uk_entries_show_titles(entries, d.n);
-        *ret = (struct uk_discovery) { .n = d.n, .skipped = d.skipped, .dropped = d.dropped };
+        *ret = (struct uk_discovery) { .n = d.n, .skipped = d.skipped, .dropped = d.dropped, .io_errors = d.io_errors };
+        uk_memcpy(ret->io_path, d.io_path, sizeof(ret->io_path));
         return UK_OK;
 }

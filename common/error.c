@@ -32,6 +32,7 @@ static const char *const uk_err_strings[_UK_E_MAX] = {
         [UK_E_PLAN_TOO_LARGE] = "the plan's record is over 12 KiB (too many or too long file names)",
         [UK_E_BAD_SIGNATURE] = "malformed signature table",
         [UK_E_SBAT_REVOKED] = "revoked by SBAT",
+        [UK_E_NOT_REGULAR] = "not a regular file",
         [UK_E_SECURITY] = "not signed by a key in db, or listed in dbx",
 };
 

@@ -34,6 +34,7 @@ typedef enum uk_err {
         UK_E_PLAN_TOO_LARGE,       /* the plan's canonical record would not fit UK_PLAN_CANONICAL_MAX */
         UK_E_BAD_SIGNATURE,        /* the image's certificate table or signature is malformed */
         UK_E_SBAT_REVOKED,         /* the image's SBAT generation is revoked by the machine's SbatLevel */
+        UK_E_NOT_REGULAR,          /* a FIFO, device or directory where a file was expected: skipped, never read */
         _UK_E_MAX
 } uk_err;
 

@@ -38,6 +38,13 @@ static void read_loader_conf(const struct uk_fs_ops *fs, struct uk_bootmenu *m) 
         conf_defaults(&m->conf);
         if (r == UK_E_NOT_FOUND)
                 return;
+        if (r == UK_E_IO) {
+                struct uk_text t;
+                uk_text_init(&t, m->io_error, sizeof(m->io_error));
+                uk_text_add(&t, UK_LOADER_CONF_PATH ": ");
+                uk_text_add(&t, uk_strerror(r));
+                return;
+        }
         if (r == UK_OK && len > sizeof(m->text))
                 r = UK_E_INVALID_ARG;
         if (r == UK_OK)
@@ -63,11 +70,18 @@ uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const 
         ret->n_notes = 0;
         ret->def = -1;
         ret->found = (struct uk_discovery) {};
+        ret->io_error[0] = 0;
         read_loader_conf(fs, ret);
 
         r = uk_entries_discover(fs, ret->entries, UK_ENTRIES_MAX, &ret->found);
         if (r)
                 return r;
+        if (ret->found.io_errors > 0 && !ret->io_error[0]) {
+                uk_text_init(&t, ret->io_error, sizeof(ret->io_error));
+                uk_text_add(&t, ret->found.io_path);
+                uk_text_add(&t, ": ");
+                uk_text_add(&t, uk_strerror(UK_E_IO));
+        }
         if (ret->found.dropped > 0) {
                 uk_text_init(&t, num, sizeof(num));
                 uk_text_add_u64(&t, ret->found.dropped);
@@ -295,6 +309,9 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 r = uk_uki_parse(&b->src, &b->uki);
                 if (r) {
                         uk_boot_release(io, b);
+                        /* Bytes that could not be read are not malformed ones. */
+                        if (r == UK_E_IO)
+                                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
                         return refuse(b, who, UK_REFUSE_CONTENT, r, "", name, " is not a bootable UKI: ", NULL);
                 }
                 in.uki = &b->uki;
@@ -311,6 +328,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 r = UK_E_SECTION_OUT_OF_BOUNDS;
         if (r) {
                 uk_boot_release(io, b);
+                if (r == UK_E_IO)
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
                 return refuse(b, who, r == UK_E_CMDLINE_TOO_LONG || r == UK_E_CMDLINE_FORBIDDEN ? UK_REFUSE_POLICY
                                                                                              : UK_REFUSE_CONTENT,
                               r, "no boot plan: ", "", "", NULL);
@@ -351,6 +370,11 @@ enum uk_next uk_failure_next(const struct uk_attempt *a) {
          * firmware gets its turn (its next Boot#### option), or the machine reboots if so configured. */
         if (a->measured)
                 return a->reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
+        /* An entry whose bytes could not be read may be perfectly good: a running system does not swap in
+         * another entry for it (the next boot would not be the one asked for); firmware must boot
+         * something, so the EFI twin goes on as for any refusal, the error on the console. */
+        if (a->read_failed && a->running_system)
+                return UK_NEXT_STOP;
         if (a->chosen)
                 return UK_NEXT_MENU;
         if (a->tried < a->n)
@@ -368,6 +392,7 @@ const char *uk_next_text(enum uk_next next) {
         case UK_NEXT_MENU:     return "back to the menu";
         case UK_NEXT_FIRMWARE: return "not booting another entry; returning to the firmware";
         case UK_NEXT_REBOOT:   return "not booting another entry; rebooting (reboot-on-error)";
+        case UK_NEXT_STOP:     return "not booting another entry in its place";
         }
         return "";
 }

@@ -32,6 +32,10 @@ struct uk_bootmenu {
         int def;                          /* index of the default entry, -1 when there is none */
         char notes[UK_BOOTMENU_NOTES][UK_NOTE_MAX];   /* sentences both twins print */
         unsigned n_notes;
+        /* Set when a file the menu depends on could not be read ("<path>: read error", the first one): the
+         * menu may then differ from the ESP's (a default from the wrong loader.conf, an entry missing), so
+         * nothing is booted without a person's choice (EFI) and the running system stops (Linux). */
+        char io_error[UK_NOTE_MAX];
         struct uk_entry entries[UK_ENTRIES_MAX];
         char text[UK_LOADER_CONF_MAX];    /* loader.conf is read here */
 };
@@ -135,6 +139,7 @@ enum uk_next {
         UK_NEXT_MENU,           /* back to whoever chose the entry: the menu (EFI), the exit status (Linux) */
         UK_NEXT_FIRMWARE,       /* every entry failed: back to the firmware's next boot option */
         UK_NEXT_REBOOT,         /* every entry failed and loader.conf says `reboot-on-error` */
+        UK_NEXT_STOP,           /* a running system stops with the error rather than choose another entry */
 };
 
 struct uk_attempt {
@@ -143,6 +148,8 @@ struct uk_attempt {
         size_t n;               /* entries there are */
         bool reboot_on_error;
         bool measured;          /* the TPM was extended for this entry before it failed */
+        bool read_failed;       /* the refusal is an I/O error (the entry may be fine: its bytes were not had) */
+        bool running_system;    /* the Linux twin: a running system that can stop and say so */
 };
 
 /* What follows a refusal. Once the TPM was extended for an entry, no other entry may boot with PCRs that

@@ -121,8 +121,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 return EFI_NOT_FOUND;
         }
 
+        /* A file the menu depends on could not be read: the default may not be the ESP's, so nothing boots
+         * until a person chooses (the Linux twin stops with the same line). */
+        if (m->io_error[0])
+                log_error(L"%a; waiting for a choice", m->io_error);
         struct menu_config mc = {
-                .timeout_sec = have_oneshot ? 0 : pick_timeout(&m->conf),
+                .timeout_sec = m->io_error[0] ? MENU_TIMEOUT_FOREVER : have_oneshot ? 0 : pick_timeout(&m->conf),
                 .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,

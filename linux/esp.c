@@ -248,8 +248,15 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
         if (!m)
                 return log_fail(EXIT_FAILED, "out of memory");
         /* The same machine facts the EFI twin reads from its variables. */
-        bool have_one_shot = efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot) >= 0;
-        bool have_default = efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default) >= 0;
+        int r1 = efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot);
+        int r2 = efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default);
+        /* A variable that exists but cannot be read would quietly change the default: stop instead. */
+        if (r1 == -EIO || r2 == -EIO) {
+                free(m);
+                return log_fail(EXIT_FAILED, "%s: %s", r1 == -EIO ? "LoaderEntryOneShot" : "LoaderEntryDefault",
+                                strerror(EIO));
+        }
+        bool have_one_shot = r1 >= 0, have_default = r2 >= 0;
         struct uk_fs_ops ops;
         esp_fs_ops(e, &ops);
         uk_err r = uk_bootmenu_load(&ops, have_one_shot ? one_shot : NULL, have_default ? efi_default : NULL, m);
@@ -258,6 +265,13 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
         if (r) {
                 free(m);
                 return log_uk(r, e->path);
+        }
+        /* Something the menu depends on could not be read: whatever would be chosen might not be what the
+         * ESP says, so nothing is (the EFI twin waits for a person instead). */
+        if (m->io_error[0]) {
+                int code = log_fail(EXIT_FAILED, "%s%s", e->path, m->io_error);
+                free(m);
+                return code;
         }
         if (m->found.skipped > 0)
                 log_warn("%s: %zu malformed boot entr%s skipped", e->path, m->found.skipped,

@@ -55,6 +55,9 @@ int exit_code_for_errno(int err) {
 }
 
 uk_err uk_err_from_errno(int err) {
+        /* esp.c's only_regular() says EINVAL/EISDIR for a FIFO, device or directory: not an I/O error. */
+        if (err == EINVAL || err == EISDIR)
+                return UK_E_NOT_REGULAR;
         return err == ENOENT || err == ENOTDIR ? UK_E_NOT_FOUND : UK_E_IO;
 }
 

@@ -342,10 +342,15 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 if (r == EXIT_OK)
                         return EXIT_OK;
                 struct uk_attempt a = { .chosen = o->entry != NULL, .tried = k + 1, .n = n,
-                                        .reboot_on_error = t->menu->conf.reboot_on_error };
+                                        .reboot_on_error = t->menu->conf.reboot_on_error,
+                                        .read_failed = t->boot->refusal.stage == UK_REFUSE_READ &&
+                                                       t->boot->refusal.err == UK_E_IO,
+                                        .running_system = true };
                 enum uk_next next = uk_failure_next(&a);
                 if (next == UK_NEXT_ENTRY)
                         continue;
+                if (next == UK_NEXT_STOP)
+                        log_warn("%s: %s", t->entry->id, uk_next_text(next));
                 /* The firmware path would now return to the firmware or reset; this running system stays up. */
                 if (next == UK_NEXT_REBOOT || next == UK_NEXT_FIRMWARE)
                         log_warn("every entry was refused (the EFI program would say: %s)", uk_next_text(next));
