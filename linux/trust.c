@@ -276,24 +276,37 @@ static bool signed_by(PKCS7 *p7, X509_STORE *st, STACK_OF(X509) *extra, const ui
         return ok;
 }
 
-/* A certificate in the signature whose TBS hash (EFI_CERT_X509_SHA256) list names. */
-static bool cert_hash_listed(PKCS7 *p7, const uint8_t *list, size_t len) {
-        STACK_OF(X509) *certs = p7->d.sign->cert;
-        for (int i = 0; list && certs && i < sk_X509_num(certs); i++) {
-                unsigned char *tbs = NULL;
-                int n = i2d_re_X509_tbs(sk_X509_value(certs, i), &tbs);
-                if (n <= 0)
-                        continue;
-                uint8_t h[32];
-                uk_sha256(tbs, (size_t) n, h);
-                OPENSSL_free(tbs);
-                struct uk_siglist_cursor c = {};
-                struct uk_sig s;
-                while (uk_siglist_next(list, len, &c, &s) == UK_OK)
-                        if (s.type == UK_SIG_X509_SHA256 && s.len >= 32 && memcmp(s.data, h, 32) == 0)
-                                return true;
-        }
+static bool tbs_hash_listed(X509 *x, const uint8_t *list, size_t len) {
+        unsigned char *tbs = NULL;
+        int n = i2d_re_X509_tbs(x, &tbs);
+        if (n <= 0)
+                return false;
+        uint8_t h[32];
+        uk_sha256(tbs, (size_t) n, h);
+        OPENSSL_free(tbs);
+        struct uk_siglist_cursor c = {};
+        struct uk_sig s;
+        while (uk_siglist_next(list, len, &c, &s) == UK_OK)
+                if (s.type == UK_SIG_X509_SHA256 && s.len >= 32 && memcmp(s.data, h, 32) == 0)
+                        return true;
         return false;
+}
+
+/* A certificate of the signature — carried in it, or its signer found among the trusted certificates
+ * (a signature may leave its own certificate out) — whose TBS hash (EFI_CERT_X509_SHA256) list names. */
+static bool cert_hash_listed(PKCS7 *p7, STACK_OF(X509) *extra, const uint8_t *list, size_t len) {
+        if (!list)
+                return false;
+        STACK_OF(X509) *signers = PKCS7_get0_signers(p7, extra, 0);
+        bool hit = false;
+        for (int i = 0; signers && !hit && i < sk_X509_num(signers); i++)
+                hit = tbs_hash_listed(sk_X509_value(signers, i), list, len);
+        sk_X509_free(signers);
+        ERR_clear_error();
+        STACK_OF(X509) *certs = p7->d.sign->cert;
+        for (int i = 0; !hit && certs && i < sk_X509_num(certs); i++)
+                hit = tbs_hash_listed(sk_X509_value(certs, i), list, len);
+        return hit;
 }
 
 /* The digest SpcIndirectDataContent names and the bytes the signature covers (its content octets). */
@@ -436,9 +449,12 @@ uk_err trust_verify(struct trust *t, const struct uk_source *src) {
                                 best = UNSUPPORTED;
                         continue;
                 }
-                /* 2. A revoked signer forbids the image, even next to a trusted signature. */
-                if (signed_by(p7, dbx, NULL, content, content_len) || cert_hash_listed(p7, t->dbx, t->dbx_len) ||
-                    cert_hash_listed(p7, t->mokx, t->mokx_len)) {
+                /* 2. A revoked signer forbids the image, even next to a trusted signature; the trusted
+                 * certificates are offered too, so a signature that leaves its certificate out is still
+                 * matched against dbx. */
+                if (signed_by(p7, dbx, db_certs, content, content_len) ||
+                    cert_hash_listed(p7, db_certs, t->dbx, t->dbx_len) ||
+                    cert_hash_listed(p7, db_certs, t->mokx, t->mokx_len)) {
                         signer_name(p7, who, sizeof who);
                         PKCS7_free(p7);
                         best = FORBIDDEN;
