@@ -164,7 +164,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 mc.timeout_sec = MENU_TIMEOUT_FOREVER;
         }
 
-        log_error(L"%a", uk_next_text(next));
+        /* The failed entry's line already said what follows (uk_next_text): not said twice. */
         BS->Stall(3 * 1000 * 1000);
         efi_fs_close(&fs);
         if (next == UK_NEXT_REBOOT)
