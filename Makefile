@@ -88,6 +88,15 @@ $(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) $(VER
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) -lcrypto -lz -lzstd -o $@
 
+# The same static binary with its file and kexec calls wrapped by test/faults/wrap.c (the Nth fails with
+# EIO): the guests' fault sweep (test/vm/test-faults). Never installed. No fortify: its _chk variants of
+# read/pread would bypass the wraps.
+WRAP_CALLS := open openat read write pread memfd_create copy_file_range sendfile syscall rename
+$(B)/static/ukiboot-faults: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) test/faults/wrap.c $(VERSION_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -U_FORTIFY_SOURCE -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) test/faults/wrap.c \
+	   $(foreach c,$(WRAP_CALLS),-Wl,--wrap=$(c)) -lcrypto -lz -lzstd -o $@
+
 # arm64 cross build of the same static binary (make cross-arm64): Debian's gcc-aarch64-linux-gnu, and arm64
 # zlib/libzstd static libraries unpacked by scripts/install-deps into .cache/arm64-sysroot (never installed).
 ARM64_CC      ?= aarch64-linux-gnu-gcc
@@ -144,7 +153,7 @@ test-fixtures: all fixtures
 test-ovmf: all fixtures
 	test/ovmf/run-all
 
-test-vm: all static fixtures
+test-vm: all static fixtures $(B)/static/ukiboot-faults
 	test/vm/run-all
 
 cross-arm64: $(B)/arm64/ukiboot

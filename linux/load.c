@@ -90,38 +90,53 @@ static int explain_kexec_error(int err, const char *what, size_t cmdline_len, bo
         }
 }
 
-/* Remember what was loaded for `ukiboot status`: the digest line, then the canonical plan. */
-static void record_loaded(const struct uk_plan *p, const char *path) {
+/* Remember what was loaded for `ukiboot status`: the digest line, then the canonical plan. Written to
+ * PATH.tmp before the kexec call and renamed over PATH only once the kernel took the image, so the record
+ * never names a plan that is not the loaded one: a failed load leaves the old record, a failed rename
+ * after a good load removes it (status then says it cannot tell). False when nothing could be written. */
+static bool record_prepare(const struct uk_plan *p, const char *path, char tmp[static 256]) {
         char *canon = malloc(UK_PLAN_CANONICAL_MAX);
         size_t len = 0;
+        snprintf(tmp, 256, "%s.tmp", path);
         if (!canon || uk_plan_canonical(p, canon, UK_PLAN_CANONICAL_MAX, &len)) {
                 free(canon);
                 log_warn("%s: cannot format the plan, not recorded", path);
-                return;
+                return false;
         }
-        char hex[65], tmp[256];
+        char hex[65];
         uk_sha256_hex(p->digest, hex);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
         if (mkdir(UKIBOOT_RUN_DIR, 0755) < 0 && errno != EEXIST) {
                 log_warn("%s: %s; load not recorded", UKIBOOT_RUN_DIR, strerror(errno));
                 free(canon);
-                return;
+                return false;
         }
         FILE *f = fopen(tmp, "we");
         if (!f) {
                 log_warn("%s: %s; load not recorded", tmp, strerror(errno));
                 free(canon);
-                return;
+                return false;
         }
         fprintf(f, "digest %s\n", hex);
         fwrite(canon, 1, len, f);
         if (len > 0 && canon[len - 1] != '\n')
                 fputc('\n', f);
-        if (fclose(f) != 0 || rename(tmp, path) < 0) {
-                log_warn("%s: %s; load not recorded", path, strerror(errno));
-                unlink(tmp);
-        }
         free(canon);
+        if (fclose(f) != 0) {
+                log_warn("%s: %s; load not recorded", tmp, strerror(errno));
+                unlink(tmp);
+                return false;
+        }
+        return true;
+}
+
+static void record_commit(bool prepared, const char *tmp, const char *path) {
+        if (prepared && rename(tmp, path) == 0)
+                return;
+        if (prepared)
+                log_warn("%s: %s; load not recorded", path, strerror(errno));
+        unlink(tmp);
+        /* The old record would name a plan that is no longer loaded. */
+        unlink(path);
 }
 
 /* A close-on-exec memory file for kernel or initrd bytes; -1 (and the exit code in *ret_err) on failure. */
@@ -146,7 +161,10 @@ int do_load(const struct target_opts *o, bool crash) {
                         goto out;
         }
 
-        /* Everything is ready: one call, so a failure leaves any earlier image loaded. */
+        /* Everything is ready: one call, so a failure leaves any earlier image loaded (and its record). */
+        const char *record = crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE;
+        char record_tmp[256];
+        bool prepared = record_prepare(t.plan, record, record_tmp);
         unsigned long flags = (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0) | (crash ? KEXEC_FILE_ON_CRASH : 0);
         if (sys_kexec_file_load(kernel_fd, initrd_fd, t.plan->cmdline_len + 1, t.plan->cmdline, flags) < 0) {
 #if defined(__aarch64__)
@@ -156,10 +174,13 @@ int do_load(const struct target_opts *o, bool crash) {
                 else
 #endif
                         r = explain_kexec_error(errno, t.file.label, t.plan->cmdline_len, crash);
-                if (r)
+                if (r) {
+                        if (prepared)
+                                unlink(record_tmp);
                         goto out;
+                }
         }
-        record_loaded(t.plan, crash ? UKIBOOT_LOADED_CRASH_FILE : UKIBOOT_LOADED_FILE);
+        record_commit(prepared, record_tmp, record);
         char hex[65];
         uk_sha256_hex(t.plan->digest, hex);
         fprintf(stderr, "ukiboot: loaded %s%s (plan %.16s), cmdline: %s\n", t.file.label,
