@@ -14,7 +14,12 @@ need_fixtures
 STATIC=${UKIBOOT_STATIC:-$top/build/static/ukiboot}
 [ -x "$STATIC" ] || { fail shim-setup "missing $STATIC (make static)"; exit 1; }
 w=$OVMF_WORK/shim; rm -rf "$w"; mkdir -p "$w"
-mok=$("$top/test/ovmf/make-mok-vars" 2> "$w/make-mok-vars.log" | tail -n 1)
+# A cold build drives MokManager over the serial console; should a screen get lost on the way, once more.
+for attempt in 1 2; do
+  mok=$("$top/test/ovmf/make-mok-vars" 2> "$w/make-mok-vars.log" | tail -n 1)
+  [ -n "$mok" ] && [ -e "$mok/vars.fd" ] && break
+  echo "# make-mok-vars attempt $attempt failed: $(tail -n 1 "$w/make-mok-vars.log" | head -c 200)"
+done
 if [ -z "$mok" ] || [ ! -e "$mok/vars.fd" ]; then
   fail shim-setup "make-mok-vars: $(tail -n 3 "$w/make-mok-vars.log" | tr '\n' ' ')"; exit 1
 fi
