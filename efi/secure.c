@@ -143,16 +143,19 @@ static void waiver_remove(void) {
         uk_memset(&waiver, 0, sizeof(waiver));
 }
 
-EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, uint64_t size,
-                                EFI_HANDLE *ret_image) {
+/* LoadImage with the waiver in place (buf: the one buffer that passes; ask_shim: what shim accepts passes
+ * too), then the firmware's own checks back. A refused image is unloaded, never left behind. */
+static EFI_STATUS load_waived(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, UINTN size, bool ask_shim,
+                              EFI_HANDLE *ret_image) {
         EFI_HANDLE h = NULL;
         EFI_STATUS st;
+        bool waive = buf || ask_shim;
 
-        if (!buf || size == 0 || size > (UINTN) -1 || !ret_image)
-                return EFI_INVALID_PARAMETER;
-        waiver_install(buf, (UINTN) size, dp, false);
-        st = BS->LoadImage(FALSE, parent, dp, (void *) buf, (UINTN) size, &h);
-        waiver_remove();
+        if (waive)
+                waiver_install(buf, size, buf ? dp : NULL, ask_shim);
+        st = BS->LoadImage(FALSE, parent, dp, (void *) buf, size, &h);
+        if (waive)
+                waiver_remove();
         if (EFI_ERROR(st)) {
                 /* EFI_SECURITY_VIOLATION leaves a loaded image behind that must not stay around. */
                 if (h)
@@ -161,6 +164,13 @@ EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const vo
         }
         *ret_image = h;
         return EFI_SUCCESS;
+}
+
+EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const void *buf, uint64_t size,
+                                EFI_HANDLE *ret_image) {
+        if (!buf || size == 0 || size > (UINTN) -1 || !ret_image)
+                return EFI_INVALID_PARAMETER;
+        return load_waived(parent, dp, buf, (UINTN) size, false, ret_image);
 }
 
 EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *esp_path, const void *buf,
@@ -212,24 +222,9 @@ EFI_STATUS secure_verify_uki(EFI_HANDLE parent, EFI_HANDLE device, const char *e
 }
 
 EFI_STATUS secure_load_file(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, EFI_HANDLE *ret_image) {
-        EFI_HANDLE h = NULL;
-        EFI_STATUS st;
-
         if (!dp || !ret_image)
                 return EFI_INVALID_PARAMETER;
-        bool shim = shim_lock() != NULL;
-        if (shim)
-                waiver_install(NULL, 0, NULL, true);
-        st = BS->LoadImage(FALSE, parent, dp, NULL, 0, &h);
-        if (shim)
-                waiver_remove();
-        if (EFI_ERROR(st)) {
-                if (h)
-                        BS->UnloadImage(h);
-                return st;
-        }
-        *ret_image = h;
-        return EFI_SUCCESS;
+        return load_waived(parent, dp, NULL, 0, shim_lock() != NULL, ret_image);
 }
 
 bool secure_editor_locked(void *ctx, const struct uk_entry *e) {
