@@ -118,6 +118,15 @@ $(B)/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/san/libukicommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -Itest/unit $< $(B)/san/libukicommon.a -o $@
 
+# The EFI front end's own sources on the host, against a fake firmware (test/efihost/), under ASan/UBSan:
+# whole boots with each firmware call failing in turn.
+EFIHOST_SRC := $(EFI_SRC) $(sort $(wildcard test/efihost/*.c))
+EFIHOST_CFLAGS := $(SAN_CFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI $(EFI_INC) -Iefi -Itest/unit -Itest/efihost
+
+$(B)/efihost/efihost: $(EFIHOST_SRC) $(EFI_HDR) $(wildcard test/efihost/*.h test/unit/*.h) $(B)/san/libukicommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(EFIHOST_CFLAGS) $(EFIHOST_SRC) $(B)/san/libukicommon.a -o $@
+
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Icommon -Itest/unit -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -126,7 +135,7 @@ $(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard test/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(COMMON_SRC) -o $@
 
-.PHONY: cross-arm64 test-arm64 install all deps check unit fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
+.PHONY: cross-arm64 test-arm64 install all deps check unit test-efihost fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
 all: efi/ukibootx64.efi linux/ukiboot
 
 static: $(B)/static/ukiboot
@@ -139,6 +148,9 @@ fixtures:
 
 unit: $(UNIT_BIN) fixtures
 	test/run-unit $(UNIT_BIN)
+
+test-efihost: $(B)/efihost/efihost
+	test/run-unit $(B)/efihost/efihost
 
 fuzz-smoke: $(FUZZ_BIN)
 	test/fuzz/run $(FUZZ_BIN)

@@ -122,7 +122,8 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         }
         vars_set_exec(k->entry, true);
         log_info(L"starting kernel of %a", k->entry->id);
-        st = BS->StartImage(h, NULL, NULL);
+        /* The kernel is an EFI application: if its stub returns, the firmware has unloaded it already. */
+        st = BS->StartImage(TAKE_PTR(h), NULL, NULL);
         /* Only reached if the kernel's EFI stub gave up (e.g. out of memory, bad initrd). */
         initrd_uninstall(initrd);
         log_error(L"%a: kernel returned: %r", k->entry->id, st);
@@ -205,16 +206,20 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         _cleanup_pool_ CHAR16 *lo = NULL;
         EFI_STATUS st;
 
-        if (!path16 || !(dp = FileDevicePath(env->fs->device, path16)))
+        if (!path16 || !(dp = FileDevicePath(env->fs->device, path16))) {
+                log_error(L"%a: cannot load %a: out of memory", e->id, e->efi_path);
                 return EFI_OUT_OF_RESOURCES;
+        }
         st = secure_load_file(env->image, dp, &h);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot load %a: %r", e->id, e->efi_path, st);
                 return st;
         }
         st = set_load_options(h, opts, len, &lo);
-        if (EFI_ERROR(st))
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: cannot pass the options to %a: %r", e->id, e->efi_path, st);
                 return st;
+        }
         vars_set_exec(e, false);
         *ret_measured = tpm_measure_loader_options(opts, len);
         log_info(L"chain-loading %a", e->efi_path);

@@ -12,6 +12,8 @@ struct efi_fs {
 /* Open the volume on device; fails if it has no file system. */
 EFI_STATUS efi_fs_open(EFI_HANDLE device, struct efi_fs *ret_fs);
 void efi_fs_close(struct efi_fs *fs);
+/* A struct efi_fs closed on every way out of its scope (closing twice is harmless). */
+#define _cleanup_fs_ __attribute__((cleanup(efi_fs_close)))
 
 /* Fill ops so that uk_entries_discover() and friends read from fs. */
 void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops);

@@ -1,21 +1,22 @@
 /* ukiboot EFI — entry point: find entries on our ESP, show the menu, boot, fall back on failure. */
 #include "boot.h"
+#include "cleanup.h"
 #include "efi-util.h"
 #include "entry.h"
 #include "fs.h"
 #include "menu.h"
 #include "pipeline.h"
+#include "text.h"
 #include "secure.h"
 #include "util.h"
 #include "vars.h"
 
 /* Menu timeout: loader.conf, overridden by LoaderConfigTimeout ("menu-force" or seconds) like systemd-boot. */
-static uint32_t pick_timeout(const struct uk_loader_conf *conf) {
+static uint32_t pick_timeout(const struct uk_loader_conf *conf, const char *v) {
         uint32_t t = conf->has_timeout ? conf->timeout_sec : 0;
-        char v[32];
         uint64_t n;
 
-        if (vars_get_str(L"LoaderConfigTimeout", v, sizeof(v))) {
+        if (v) {
                 if (uk_strcmp(v, "menu-force") == 0)
                         t = MENU_TIMEOUT_FOREVER;
                 else if (uk_parse_u64(v, uk_strlen(v), &n))
@@ -62,14 +63,30 @@ static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk
         return uk_failure_next(&none);
 }
 
+/* Read a Boot Loader Interface variable that steers the automatic choice; true if it is set. A read error
+ * (not "absent") names the variable in *ret_failed: the choice it steers is then not made without it. */
+static bool read_choice_var(const CHAR16 *name, char *buf, size_t cap, const CHAR16 **ret_failed) {
+        EFI_STATUS st = vars_read_str(name, buf, cap);
+        if (st == EFI_SUCCESS)
+                return true;
+        buf[0] = 0;
+        if (st != EFI_NOT_FOUND) {
+                log_error(L"cannot read the %s variable: %r", name, st);
+                if (!*ret_failed)
+                        *ret_failed = name;
+        }
+        return false;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         EFI_LOADED_IMAGE *loaded = NULL;
-        struct uk_bootmenu *m;
+        _cleanup_pool_ struct uk_bootmenu *m = NULL;
+        _cleanup_fs_ struct efi_fs fs = {};
         struct uk_fs_ops ops;
-        struct efi_fs fs = {};
-        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX];
+        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], timeout_var[32];
         static char append[1024], message[UK_NOTE_MAX + 64];
-        bool have_oneshot, have_default, chosen;
+        bool have_oneshot, have_default, have_timeout_var, chosen;
+        const CHAR16 *var_failed = NULL;
         uint64_t init_usec;
         EFI_STATUS st;
         uk_err r;
@@ -99,13 +116,23 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 log_error(L"out of memory");
                 return EFI_OUT_OF_RESOURCES;
         }
-        have_oneshot = vars_get_str(L"LoaderEntryOneShot", oneshot, sizeof(oneshot));
+        have_oneshot = read_choice_var(L"LoaderEntryOneShot", oneshot, sizeof(oneshot), &var_failed);
         if (have_oneshot)
                 vars_delete(L"LoaderEntryOneShot");
-        have_default = vars_get_str(L"LoaderEntryDefault", efi_default, sizeof(efi_default));
-        if (!have_default)
-                efi_default[0] = 0;
+        have_default = read_choice_var(L"LoaderEntryDefault", efi_default, sizeof(efi_default), &var_failed);
+        have_timeout_var = read_choice_var(L"LoaderConfigTimeout", timeout_var, sizeof(timeout_var), &var_failed);
         r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL, m);
+        if (var_failed && !m->io_error[0]) {
+                /* Same words as a file the menu could not read (common/pipeline.c). */
+                char name[64];
+                struct uk_text t;
+                if (!str16_to_8(var_failed, 63, name, sizeof(name)))
+                        name[0] = 0;
+                uk_text_init(&t, m->io_error, sizeof(m->io_error));
+                uk_text_add(&t, name);
+                uk_text_add(&t, ": ");
+                uk_text_add(&t, uk_strerror(UK_E_IO));
+        }
         for (unsigned i = 0; i < m->n_notes; i++)
                 log_info(L"note: %a", m->notes[i]);
         if (r) {
@@ -117,7 +144,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (m->found.n == 0) {
                 log_error(L"no boot entries found in /loader/entries or /EFI/Linux");
                 BS->Stall(3 * 1000 * 1000);
-                efi_fs_close(&fs);
                 return EFI_NOT_FOUND;
         }
 
@@ -126,7 +152,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (m->io_error[0])
                 log_error(L"%a; waiting for a choice", m->io_error);
         struct menu_config mc = {
-                .timeout_sec = m->io_error[0] ? MENU_TIMEOUT_FOREVER : have_oneshot ? 0 : pick_timeout(&m->conf),
+                .timeout_sec = m->io_error[0] ? MENU_TIMEOUT_FOREVER : have_oneshot ? 0 : pick_timeout(&m->conf, have_timeout_var ? timeout_var : NULL),
                 .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,
@@ -166,8 +192,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
 
         /* The failed entry's line already said what follows (uk_next_text): not said twice. */
         BS->Stall(3 * 1000 * 1000);
-        efi_fs_close(&fs);
-        if (next == UK_NEXT_REBOOT)
+        if (next == UK_NEXT_REBOOT) {
+                /* ResetSystem does not return: nothing is left open for the firmware that comes after. */
+                efi_fs_close(&fs);
+                FreePool(TAKE_PTR(m));
                 RT->ResetSystem(EfiResetCold, EFI_LOAD_ERROR, 0, NULL);
+        }
         return EFI_LOAD_ERROR;
 }

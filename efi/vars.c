@@ -23,15 +23,24 @@ EFI_STATUS vars_set_str(const CHAR16 *name, const char *value) {
         return s;
 }
 
-bool vars_get_str(const CHAR16 *name, char *buf, size_t cap) {
+EFI_STATUS vars_read_str(const CHAR16 *name, char *buf, size_t cap) {
         CHAR16 tmp[256];
         UINTN size = sizeof(tmp) - sizeof(CHAR16);
         UINT32 attr;
         EFI_STATUS s = RT->GetVariable((CHAR16 *) name, &loader_guid, &attr, &size, tmp);
-        if (EFI_ERROR(s) || size % 2 != 0)
-                return false;
+        /* Too long for any value we use, odd-sized, empty or not ASCII: set, but to nothing we can use. */
+        if (s == EFI_BUFFER_TOO_SMALL)
+                return EFI_NOT_FOUND;
+        if (EFI_ERROR(s))
+                return s;
+        if (size % 2 != 0)
+                return EFI_NOT_FOUND;
         tmp[size / 2] = 0;
-        return str16_to_8(tmp, size / 2, buf, cap) && buf[0] != 0;
+        return str16_to_8(tmp, size / 2, buf, cap) && buf[0] != 0 ? EFI_SUCCESS : EFI_NOT_FOUND;
+}
+
+bool vars_get_str(const CHAR16 *name, char *buf, size_t cap) {
+        return vars_read_str(name, buf, cap) == EFI_SUCCESS;
 }
 
 void vars_delete(const CHAR16 *name) {

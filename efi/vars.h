@@ -16,7 +16,10 @@
 
 /* Set a volatile UTF-16 string variable under LOADER_GUID from ASCII. */
 EFI_STATUS vars_set_str(const CHAR16 *name, const char *value);
-/* Read a UTF-16 string variable under LOADER_GUID into ASCII buf[cap]; false if absent or unusable. */
+/* Read a UTF-16 string variable under LOADER_GUID into ASCII buf[cap]: EFI_SUCCESS, EFI_NOT_FOUND when absent
+ * or unusable (empty, too long, not ASCII), or the firmware's error when it could not be read. */
+EFI_STATUS vars_read_str(const CHAR16 *name, char *buf, size_t cap);
+/* The same, true only on EFI_SUCCESS: for variables whose absence and read errors mean the same. */
 bool vars_get_str(const CHAR16 *name, char *buf, size_t cap);
 void vars_delete(const CHAR16 *name);
 /* LoaderEntryDefault: the entry id stored non-volatile (survives reboots), or deleted when id is NULL. */
