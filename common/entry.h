@@ -64,6 +64,20 @@ uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filena
 /* Split "name+LEFT[-DONE].ext" into the id "name.ext" and counters (UK_TRIES_UNSET without them). */
 uk_err uk_entry_parse_tries(const char *filename, char *ret_id, size_t cap, uint32_t *ret_left, uint32_t *ret_done);
 
+/* Boot counting as systemd-boot does it: before an entry whose file name carries "+LEFT[-DONE]" is started,
+ * the file is renamed to "+(LEFT-1)-(DONE+1)" (LEFT stays at 0, DONE stops at INT32_MAX) and
+ * LoaderBootCountPath names the new file, for systemd-bless-boot to find once the system is up. */
+struct uk_count {
+        char from[UK_PATH_MAX];         /* the entry file's ESP path now ('/' separators) */
+        char to[UK_PATH_MAX];           /* its path after the rename, same directory */
+        const char *to_name;            /* the file name part of `to` (what EFI's SetInfo takes) */
+        char var[UK_PATH_MAX];          /* LoaderBootCountPath's value: `to` with '\' separators */
+};
+/* The rename that counts one boot of the entry file at path; UK_E_NOT_FOUND when its name has no counter. */
+uk_err uk_entry_count_next(const char *path, struct uk_count *ret);
+/* After that rename: the entry's path, and its UKI when that is the same file (Type #2), become c->to. */
+void uk_entry_apply_count(struct uk_entry *e, const struct uk_count *c);
+
 struct uk_loader_conf {
         char default_pattern[UK_PATH_MAX];  /* `default` glob, "" when unset */
         uint32_t timeout_sec;               /* `timeout` (UINT32_MAX = "menu-force") */

@@ -221,3 +221,65 @@ uk_err uk_entry_parse_tries(const char *filename, char *ret_id, size_t cap, uint
         *ret_done = done;
         return UK_OK;
 }
+
+/* Append s[0..len) to buf at *o (cap includes the NUL); false if it does not fit. */
+static bool put(char *buf, size_t cap, size_t *o, const char *s, size_t len) {
+        if (len >= cap - *o)
+                return false;
+        uk_memcpy(buf + *o, s, len);
+        *o += len;
+        buf[*o] = 0;
+        return true;
+}
+
+uk_err uk_entry_count_next(const char *path, struct uk_count *ret) {
+        size_t len, base = 0, ext, plus, o = 0;
+        uint32_t left, done;
+        char num[16];
+
+        if (!path || !ret)
+                return UK_E_INVALID_ARG;
+        len = uk_strlen(path);
+        for (size_t i = 0; i < len; i++)
+                if (path[i] == '/')
+                        base = i + 1;
+        ext = len;
+        for (size_t i = len; i > base; i--)
+                if (path[i - 1] == '.') {
+                        ext = i - 1;
+                        break;
+                }
+        if (!find_counters(path + base, ext - base, &plus, &left, &done))
+                return UK_E_NOT_FOUND;
+        if (len >= sizeof(ret->from))
+                return UK_E_BUFFER_TOO_SMALL;
+        plus += base;
+
+        /* systemd-boot: LEFT counts down to 0 and stays there (the entry is then "bad" and sorts last); DONE
+         * counts up to INT32_MAX. The new name always carries both numbers. */
+        uint32_t next_left = left > 0 ? left - 1 : 0;
+        uint32_t next_done = done >= 0x7fffffffu ? 0x7fffffffu : done + 1;
+        char to[sizeof(ret->to)];
+        bool ok = put(to, sizeof(to), &o, path, plus + 1);
+        ok = ok && put(to, sizeof(to), &o, num, uk_fmt_u64(num, sizeof(num), next_left));
+        ok = ok && put(to, sizeof(to), &o, "-", 1);
+        ok = ok && put(to, sizeof(to), &o, num, uk_fmt_u64(num, sizeof(num), next_done));
+        ok = ok && put(to, sizeof(to), &o, path + ext, len - ext);
+        if (!ok)
+                return UK_E_BUFFER_TOO_SMALL;
+        uk_memcpy(ret->from, path, len + 1);
+        uk_memcpy(ret->to, to, o + 1);
+        ret->to_name = ret->to + base;
+        for (size_t i = 0; i <= o; i++)
+                ret->var[i] = to[i] == '/' ? '\\' : to[i];
+        return UK_OK;
+}
+
+void uk_entry_apply_count(struct uk_entry *e, const struct uk_count *c) {
+        if (!e || !c)
+                return;
+        if (uk_strcmp(e->uki_path, c->from) == 0)
+                uk_strlcpy_checked(e->uki_path, sizeof(e->uki_path), c->to);
+        if (uk_strcmp(e->path, c->from) == 0)
+                uk_strlcpy_checked(e->path, sizeof(e->path), c->to);
+}

@@ -251,7 +251,27 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
         return start_kernel(env, &k);
 }
 
-EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append, bool *ret_measured) {
+/* Boot counting (common/entry_conf.c decides the new name): rename the entry's file before anything else,
+ * as systemd-boot does, so an attempt that never comes back still counts; then tell the OS where the file
+ * went. A rename that fails is said, and the boot goes on uncounted. */
+static void count_boot(const struct boot_env *env, struct uk_entry *e) {
+        static struct uk_count c;
+        EFI_STATUS st;
+
+        if (uk_entry_count_next(e->path, &c) != UK_OK)
+                return;
+        log_info(L"%a: counting this boot: %a -> %a", e->id, c.from, c.to_name);
+        st = efi_fs_rename(env->fs, c.from, c.to_name);
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: boot not counted: cannot rename %a to %a: %r", e->id, c.from, c.to_name, st);
+                return;
+        }
+        uk_entry_apply_count(e, &c);
+        log_info(L"%a: boot counted: %a", e->id, c.to);
+        vars_set_str(L"LoaderBootCountPath", c.var);
+}
+
+EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char *append, bool *ret_measured) {
         _cleanup_pool_ struct uk_boot *b = AllocatePool(sizeof(*b));
         struct efi_image_io img = { .env = env, .id = e->id };
         struct uk_fs_ops ops;
@@ -263,6 +283,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, cons
                 log_error(L"%a: out of memory", e->id);
                 return EFI_OUT_OF_RESOURCES;
         }
+        count_boot(env, e);
         efi_fs_ops(env->fs, &ops);
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,

@@ -14,7 +14,7 @@ struct boot_env {
         const struct uk_loader_conf *conf;      /* loader.conf as the pipeline read it */
 };
 
-/* Boot e with extra arguments append (NULL for none). Returns only if the boot failed or the started
+/* Boot e with extra arguments append (NULL for none); e's paths follow its file when boot counting renames it. Returns only if the boot failed or the started
  * image returned; the one-line reason has been printed by then. *ret_measured: the TPM may have been
  * extended for e before it failed (the failure policy then boots no other entry). */
-EFI_STATUS boot_entry(const struct boot_env *env, const struct uk_entry *e, const char *append, bool *ret_measured);
+EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char *append, bool *ret_measured);

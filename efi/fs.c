@@ -1,5 +1,6 @@
 /* ukiboot EFI — uk_fs_ops over EFI_FILE_PROTOCOL: directory listing, small-file reads, read-at sources. */
 #include "fs.h"
+#include "cleanup.h"
 #include "util.h"
 
 /* Files at least this big get a progress line while they load; TCG reads are slow enough to notice. */
@@ -270,4 +271,36 @@ fail:
         pages_free(buf, pages);
         h->Close(h);
         return r;
+}
+
+EFI_STATUS efi_fs_rename(struct efi_fs *fs, const char *path, const char *new_name) {
+        _cleanup_pool_ CHAR16 *p = xpath_to_16(path);
+        _cleanup_pool_ EFI_FILE_INFO *info = NULL, *renamed = NULL;
+        EFI_FILE_HANDLE h = NULL;
+        size_t n = uk_strlen(new_name);
+        EFI_STATUS s;
+
+        if (!p)
+                return EFI_OUT_OF_RESOURCES;
+        s = fs->root->Open(fs->root, &h, p, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0);
+        if (EFI_ERROR(s))
+                return s;
+        info = LibFileInfo(h);
+        UINTN size = SIZE_OF_EFI_FILE_INFO + (n + 1) * sizeof(CHAR16);
+        renamed = info ? AllocateZeroPool(size) : NULL;
+        if (!renamed) {
+                h->Close(h);
+                return info ? EFI_OUT_OF_RESOURCES : EFI_DEVICE_ERROR;
+        }
+        /* Everything but the name as it is: FAT's SetInfo then only renames. */
+        CopyMem(renamed, info, SIZE_OF_EFI_FILE_INFO);
+        renamed->Size = size;
+        for (size_t i = 0; i < n; i++)
+                renamed->FileName[i] = (unsigned char) new_name[i] < 0x80 ? (CHAR16) new_name[i] : '?';
+        s = h->SetInfo(h, &gEfiFileInfoGuid, size, renamed);
+        /* The FAT driver writes the directory entry back on Flush (and Close); its result is the rename's. */
+        if (!EFI_ERROR(s))
+                s = h->Flush(h);
+        EFI_STATUS c = h->Close(h);
+        return EFI_ERROR(s) ? s : c;
 }

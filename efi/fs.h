@@ -21,5 +21,9 @@ void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops);
 /* The firmware's EFI_STATUS behind the last failed operation above (EFI_SUCCESS if none), then forgotten. */
 EFI_STATUS efi_fs_last_status(void);
 
+/* Rename the file at path (ESP path) to new_name in the same directory (SetInfo, then Flush): how
+ * systemd-boot counts a boot. */
+EFI_STATUS efi_fs_rename(struct efi_fs *fs, const char *path, const char *new_name);
+
 /* Read a whole file into freshly allocated pages (free with pages_free). Prints progress for big files. */
 uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages);

@@ -38,11 +38,11 @@ static void list_entries(const struct uk_bootmenu *m) {
 /* Boot sel, and on failure do what common/pipeline.c's failure policy says: the next entry for an automatic
  * boot, back to the menu for a person's choice. Returns the policy's last word: UK_NEXT_MENU, or
  * UK_NEXT_FIRMWARE / UK_NEXT_REBOOT once no other entry may be tried. */
-static enum uk_next boot_with_policy(const struct boot_env *env, const struct uk_bootmenu *m, size_t sel,
+static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootmenu *m, size_t sel,
                                      bool chosen, const char *append) {
         size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
-                const struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
+                struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
                 if (k > 0)
                         log_info(L"falling back to entry %a", e->id);
                 else

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include "secureboot.h"
 #include "efivars.h"
 
@@ -64,6 +66,40 @@ int efivar_read(const char *name, const char *guid, uint8_t **ret_data, size_t *
         *ret_data = buf;
         *ret_len = len - 4;
         return 0;
+}
+
+int efivar_write_string(const char *name, const char *guid, const char *value) {
+        char path[512];
+        uint8_t buf[4 + 2 * 1024];
+        size_t n = strlen(value), len = 4;
+        const char *dir = getenv("UKIBOOT_EFIVARS_DIR");
+        if (n >= 1023)
+                return -ENAMETOOLONG;
+        snprintf(path, sizeof path, "%s/%s-%s", dir ? dir : EFIVARS_DIR, name, guid);
+        buf[0] = 0x06, buf[1] = buf[2] = buf[3] = 0;     /* EFI_VARIABLE_BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
+        for (size_t i = 0; i <= n; i++) {
+                buf[len++] = (uint8_t) value[i];
+                buf[len++] = 0;
+        }
+        /* efivarfs marks existing variables immutable; that flag must go before a write can replace one. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+                unsigned flags;
+                if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
+                        flags &= ~FS_IMMUTABLE_FL;
+                        (void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
+                }
+                close(fd);
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        /* efivarfs takes one write of attributes and data together. */
+        ssize_t k = write(fd, buf, len);
+        int r = k == (ssize_t) len ? 0 : k < 0 ? -errno : -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        return r;
 }
 
 int utf16le_to_utf8(const uint8_t *in, size_t in_len, char *ret, size_t cap) {

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include "log.h"
 #include "source_fd.h"
 #include "efivars.h"
@@ -103,6 +105,40 @@ int esp_open_file(const struct esp *e, const char *path, int flags) {
                 dir = fd;
                 comp = next;
         }
+}
+
+/* renameat2(RENAME_NOREPLACE), or a check and renameat where the file system does not take the flag. */
+static int rename_noreplace(int dir_fd, const char *from, const char *to) {
+        if (syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS)
+                return -errno;
+        if (faccessat(dir_fd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return -EEXIST;
+        return renameat(dir_fd, from, dir_fd, to) == 0 ? 0 : -errno;
+}
+
+int esp_rename(const struct esp *e, const char *from, const char *to) {
+        const char *from_base = strrchr(from, '/'), *to_base = strrchr(to, '/');
+        char dir[4096], real[256];
+        if (!from_base || !to_base || from_base - from != to_base - to || strncmp(from, to, (size_t) (to_base - to)) != 0)
+                return -EINVAL;
+        if ((size_t) (from_base - from) >= sizeof dir)
+                return -ENAMETOOLONG;
+        memcpy(dir, from, (size_t) (from_base - from));
+        dir[from_base - from] = 0;
+        int dfd = dir[0] ? esp_open_file(e, dir, O_RDONLY | O_DIRECTORY) : openat(e->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return dir[0] ? dfd : -errno;
+        /* The name as the directory holds it (FAT matches either case; a copy on ext4 does not). */
+        int r = lookup_ci(dfd, from_base + 1, real, sizeof real);
+        if (r == 0)
+                r = rename_noreplace(dfd, real, to_base + 1);
+        /* The rename is only a count once it is on the disk: the next boot may be a power cut away. */
+        if (r == 0 && fsync(dfd) < 0)
+                r = -errno;
+        close(dfd);
+        return r;
 }
 
 static bool has_boot_dirs(int fd) {

@@ -12,6 +12,9 @@ int esp_open(const char *dir, struct esp *ret);
 void esp_close(struct esp *e);
 /* Open an ESP-absolute path ('/' separators), matching names case-insensitively like FAT. -errno. */
 int esp_open_file(const struct esp *e, const char *path, int flags);
+/* Rename the file at ESP path from to ESP path to (same directory, never over an existing file) and make it
+ * durable (fsync of the directory): boot counting. 0 or -errno. */
+int esp_rename(const struct esp *e, const char *from, const char *to);
 /* The uk_fs_ops over this ESP. */
 void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret);
 /* loader.conf, the entries and the default, as the EFI twin reads them (common/pipeline.c), with the

@@ -241,6 +241,28 @@ static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *
         return r;
 }
 
+/* Boot counting, as the EFI program and systemd-boot do it (common/entry_conf.c names the new file): the
+ * entry's file is renamed before it is prepared, so an attempt that never comes back still counts. A
+ * rename that fails is said and the boot goes on uncounted. LoaderBootCountPath tells the next system's
+ * systemd-bless-boot which file to bless; most firmware refuses to create that volatile variable once the
+ * OS runs, which is said too (doc/ukiboot.1, BOOT COUNTING). */
+static void count_boot(struct target *t, struct uk_entry *e) {
+        struct uk_count c;
+        if (uk_entry_count_next(e->path, &c) != UK_OK)
+                return;
+        int r = esp_rename(&t->esp, c.from, c.to);
+        if (r < 0) {
+                log_warn("%s: boot not counted: cannot rename %s to %s: %s", e->id, c.from, c.to_name, strerror(-r));
+                return;
+        }
+        uk_entry_apply_count(e, &c);
+        log_warn("%s: boot counted: %s", e->id, c.to);
+        r = efivar_write_string("LoaderBootCountPath", EFI_LOADER_GUID, c.var);
+        if (r < 0)
+                log_warn("%s: LoaderBootCountPath not set (%s): systemd-bless-boot after the soft reboot will not "
+                         "see this count", e->id, strerror(-r));
+}
+
 /* Run the pipeline for one entry (or the UKI o->uki_path); prints notes and the refusal. Exit code. */
 static int prepare(const struct target_opts *o, struct target *t, const struct uk_entry *e) {
         struct uk_fs_ops ops;
@@ -338,6 +360,11 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 *t->entry = t->menu->entries[i];
                 if (k > 0)
                         log_warn("falling back to entry %s", t->entry->id);
+                if (o->count_boot) {
+                        count_boot(t, t->entry);
+                        /* The menu keeps following the file, as the EFI program's does. */
+                        t->menu->entries[i] = *t->entry;
+                }
                 r = prepare(o, t, t->entry);
                 if (r == EXIT_OK)
                         return EXIT_OK;

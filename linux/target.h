@@ -19,6 +19,7 @@ struct target_opts {
         bool assume_no_secure_boot;     /* load/kexec: an unreadable Secure Boot state counts as off */
         const char *db_file, *dbx_file; /* plan: check signatures against these lists */
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
+        bool count_boot;        /* load/kexec: count the boot of an ESP entry with a counter (rename it) */
 };
 struct target {
         struct fd_source file;  /* the UKI (or the kernel of a `linux` entry), opened for the pipeline */

@@ -80,6 +80,8 @@ struct scenario {
         const char *name;
         const char *what;           /* what its baseline boot exercises */
         struct fw_setup setup;
+        const char *counted;        /* the rename boot counting must make ("from -> to"), NULL: none */
+        const char *count_var;      /* and LoaderBootCountPath after it */
 };
 
 static struct fw_file type1_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
@@ -95,7 +97,7 @@ static size_t esp_common(struct fw_file *f, const char *loader_conf) {
         size_t n = 0;
         f[n++] = (struct fw_file) { "/loader/loader.conf", loader_conf, strlen(loader_conf) };
         f[n++] = (struct fw_file) FILE_STR("/loader/entries/sel.conf", "title Selected\nuki /EFI/Linux/multi.efi\nprofile 1\n");
-        f[n++] = (struct fw_file) FILE_STR("/loader/entries/other.conf",
+        f[n++] = (struct fw_file) FILE_STR("/loader/entries/other+3-1.conf",
                                            "title Other\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=/dev/other\n");
         f[n++] = (struct fw_file) { "/EFI/Linux/multi.efi", multi_uki, multi_len };
         f[n++] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
@@ -108,25 +110,26 @@ static size_t make_scenarios(struct scenario *s) {
         size_t n = 0;
         s[n++] = (struct scenario) {
                 "type1-profile", "Type #1 `uki` + `profile 1` as loader.conf's default, hidden menu, TPM",
-                { .files = type1_files, .n_files = esp_common(type1_files, "default sel.conf\ntimeout 0\n"), .tpm = true },
+                { .files = type1_files, .n_files = esp_common(type1_files, "default sel.conf\ntimeout 0\n"), .tpm = true }, NULL, NULL,
         };
         s[n++] = (struct scenario) {
-                "type1-linux", "`linux` + `initrd` files served through LoadFile2, TPM",
+                "type1-linux", "`linux` + `initrd` files served through LoadFile2, boot counting, TPM",
                 { .files = linux_files, .n_files = esp_common(linux_files, "default other.conf\ntimeout 0\n"), .tpm = true },
+                "/loader/entries/other+3-1.conf -> /loader/entries/other+2-2.conf", "\\loader\\entries\\other+2-2.conf",
         };
         sb_files[0] = (struct fw_file) FILE_STR("/loader/loader.conf", "timeout 0\n");
         sb_files[1] = (struct fw_file) { "/EFI/Linux/signed.efi", signed_uki, signed_len };
         sb_files[2] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
                 "secure-boot", "Secure Boot: the firmware verifies the UKI, its kernel loads under the waiver",
-                { .files = sb_files, .n_files = 3, .vars = sb_vars, .n_vars = UK_ELEMENTSOF(sb_vars) },
+                { .files = sb_files, .n_files = 3, .vars = sb_vars, .n_vars = UK_ELEMENTSOF(sb_vars) }, NULL, NULL,
         };
         net_files[0] = (struct fw_file) FILE_STR("/loader/loader.conf", "timeout 0\ndefault net.conf\n");
         net_files[1] = (struct fw_file) FILE_STR("/loader/entries/net.conf", "title Net\nuki-url http://10.0.2.2/net.efi\n");
         net_files[2] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
                 "uki-url", "`uki-url` fetched with the firmware's HTTP protocol, TPM",
-                { .files = net_files, .n_files = 3, .http_body = net_uki, .http_len = net_len, .tpm = true },
+                { .files = net_files, .n_files = 3, .http_body = net_uki, .http_len = net_len, .tpm = true }, NULL, NULL,
         };
         efi_files[0] = (struct fw_file) FILE_STR("/loader/loader.conf", "timeout 0\ndefault shell.conf\n");
         efi_files[1] = (struct fw_file) FILE_STR("/loader/entries/shell.conf", "title Shell\nefi /EFI/tools/shell.efi\noptions -nostartup\n");
@@ -134,12 +137,12 @@ static size_t make_scenarios(struct scenario *s) {
         efi_files[3] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
                 "efi-chainload", "`efi` entry chain-loaded with its options, TPM",
-                { .files = efi_files, .n_files = 4, .tpm = true },
+                { .files = efi_files, .n_files = 4, .tpm = true }, NULL, NULL,
         };
         s[n++] = (struct scenario) {
                 "menu-choice", "menu with a countdown, LoaderEntryDefault, a person moves down and presses Enter",
                 { .files = menu_files, .n_files = esp_common(menu_files, "default sel.conf\ntimeout 3\n"),
-                  .vars = menu_vars, .n_vars = UK_ELEMENTSOF(menu_vars), .keys = "j\r" },
+                  .vars = menu_vars, .n_vars = UK_ELEMENTSOF(menu_vars), .keys = "j\r" }, NULL, NULL,
         };
         return n;
 }
@@ -248,6 +251,17 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
         for (int c = 0; c < FW_N_CALLS; c++)
                 total += base.calls[c];
         printf("PASS: efihost %s: without faults %s after %u firmware calls (%s)\n", sc->name, what, total, sc->what);
+        if (strcmp(base.renamed, sc->counted ? sc->counted : "") != 0 ||
+            strcmp(base.boot_count_path, sc->count_var ? sc->count_var : "") != 0) {
+                printf("FAIL: efihost %s: boot counting renamed \"%s\" and set LoaderBootCountPath \"%s\"; expected \"%s\", \"%s\"\n",
+                       sc->name, base.renamed, base.boot_count_path, sc->counted ? sc->counted : "",
+                       sc->count_var ? sc->count_var : "");
+                failed++;
+        } else if (sc->counted) {
+                printf("PASS: efihost %s: boot counted before the start: %s, LoaderBootCountPath=%s\n", sc->name,
+                       base.renamed, base.boot_count_path);
+                passed++;
+        }
         passed++;
 
         printf("  %-34s %6s", "call that fails", "runs");

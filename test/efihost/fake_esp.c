@@ -22,6 +22,11 @@ void fw_path_from16(const CHAR16 *p16, const char *base, char *out, size_t cap) 
         out[o] = 0;
 }
 
+/* The path of file i now: as set up, or as renamed during the run. */
+const char *fw_file_path(size_t i) {
+        return fw.renamed[i] ? fw.renamed[i] : fw.setup->files[i].path;
+}
+
 /* FAT compares names without regard to case. */
 static bool path_eq(const char *a, const char *b) {
         return strcasecmp(a, b) == 0;
@@ -29,7 +34,7 @@ static bool path_eq(const char *a, const char *b) {
 
 int fw_esp_file(const char *path) {
         for (size_t i = 0; i < fw.setup->n_files; i++)
-                if (path_eq(fw.setup->files[i].path, path))
+                if (path_eq(fw_file_path(i), path))
                         return (int) i;
         return -1;
 }
@@ -39,7 +44,7 @@ static bool esp_dir(const char *path) {
         if (l == 0)
                 return true;
         for (size_t i = 0; i < fw.setup->n_files; i++) {
-                const char *f = fw.setup->files[i].path;
+                const char *f = fw_file_path(i);
                 if (strlen(f) > l && f[l] == '/' && strncasecmp(f, path, l) == 0)
                         return true;
         }
@@ -58,14 +63,14 @@ static bool dir_child(const char *dir, uint64_t idx, char *name, size_t cap, boo
         if (l > 0)
                 seen = 2;
         for (size_t i = 0; i < fw.setup->n_files; i++) {
-                const char *f = fw.setup->files[i].path;
+                const char *f = fw_file_path(i);
                 if (strlen(f) <= l || f[l] != '/' || strncasecmp(f, dir, l) != 0)
                         continue;
                 const char *c = f + l + 1;
                 size_t cl = strcspn(c, "/");
                 bool earlier = false;
                 for (size_t j = 0; j < i && !earlier; j++) {
-                        const char *g = fw.setup->files[j].path;
+                        const char *g = fw_file_path(j);
                         earlier = strlen(g) > l + cl && g[l] == '/' && strncasecmp(g, dir, l) == 0 &&
                                   strncasecmp(g + l + 1, c, cl) == 0 && (g[l + 1 + cl] == '/' || !g[l + 1 + cl]);
                 }
@@ -115,13 +120,14 @@ static EFI_STATUS EFIAPI file_open(EFI_FILE_PROTOCOL *this, EFI_FILE_PROTOCOL **
         char path[512];
         if (fw_fault(FW_FILE_OPEN))
                 return fw_fail_status[FW_FILE_OPEN];
-        if (mode != EFI_FILE_MODE_READ)
-                return EFI_WRITE_PROTECTED;
+        if (mode != EFI_FILE_MODE_READ && mode != (EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE))
+                return EFI_WRITE_PROTECTED;         /* nothing is ever created */
         fw_path_from16(name, f->path, path, sizeof(path));
         int i = fw_esp_file(path);
         if (i < 0 && !esp_dir(path))
                 return EFI_NOT_FOUND;
         *ret = file_new(path, i);
+        file_check(*ret)->writable = mode & EFI_FILE_MODE_WRITE;
         return EFI_SUCCESS;
 }
 
@@ -186,6 +192,44 @@ static EFI_STATUS EFIAPI file_get_info(EFI_FILE_PROTOCOL *this, EFI_GUID *type, 
                          size, buf);
 }
 
+/* SetInfo with a new FileName renames the file within its directory (the rest of the info is kept). */
+static EFI_STATUS EFIAPI file_set_info(EFI_FILE_PROTOCOL *this, EFI_GUID *type, UINTN size, void *buf) {
+        struct fw_file_handle *f = file_check(this);
+        EFI_FILE_INFO *info = buf;
+        char name[256], to[sizeof(f->path)];
+        if (fw_fault(FW_FILE_SET_INFO))
+                return fw_fail_status[FW_FILE_SET_INFO];
+        if (memcmp(type, &gEfiFileInfoGuid, sizeof(*type)) != 0 || size < SIZE_OF_EFI_FILE_INFO + 2 || info->Size != size)
+                return EFI_BAD_BUFFER_SIZE;
+        if (!f->writable || f->file < 0)
+                return EFI_ACCESS_DENIED;
+        size_t n = 0;
+        for (; n < (size - SIZE_OF_EFI_FILE_INFO) / 2 && info->FileName[n]; n++) {
+                if (info->FileName[n] == '\\' || info->FileName[n] == '/' || info->FileName[n] >= 0x80 || n + 1 >= sizeof(name))
+                        return EFI_INVALID_PARAMETER;
+                name[n] = (char) info->FileName[n];
+        }
+        name[n] = 0;
+        const char *slash = strrchr(f->path, '/');
+        if ((size_t) snprintf(to, sizeof(to), "%.*s/%s", (int) (slash - f->path), f->path, name) >= sizeof(to))
+                return EFI_INVALID_PARAMETER;
+        int other = fw_esp_file(to);
+        if (other >= 0 && other != f->file)
+                return EFI_ACCESS_DENIED;
+        snprintf(fw.res->renamed, sizeof(fw.res->renamed), "%s -> %s", fw_file_path((size_t) f->file), to);
+        free(fw.renamed[f->file]);
+        fw.renamed[f->file] = strdup(to);
+        if (!fw.renamed[f->file])
+                abort();
+        snprintf(f->path, sizeof(f->path), "%s", to);
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI file_flush(EFI_FILE_PROTOCOL *this) {
+        file_check(this);
+        return EFI_SUCCESS;
+}
+
 static EFI_FILE_PROTOCOL *file_new(const char *path, int file) {
         struct fw_file_handle *f = calloc(1, sizeof(*f));
         if (!f)
@@ -197,6 +241,8 @@ static EFI_FILE_PROTOCOL *file_new(const char *path, int file) {
         f->api.Read = file_read;
         f->api.SetPosition = file_set_position;
         f->api.GetInfo = file_get_info;
+        f->api.SetInfo = file_set_info;
+        f->api.Flush = file_flush;
         f->magic = FILE_MAGIC;
         snprintf(f->path, sizeof(f->path), "%s", path);
         f->file = file;

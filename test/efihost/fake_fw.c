@@ -10,6 +10,7 @@
 #include <string.h>
 #include "fake_fw_internal.h"
 #include "sha256.h"
+#include "util.h"
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
@@ -20,6 +21,7 @@ const char *const fw_call_name[FW_N_CALLS] = {
         [FW_FILE_READ] = "File.Read",
         [FW_FILE_GET_INFO] = "File.GetInfo",
         [FW_FILE_SET_POSITION] = "File.SetPosition",
+        [FW_FILE_SET_INFO] = "File.SetInfo",
         [FW_HANDLE_PROTOCOL] = "HandleProtocol",
         [FW_LOCATE_PROTOCOL] = "LocateProtocol",
         [FW_INSTALL_PROTOCOL] = "InstallMultipleProtocolInterfaces",
@@ -44,6 +46,7 @@ const EFI_STATUS fw_fail_status[FW_N_CALLS] = {
         [FW_ALLOCATE_POOL] = EFI_OUT_OF_RESOURCES, [FW_ALLOCATE_PAGES] = EFI_OUT_OF_RESOURCES,
         [FW_FILE_OPEN] = EFI_DEVICE_ERROR, [FW_FILE_READ] = EFI_DEVICE_ERROR,
         [FW_FILE_GET_INFO] = EFI_DEVICE_ERROR, [FW_FILE_SET_POSITION] = EFI_DEVICE_ERROR,
+        [FW_FILE_SET_INFO] = EFI_DEVICE_ERROR,
         [FW_HANDLE_PROTOCOL] = EFI_UNSUPPORTED, [FW_LOCATE_PROTOCOL] = EFI_NOT_FOUND,
         [FW_INSTALL_PROTOCOL] = EFI_OUT_OF_RESOURCES, [FW_LOAD_IMAGE] = EFI_LOAD_ERROR,
         [FW_START_IMAGE] = EFI_LOAD_ERROR, [FW_GET_VARIABLE] = EFI_DEVICE_ERROR,
@@ -720,6 +723,14 @@ static void teardown(struct fw_result *r) {
                 free(h);
         }
         r->foreign_handles_left = n;
+        static EFI_GUID loader = { 0x4a67b082, 0x0a4c, 0x41cf, { 0xb6, 0xc7, 0x44, 0x0b, 0x29, 0xbb, 0x8c, 0x4f } };
+        struct fw_variable *count = var_find(L"LoaderBootCountPath", &loader);
+        for (size_t i = 0; count && i < count->len / 2 && i + 1 < sizeof(r->boot_count_path); i++)
+                r->boot_count_path[i] = (char) ((const CHAR16 *) count->data)[i];
+        for (size_t i = 0; i < UK_ELEMENTSOF(fw.renamed); i++) {
+                free(fw.renamed[i]);
+                fw.renamed[i] = NULL;
+        }
         while (fw.vars) {
                 struct fw_variable *v = fw.vars;
                 fw.vars = v->next;
@@ -729,6 +740,8 @@ static void teardown(struct fw_result *r) {
 }
 
 void fw_run(const struct fw_setup *setup, struct fw_result *ret) {
+        if (setup->n_files > UK_ELEMENTSOF(fw.renamed))
+                abort();
         memset(ret, 0, sizeof(*ret));
         memset(&fw, 0, sizeof(fw));
         fw.setup = setup;

@@ -16,6 +16,7 @@ enum fw_call {
         FW_FILE_READ,
         FW_FILE_GET_INFO,
         FW_FILE_SET_POSITION,
+        FW_FILE_SET_INFO,
         FW_HANDLE_PROTOCOL,
         FW_LOCATE_PROTOCOL,
         FW_INSTALL_PROTOCOL,
@@ -82,6 +83,8 @@ struct fw_result {
         uint64_t initrd_len;
         size_t kernel_len;                  /* FW_BOOTED: size of the image started */
         char chainloaded[512];              /* FW_CHAINLOADED: the file path started */
+        char renamed[1100];                 /* the last rename: "from -> to" ("" if none) */
+        char boot_count_path[512];          /* LoaderBootCountPath at the end, as ASCII ("" if unset) */
         unsigned calls[FW_N_CALLS];         /* calls made, per kind */
         bool injected;                      /* the fault was actually hit */
         unsigned measurements;              /* successful HashLogExtendEvent calls */

@@ -40,6 +40,7 @@ struct fw_file_handle {
         struct fw_file_handle *next;
         char path[512];                 /* "/" separated, no trailing slash; "" for the root */
         int file;                       /* index into setup->files, -1 for a directory */
+        bool writable;                  /* opened EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE */
         uint64_t pos;                   /* byte position, or the next directory entry */
 };
 #define FILE_MAGIC 0x66696c6568616e64ULL
@@ -134,6 +135,7 @@ struct fw_state {
         EFI_FILE_IO_INTERFACE sfs;
         EFI_LOADED_IMAGE self_li;
         uint8_t esp_dp[64], self_path[128];
+        char *renamed[64];                      /* per setup file: its path after a SetInfo rename */
 };
 extern struct fw_state fw;
 
@@ -164,6 +166,8 @@ struct fw_event *fw_event_check(EFI_EVENT e);
 void fw_path_from16(const CHAR16 *p16, const char *base, char *out, size_t cap);
 /* Index of the file at path in the setup (case-insensitive), -1 if none. */
 int fw_esp_file(const char *path);
+/* The path of setup file i now (renames included). */
+const char *fw_file_path(size_t i);
 /* EFI_SIMPLE_FILE_SYSTEM_PROTOCOL.OpenVolume of the ESP. */
 EFI_STATUS EFIAPI fw_sfs_open_volume(EFI_FILE_IO_INTERFACE *this, EFI_FILE_PROTOCOL **root);
 

@@ -310,6 +310,56 @@ static void test_tries(void) {
         CHECK_EQ_STR(fits, "abc.conf");
 }
 
+/* ---- counting a boot: the rename systemd-boot makes before starting an entry ---------------------- */
+static void test_count_next(void) {
+        static const struct {
+                const char *path;
+                const char *to;         /* NULL: no counter */
+                const char *var;
+        } t[] = {
+                { "/loader/entries/a+3.conf", "/loader/entries/a+2-1.conf", "\\loader\\entries\\a+2-1.conf" },
+                { "/loader/entries/a+3-1.conf", "/loader/entries/a+2-2.conf", "\\loader\\entries\\a+2-2.conf" },
+                { "/loader/entries/a+1-4.conf", "/loader/entries/a+0-5.conf", "\\loader\\entries\\a+0-5.conf" },
+                /* At 0 left the entry is bad; each further attempt still counts as done. */
+                { "/loader/entries/a+0-5.conf", "/loader/entries/a+0-6.conf", "\\loader\\entries\\a+0-6.conf" },
+                { "/loader/entries/a+0.conf", "/loader/entries/a+0-1.conf", "\\loader\\entries\\a+0-1.conf" },
+                { "/EFI/Linux/Deb-6.1+2-0.efi", "/EFI/Linux/Deb-6.1+1-1.efi", "\\EFI\\Linux\\Deb-6.1+1-1.efi" },
+                { "/loader/entries/debian-6.1.0-26+5.conf", "/loader/entries/debian-6.1.0-26+4-1.conf",
+                  "\\loader\\entries\\debian-6.1.0-26+4-1.conf" },
+                { "/loader/entries/a+03-007.conf", "/loader/entries/a+2-8.conf", "\\loader\\entries\\a+2-8.conf" },
+                { "/loader/entries/a+1-2147483647.conf", "/loader/entries/a+0-2147483647.conf",
+                  "\\loader\\entries\\a+0-2147483647.conf" },
+                { "/loader/entries/a.conf", NULL, NULL },
+                { "/loader/entries/a+x.conf", NULL, NULL },
+                { "/loader/entries/a+1-2-3.conf", NULL, NULL },
+                /* The counter belongs to the file name, never to a directory. */
+                { "/loader/d+3/a.conf", NULL, NULL },
+                { "", NULL, NULL },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
+                struct uk_count c;
+                uk_err r = uk_entry_count_next(t[i].path, &c);
+                if (!t[i].to) {
+                        CHECK_EQ_INT(r, UK_E_NOT_FOUND, "%s: no counter", t[i].path);
+                        continue;
+                }
+                CHECK_EQ_INT(r, UK_OK, "%s", t[i].path);
+                CHECK_EQ_STR(c.from, t[i].path);
+                CHECK_EQ_STR(c.to, t[i].to);
+                CHECK_EQ_STR(c.var, t[i].var);
+                CHECK_EQ_STR(c.to_name, strrchr(t[i].to, '/') + 1);
+        }
+        /* A name that would not fit after counting leaves the result untouched. */
+        char longp[UK_PATH_MAX];
+        memset(longp, 'x', sizeof(longp));
+        memcpy(longp + sizeof(longp) - 10, "+0-9.conf", 10);   /* "+0-10.conf" is one longer */
+        struct uk_count c;
+        memset(&c, 0x5a, sizeof(c));
+        CHECK_EQ_INT(uk_entry_count_next(longp, &c), UK_E_BUFFER_TOO_SMALL, "does not fit");
+        CHECK_EQ_INT((unsigned char) c.to[0], 0x5a, "nothing written on failure");
+        CHECK_EQ_INT(uk_entry_count_next(NULL, &c), UK_E_INVALID_ARG, "NULL path");
+}
+
 /* ---- loader.conf ---------------------------------------------------------------------------------- */
 static void test_loader_conf(void) {
         static const struct {
@@ -850,6 +900,7 @@ int main(void) {
         test_conf_errors();
         test_architecture();
         test_tries();
+        test_count_next();
         test_loader_conf();
         test_ordering();
         test_default();
