@@ -91,7 +91,7 @@ $(B)/static/ukiboot: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) $(VER
 # The same static binary with its file and kexec calls wrapped by test/faults/wrap.c (the Nth fails with
 # EIO): the guests' fault sweep (test/vm/test-faults). Never installed. No fortify: its _chk variants of
 # read/pread would bypass the wraps.
-WRAP_CALLS := open openat read write pread memfd_create copy_file_range sendfile syscall rename
+WRAP_CALLS := open openat read write pread memfd_create copy_file_range sendfile syscall rename fsync
 $(B)/static/ukiboot-faults: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR) test/faults/wrap.c $(VERSION_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -U_FORTIFY_SOURCE -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) test/faults/wrap.c \

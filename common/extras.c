@@ -125,18 +125,36 @@ static uk_err scan_one(void *ctx, const char *name, bool is_dir) {
                 uk_memcpy(path, s->dir, dl);
                 path[dl] = '/';
                 uk_memcpy(path + dl + 1, name, nl + 1);
-                /* A file the stub cannot read is skipped with a message; one we cannot open is skipped too. */
-                if (s->fs->open_source(s->fs->ctx, path, &src) != UK_OK)
+                /* Gone since the listing, or not a regular file: skipped, as the stub skips it. An I/O error
+                 * is not skipped: the boot would lack a file the ESP has. */
+                uk_err r = s->fs->open_source(s->fs->ctx, path, &src);
+                if (r == UK_E_IO) {
+                        uk_strlcpy_checked(s->x->io_path, sizeof(s->x->io_path), path);
+                        s->err = r;
+                        return r;
+                }
+                if (r)
                         continue;
                 uint64_t size = src.size;
                 s->fs->close_source(s->fs->ctx, &src);
-                uk_err r = uk_extras_offer(s->x, k, s->dir, name, false, size);
+                r = uk_extras_offer(s->x, k, s->dir, name, false, size);
                 if (r) {
                         s->err = r;
                         return r;
                 }
         }
         return UK_OK;
+}
+
+/* List one directory into s; a listing that fails with an I/O error (not a missing directory) fails the scan. */
+static void scan_dir(struct scan *s, const char *dir, bool global) {
+        s->dir = dir;
+        s->global = global;
+        uk_err r = s->fs->list_dir(s->fs->ctx, dir, scan_one, s);
+        if (r == UK_E_IO && s->err == UK_OK) {
+                uk_strlcpy_checked(s->x->io_path, sizeof(s->x->io_path), dir);
+                s->err = r;
+        }
 }
 
 uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct uk_extras *ret) {
@@ -146,20 +164,18 @@ uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct u
         if (!fs || !fs->list_dir || !fs->open_source || !fs->close_source || !uki_path || !ret)
                 return UK_E_INVALID_ARG;
         ret->n = 0;
-        /* A directory that is missing or fails to list is skipped as a whole, as the stub skips it; so is a
-         * drop-in directory whose name would not fit an ESP path. */
+        ret->io_path[0] = 0;
+        /* A missing directory (or a file where a directory would be) has nothing to offer, as in the stub;
+         * so has a drop-in directory whose name would not fit an ESP path. One that fails to list is an
+         * I/O error (scan_dir). */
         size_t ul = uk_strlen(uki_path);
         if (ul > 0 && ul < sizeof(dropin) - (sizeof(UK_EXTRAS_DROPIN_SUFFIX) - 1)) {
                 uk_memcpy(dropin, uki_path, ul);
                 uk_memcpy(dropin + ul, UK_EXTRAS_DROPIN_SUFFIX, sizeof(UK_EXTRAS_DROPIN_SUFFIX));
-                s.dir = dropin;
-                (void) fs->list_dir(fs->ctx, dropin, scan_one, &s);
+                scan_dir(&s, dropin, false);
         }
-        if (s.err == UK_OK) {
-                s.dir = UK_EXTRAS_GLOBAL_DIR;
-                s.global = true;
-                (void) fs->list_dir(fs->ctx, UK_EXTRAS_GLOBAL_DIR, scan_one, &s);
-        }
+        if (s.err == UK_OK)
+                scan_dir(&s, UK_EXTRAS_GLOBAL_DIR, true);
         if (s.err) {
                 ret->n = 0;
                 return s.err;

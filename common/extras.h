@@ -30,6 +30,7 @@ struct uk_extra_file {
 struct uk_extras {
         struct uk_extra_file files[UK_EXTRAS_MAX];
         unsigned n;
+        char io_path[UK_PATH_MAX];      /* after UK_E_IO from uk_extras_scan: the directory or file that failed */
 };
 
 /* How each kind is packed: the cpio directory, its mode, and the files' mode (systemd-stub 252's stub.c). */
@@ -57,6 +58,8 @@ uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char 
 void uk_extras_finish(struct uk_extras *x);
 
 /* List <uki_path>.extra.d and /loader/credentials through fs, take the sizes, and fill ret in boot order.
- * Missing or unreadable directories and files that cannot be opened are skipped, as systemd-stub skips
- * them; only more files than a plan can carry fails. ret is fully written (n may be 0). */
+ * Missing directories and files that vanish or are not regular files are skipped, as systemd-stub skips
+ * them. An I/O error listing a directory or opening a file fails with UK_E_IO and ret->io_path (the stub
+ * would skip it, but the initrd would then silently lack files the ESP has: doc/efi.md); more files than
+ * a plan can carry fails with UK_E_TOO_MANY. ret is fully written (n may be 0). */
 uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct uk_extras *ret);

@@ -227,17 +227,25 @@ static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e
 
 /* Credentials and system extensions: as systemd-stub, a failure to pick them up costs only them. The plan
  * then boots without any of them, and a note (printed by both twins) says so. */
-static const struct uk_extras *scan_extras(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
-                                           struct uk_boot *b) {
+/* The entry's credentials and sysexts into *ret (NULL: none). Too many: boot without them, with a note. An
+ * I/O error refuses the entry (a READ refusal naming the directory or file): booting without files the ESP
+ * has would silently change the initrd. */
+static uk_err scan_extras(const struct uk_boot_io *io, const struct uk_entry *e, const char *who, struct uk_boot *b,
+                          const struct uk_extras **ret) {
         uk_err r;
+        *ret = NULL;
         if (!io->fs || !io->fs->list_dir)
-                return NULL;
+                return UK_OK;
         r = uk_extras_scan(io->fs, e->uki_path, &b->extras);
-        if (r == UK_OK)
-                return b->extras.n > 0 ? &b->extras : NULL;
+        if (r == UK_OK) {
+                *ret = b->extras.n > 0 ? &b->extras : NULL;
+                return UK_OK;
+        }
+        if (r == UK_E_IO)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", b->extras.io_path, ": ", NULL);
         boot_note(b, who, "credentials and system extensions not picked up: ",
                   r == UK_E_TOO_MANY ? "more than 24 files" : uk_strerror(r));
-        return NULL;
+        return UK_OK;
 }
 
 uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *b) {
@@ -320,8 +328,10 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                         uk_boot_release(io, b);
                         return r;
                 }
-                if (row->has_extras && e)
-                        in.extras = scan_extras(io, e, who, b);
+                if (row->has_extras && e && (r = scan_extras(io, e, who, b, &in.extras))) {
+                        uk_boot_release(io, b);
+                        return r;
+                }
         }
         r = uk_plan_build(&in, &b->plan);
         if (r == UK_OK && !uk_range_ok(b->plan.kernel.offset, b->plan.kernel.length, b->src.size))
@@ -370,13 +380,13 @@ enum uk_next uk_failure_next(const struct uk_attempt *a) {
          * firmware gets its turn (its next Boot#### option), or the machine reboots if so configured. */
         if (a->measured)
                 return a->reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;
+        if (a->chosen)
+                return UK_NEXT_MENU;
         /* An entry whose bytes could not be read may be perfectly good: a running system does not swap in
          * another entry for it (the next boot would not be the one asked for); firmware must boot
          * something, so the EFI twin goes on as for any refusal, the error on the console. */
         if (a->read_failed && a->running_system)
                 return UK_NEXT_STOP;
-        if (a->chosen)
-                return UK_NEXT_MENU;
         if (a->tried < a->n)
                 return UK_NEXT_ENTRY;
         return a->reboot_on_error ? UK_NEXT_REBOOT : UK_NEXT_FIRMWARE;

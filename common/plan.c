@@ -343,9 +343,11 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         struct uk_pcr11_item items[_UK_SEC_MAX];
         unsigned n = 0;
         bool outside = p->cmdline_from != 0;
-        enum uk_stub_gen gen = uk_uki_stub_gen(in->src, in->uki);
+        enum uk_stub_gen gen;
         uk_err r;
 
+        if ((r = uk_uki_stub_gen(in->src, in->uki, &gen)))
+                return r;
         p->stub_gen_252 = gen == UK_STUB_GEN_252;
         if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
                 return r;

@@ -171,36 +171,48 @@ static const enum uk_sec pcr11_order_253[] = {
         UK_SEC_UNAME, UK_SEC_SBAT, UK_SEC_PCRPKEY, UK_SEC_PROFILE, UK_SEC_DTBAUTO, UK_SEC_HWIDS, UK_SEC_EFIFW,
 };
 
-enum uk_stub_gen uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki) {
+/* The systemd-stub major version in a .sdmagic text, 0 if it names none. */
+static uint64_t stub_major(const char *magic, size_t len) {
         static const char tag[] = "systemd-stub ";
-        char magic[96];
         uint64_t major = 0;
-        size_t len, i, digits = 0;
-        int idx;
+        size_t i, digits = 0;
 
-        if (!src || !uki)
-                return UK_STUB_GEN_253;
-        idx = uk_pe_find(&uki->pe, ".sdmagic");
-        if (idx < 0)
-                return UK_STUB_GEN_253;
-        len = uki->pe.sections[idx].size < sizeof(magic) - 1 ? (size_t) uki->pe.sections[idx].size : sizeof(magic) - 1;
-        if (uk_source_read(src, uki->pe.sections[idx].raw_offset, magic, len) != UK_OK)
-                return UK_STUB_GEN_253;
-        magic[len] = 0;
-        len = uk_strlen(magic);          /* the magic is a C string; stop at its NUL */
         for (i = 0; i + sizeof(tag) - 1 <= len; i++)
                 if (uk_memcmp(magic + i, tag, sizeof(tag) - 1) == 0)
                         break;
         if (i + sizeof(tag) - 1 > len)
-                return UK_STUB_GEN_253;
+                return 0;
         i += sizeof(tag) - 1;
         if (i < len && magic[i] == 'v')  /* development builds say "v253-..." */
                 i++;
         while (i + digits < len && digits < 6 && uk_isdigit(magic[i + digits]))
                 digits++;
         if (digits == 0 || !uk_parse_u64(magic + i, digits, &major))
-                return UK_STUB_GEN_253;
-        return major <= 252 ? UK_STUB_GEN_252 : UK_STUB_GEN_253;
+                return 0;
+        return major;
+}
+
+uk_err uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki, enum uk_stub_gen *ret_gen) {
+        char magic[96];
+        uint64_t major = 0;
+        size_t len;
+        int idx;
+        uk_err r;
+
+        if (!src || !uki || !ret_gen)
+                return UK_E_INVALID_ARG;
+        idx = uk_pe_find(&uki->pe, ".sdmagic");
+        if (idx >= 0) {
+                len = uki->pe.sections[idx].size < sizeof(magic) - 1 ? (size_t) uki->pe.sections[idx].size
+                                                                    : sizeof(magic) - 1;
+                /* A magic that cannot be read is not an absent one: guessing would change what is measured. */
+                if ((r = uk_source_read(src, uki->pe.sections[idx].raw_offset, magic, len)))
+                        return r;
+                magic[len] = 0;
+                major = stub_major(magic, uk_strlen(magic));    /* a C string: stop at its NUL */
+        }
+        *ret_gen = major != 0 && major <= 252 ? UK_STUB_GEN_252 : UK_STUB_GEN_253;
+        return UK_OK;
 }
 
 uk_err uk_uki_pcr11_items(const struct uk_uki *uki, unsigned profile, enum uk_stub_gen gen,

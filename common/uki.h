@@ -78,8 +78,9 @@ struct uk_pcr11_item {
 };
 
 /* Generation of the systemd-stub a UKI was built on, from its .sdmagic ("#### LoaderInfo: systemd-stub 252.39
- * ####"); UK_STUB_GEN_253 (the current list) if there is none or it does not name systemd-stub. */
-enum uk_stub_gen uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki);
+ * ####"); UK_STUB_GEN_253 (the current list) if there is none or it does not name systemd-stub. The read
+ * error when the magic's bytes cannot be read. */
+uk_err uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki, enum uk_stub_gen *ret_gen);
 
 /* The PCR 11 measurements for `profile` in the stub's order: *ret_n items in ret[]. */
 uk_err uk_uki_pcr11_items(const struct uk_uki *uki, unsigned profile, enum uk_stub_gen gen,

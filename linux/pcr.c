@@ -56,8 +56,8 @@ int inspect_pcr11(const struct fd_source *file, unsigned profile, bool json) {
                 free(uki);
                 return log_uk(e, file->label);
         }
-        enum uk_stub_gen gen = uk_uki_stub_gen(&file->src, uki);
-        if ((e = uk_uki_pcr11_items(uki, profile, gen, items, &n))) {
+        enum uk_stub_gen gen;
+        if ((e = uk_uki_stub_gen(&file->src, uki, &gen)) || (e = uk_uki_pcr11_items(uki, profile, gen, items, &n))) {
                 free(uki);
                 return log_uk(e, file->label);
         }

@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uk_source_from_memory(&src, data, size);
         if (uk_uki_parse(&src, &uki) != UK_OK)
                 return 0;
-        enum uk_stub_gen g = uk_uki_stub_gen(&src, &uki);
-        if (g != UK_STUB_GEN_252 && g != UK_STUB_GEN_253)
+        enum uk_stub_gen g;
+        if (uk_uki_stub_gen(&src, &uki, &g) != UK_OK || (g != UK_STUB_GEN_252 && g != UK_STUB_GEN_253))
                 abort();
         for (unsigned p = 0; p < uk_uki_profile_count(&uki); p++)
                 for (int gen = UK_STUB_GEN_252; gen <= UK_STUB_GEN_253; gen++) {

@@ -118,11 +118,15 @@ static void test_scan_order(void) {
                 CHECK_EQ_INT(extras.files[i].size, want[i].size, "line %d", __LINE__);
         }
 
-        /* An unreadable global directory costs only its own files, as in the stub. */
+        /* A directory that fails to list is an I/O error naming it (the stub would skip it: the initrd
+         * would silently lack its files). */
         fail_global_list = true;
-        CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_OK, "line %d", __LINE__);
-        CHECK_EQ_INT(extras.n, 5, "line %d", __LINE__);
+        CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_E_IO, "line %d", __LINE__);
+        CHECK_EQ_INT(extras.n, 0, "line %d", __LINE__);
+        CHECK_EQ_STR(extras.io_path, "/loader/credentials");
         fail_global_list = false;
+        CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_OK, "line %d", __LINE__);
+        CHECK_EQ_STR(extras.io_path, "");
 
         /* Nothing next to another UKI, and no directories at all. */
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/y.efi", &extras), UK_OK, "line %d", __LINE__);

@@ -124,13 +124,28 @@ static void test_stub_gen(void) {
                 struct uk_uki uki;
                 struct uk_source src;
                 CHECK_EQ_INT(parse(s, UK_ELEMENTSOF(s), &uki, &src), UK_OK, "parse %zu", i);
-                CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki), t[i].want, "magic '%s'", t[i].magic);
+                enum uk_stub_gen g = 99;
+                CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki, &g), UK_OK, "magic '%s' read", t[i].magic);
+                CHECK_EQ_INT(g, t[i].want, "magic '%s'", t[i].magic);
         }
         const struct peb_section none[] = { S(".linux", "MZkernel") };
         struct uk_uki uki;
         struct uk_source src;
         CHECK_EQ_INT(parse(none, 1, &uki, &src), UK_OK, "parse");
-        CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki), UK_STUB_GEN_253, "no .sdmagic: current list");
+        enum uk_stub_gen g = 99;
+        CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki, &g), UK_OK, "no .sdmagic");
+        CHECK_EQ_INT(g, UK_STUB_GEN_253, "no .sdmagic: current list");
+        /* A magic whose bytes cannot be read is an I/O error, not "no magic" (the list measured would change). */
+        const struct peb_section magic[] = {
+                { .name = ".sdmagic", .data = "#### LoaderInfo: systemd-stub 252 ####", .len = 39 },
+                S(".linux", "MZkernel"),
+        };
+        struct uk_source failing = { .read_at = peb_failing_read, .size = 0 };
+        CHECK_EQ_INT(parse(magic, UK_ELEMENTSOF(magic), &uki, &src), UK_OK, "parse with magic");
+        failing.size = src.size;
+        g = 99;
+        CHECK_EQ_INT(uk_uki_stub_gen(&failing, &uki, &g), UK_E_IO, "unreadable magic");
+        CHECK_EQ_INT(g, 99, "nothing written on failure");
 }
 
 int main(void) {

@@ -423,8 +423,8 @@ static void test_initrd_virtual_size(void) {
         CHECK_EQ_INT(uk_plan_build(&in, &plan), UK_E_SECTION_OUT_OF_BOUNDS, "but a fill over 1 MiB is refused");
 }
 
-/* Credentials and sysexts: whatever goes wrong scanning them, the boot goes on without them, and both twins
- * print the same note. */
+/* Credentials and sysexts: too many, and the boot goes on without them with the same note on both twins;
+ * an I/O error, and the entry is refused as a read error. */
 static void test_extras_policy(void) {
         static char cred_names[30][UK_PATH_MAX];
         base_esp();
@@ -448,11 +448,16 @@ static void test_extras_policy(void) {
         CHECK(boot.plan.n_initrd < with_one, "without any of them");
         unsigned without = boot.plan.n_initrd;
 
-        /* An unreadable drop-in directory is skipped, as systemd-stub skips it. */
+        /* An unreadable drop-in directory refuses the entry as a read error naming it: booting without
+         * its files would change the initrd without a word (systemd-stub skips it; doc/efi.md). */
         fs.fail_dir = "/ukis/a.efi.extra.d";
-        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "unreadable drop-in: boots");
-        CHECK_EQ_INT(boot.plan.n_initrd, without, "without the drop-in's files");
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_E_IO, "unreadable drop-in: refused");
+        CHECK_EQ_INT(boot.refusal.stage, UK_REFUSE_READ, "a read refusal");
+        CHECK_EQ_STR(boot.refusal.text, "a.conf: cannot read /ukis/a.efi.extra.d: read error");
+        CHECK_EQ_INT(tw.open_images, 0, "the image is closed again");
         fs.fail_dir = NULL;
+        CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "readable again: boots");
+        CHECK_EQ_INT(boot.plan.n_initrd, without, "still without the 26 (too many)");
 }
 
 static void test_failure_policy(void) {
@@ -470,6 +475,11 @@ static void test_failure_policy(void) {
                 { { .chosen = false, .tried = 1, .n = 3, .measured = true }, UK_NEXT_FIRMWARE },
                 { { .chosen = true, .tried = 1, .n = 3, .measured = true }, UK_NEXT_FIRMWARE },
                 { { .chosen = false, .tried = 1, .n = 3, .measured = true, .reboot_on_error = true }, UK_NEXT_REBOOT },
+                /* Unreadable bytes on a running system: the automatic choice stops instead of swapping in
+                 * another entry; a person's choice just comes back to them; firmware goes on. */
+                { { .chosen = false, .tried = 1, .n = 3, .read_failed = true, .running_system = true }, UK_NEXT_STOP },
+                { { .chosen = true, .tried = 1, .n = 3, .read_failed = true, .running_system = true }, UK_NEXT_MENU },
+                { { .chosen = false, .tried = 1, .n = 3, .read_failed = true }, UK_NEXT_ENTRY },
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++)
                 CHECK_EQ_INT(uk_failure_next(&rows[i].a), rows[i].next, "row %zu", i);
