@@ -80,7 +80,7 @@ void uk_entry_apply_count(struct uk_entry *e, const struct uk_count *c);
 
 struct uk_loader_conf {
         char default_pattern[UK_PATH_MAX];  /* `default` glob, "" when unset */
-        uint32_t timeout_sec;               /* `timeout` (UINT32_MAX = "menu-force") */
+        uint64_t timeout;                   /* `timeout`: seconds or a UK_TIMEOUT_* value (common/timeout.h) */
         bool has_timeout;
         bool editor;                        /* `editor` (default yes) */
         bool auto_entries;

@@ -1,5 +1,6 @@
 /* ukiboot — /loader/loader.conf, read like systemd-boot 252 reads it. */
 #include "entry.h"
+#include "timeout.h"
 #include "util.h"
 
 static bool val_is(const struct uk_kv *kv, const char *s) {
@@ -28,13 +29,9 @@ static bool parse_bool(const struct uk_kv *kv, bool *ret) {
 static void parse_timeout(struct uk_loader_conf *c, const struct uk_kv *kv) {
         uint64_t v;
 
-        if (val_is(kv, "menu-force"))
-                v = UINT32_MAX;
-        else if (val_is(kv, "menu-hidden"))
-                v = 0;
-        else if (!uk_parse_u64(kv->val, kv->val_len, &v) || v > UINT32_MAX)
+        if (uk_timeout_parse(kv->val, kv->val_len, false, &v) != UK_OK)
                 return;         /* systemd-boot logs and keeps the previous value */
-        c->timeout_sec = (uint32_t) v;
+        c->timeout = v;
         c->has_timeout = true;
 }
 

@@ -7,22 +7,31 @@
 #include "menu.h"
 #include "pipeline.h"
 #include "text.h"
+#include "timeout.h"
 #include "secure.h"
 #include "util.h"
 #include "vars.h"
 
-/* Menu timeout: loader.conf, overridden by LoaderConfigTimeout ("menu-force" or seconds) like systemd-boot. */
-static uint32_t pick_timeout(const struct uk_loader_conf *conf, const char *v) {
-        uint32_t t = conf->has_timeout ? conf->timeout_sec : 0;
-        uint64_t n;
+/* Parse a timeout variable's text (common/timeout.h); false when absent or not a timeout (ignored, as
+ * systemd-boot ignores it). */
+static bool timeout_var(const char *text, bool have, uint64_t *ret) {
+        return have && uk_timeout_parse(text, uk_strlen(text), true, ret) == UK_OK;
+}
 
-        if (v) {
-                if (uk_strcmp(v, "menu-force") == 0)
-                        t = MENU_TIMEOUT_FOREVER;
-                else if (uk_parse_u64(v, uk_strlen(v), &n))
-                        t = n >= MENU_TIMEOUT_FOREVER ? MENU_TIMEOUT_FOREVER - 1 : (uint32_t) n;
-        }
-        return t;
+/* The menu's timing (common/timeout.c decides): loader.conf, LoaderConfigTimeout, LoaderConfigTimeoutOneShot,
+ * as the menu takes it: 0 hidden (a key opens it), MENU_TIMEOUT_FOREVER shown without a countdown. */
+static uint32_t pick_timeout(const struct uk_loader_conf *conf, const struct uk_timeout_sources *vars,
+                             bool *ret_keys_ignored) {
+        struct uk_timeout_sources in = *vars;
+        struct uk_menu_timing m;
+
+        in.has_conf = conf->has_timeout;
+        in.conf = conf->timeout;
+        uk_menu_timing(&in, &m);
+        *ret_keys_ignored = !m.show && !m.key_opens;
+        if (!m.show)
+                return 0;
+        return m.counts_down ? m.seconds : MENU_TIMEOUT_FOREVER;
 }
 
 static void list_entries(const struct uk_bootmenu *m) {
@@ -83,9 +92,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         _cleanup_pool_ struct uk_bootmenu *m = NULL;
         _cleanup_fs_ struct efi_fs fs = {};
         struct uk_fs_ops ops;
-        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], timeout_var[32];
+        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], timeout_text[32], timeout_oneshot_text[32];
+        struct uk_timeout_sources timeouts = {};
         static char append[1024], message[UK_NOTE_MAX + 64];
-        bool have_oneshot, have_default, have_timeout_var, chosen;
+        bool have_oneshot, have_default, chosen, keys_ignored = false;
         const CHAR16 *var_failed = NULL;
         uint64_t init_usec;
         EFI_STATUS st;
@@ -120,7 +130,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (have_oneshot)
                 vars_delete(L"LoaderEntryOneShot");
         have_default = read_choice_var(L"LoaderEntryDefault", efi_default, sizeof(efi_default), &var_failed);
-        have_timeout_var = read_choice_var(L"LoaderConfigTimeout", timeout_var, sizeof(timeout_var), &var_failed);
+        timeouts.has_var = timeout_var(timeout_text, read_choice_var(L"LoaderConfigTimeout", timeout_text,
+                                                                      sizeof(timeout_text), &var_failed),
+                                       &timeouts.var);
+        /* `systemctl reboot --boot-loader-menu=`: used once (deleted only when it was a timeout at all). */
+        timeouts.has_oneshot = timeout_var(timeout_oneshot_text,
+                                           read_choice_var(L"LoaderConfigTimeoutOneShot", timeout_oneshot_text,
+                                                           sizeof(timeout_oneshot_text), &var_failed),
+                                           &timeouts.oneshot);
+        if (timeouts.has_oneshot)
+                vars_delete(L"LoaderConfigTimeoutOneShot");
         r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL, m);
         if (var_failed && !m->io_error[0]) {
                 /* Same words as a file the menu could not read (common/pipeline.c). */
@@ -152,7 +171,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (m->io_error[0])
                 log_error(L"%a; waiting for a choice", m->io_error);
         struct menu_config mc = {
-                .timeout_sec = m->io_error[0] ? MENU_TIMEOUT_FOREVER : have_oneshot ? 0 : pick_timeout(&m->conf, have_timeout_var ? timeout_var : NULL),
+                /* A one-shot entry is only preselected (common/pipeline.c made it the default), as in
+                 * systemd-boot; the timeouts decide whether the menu shows. */
+                .timeout_sec = m->io_error[0] ? MENU_TIMEOUT_FOREVER : pick_timeout(&m->conf, &timeouts, &keys_ignored),
+                .keys_ignored = !m->io_error[0] && keys_ignored,
                 .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,

@@ -154,8 +154,8 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
         if (n == 0)
                 return -1;
         if (cfg->timeout_sec == 0) {
-                /* Hidden menu: only a key already waiting brings it up. */
-                if (EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &k)))
+                /* Hidden menu: only a key already waiting brings it up; menu-disabled: not even that. */
+                if (cfg->keys_ignored || EFI_ERROR(ST->ConIn->ReadKeyStroke(ST->ConIn, &k)))
                         return (int) sel;
                 counting = false;
         }

@@ -7,6 +7,7 @@
 
 struct menu_config {
         uint32_t timeout_sec;       /* 0: hidden unless a key is already pressed; MENU_TIMEOUT_FOREVER: wait */
+        bool keys_ignored;          /* with timeout_sec 0: not even a pressed key shows it (menu-disabled) */
         bool editor;                /* 'e' may add to the command line */
         /* Optional: true if anything typed in the editor would be ignored for this entry (Secure Boot and an
          * embedded .cmdline); the editor then says so instead of opening. */

@@ -82,6 +82,8 @@ struct scenario {
         struct fw_setup setup;
         const char *counted;        /* the rename boot counting must make ("from -> to"), NULL: none */
         const char *count_var;      /* and LoaderBootCountPath after it */
+        const char *must_say;       /* the clean boot's console must contain this (NULL: nothing asked) */
+        const char *must_not_say;   /* ... and must not contain this */
 };
 
 static struct fw_file type1_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
@@ -92,6 +94,15 @@ static const struct fw_var sb_vars[] = {
 static const struct fw_var menu_vars[] = {
         { .name = "LoaderEntryDefault", .guid = &loader_guid, .ascii = "plain.efi" },
 };
+/* bootctl set-timeout menu-force writes the number; systemctl reboot --boot-loader-entry= the one-shot. */
+static const struct fw_var timeout_vars[] = {
+        { .name = "LoaderConfigTimeout", .guid = &loader_guid, .ascii = "4294967295" },
+        { .name = "LoaderEntryOneShot", .guid = &loader_guid, .ascii = "plain.efi" },
+};
+static const struct fw_var disabled_vars[] = {
+        { .name = "LoaderConfigTimeout", .guid = &loader_guid, .ascii = "menu-disabled" },
+};
+static struct fw_file timeout_files[8], disabled_files[8];
 
 static size_t esp_common(struct fw_file *f, const char *loader_conf) {
         size_t n = 0;
@@ -109,11 +120,11 @@ static size_t esp_common(struct fw_file *f, const char *loader_conf) {
 static size_t make_scenarios(struct scenario *s) {
         size_t n = 0;
         s[n++] = (struct scenario) {
-                "type1-profile", "Type #1 `uki` + `profile 1` as loader.conf's default, hidden menu, TPM",
-                { .files = type1_files, .n_files = esp_common(type1_files, "default sel.conf\ntimeout 0\n"), .tpm = true }, NULL, NULL,
+                .name = "type1-profile", "Type #1 `uki` + `profile 1` as loader.conf's default, hidden menu, TPM",
+                { .files = type1_files, .n_files = esp_common(type1_files, "default sel.conf\ntimeout 0\n"), .tpm = true },
         };
         s[n++] = (struct scenario) {
-                "type1-linux", "`linux` + `initrd` files served through LoadFile2, boot counting, TPM",
+                .name = "type1-linux", "`linux` + `initrd` files served through LoadFile2, boot counting, TPM",
                 { .files = linux_files, .n_files = esp_common(linux_files, "default other.conf\ntimeout 0\n"), .tpm = true },
                 "/loader/entries/other+3-1.conf -> /loader/entries/other+2-2.conf", "\\loader\\entries\\other+2-2.conf",
         };
@@ -121,28 +132,40 @@ static size_t make_scenarios(struct scenario *s) {
         sb_files[1] = (struct fw_file) { "/EFI/Linux/signed.efi", signed_uki, signed_len };
         sb_files[2] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
-                "secure-boot", "Secure Boot: the firmware verifies the UKI, its kernel loads under the waiver",
-                { .files = sb_files, .n_files = 3, .vars = sb_vars, .n_vars = UK_ELEMENTSOF(sb_vars) }, NULL, NULL,
+                .name = "secure-boot", "Secure Boot: the firmware verifies the UKI, its kernel loads under the waiver",
+                { .files = sb_files, .n_files = 3, .vars = sb_vars, .n_vars = UK_ELEMENTSOF(sb_vars) },
         };
         net_files[0] = (struct fw_file) FILE_STR("/loader/loader.conf", "timeout 0\ndefault net.conf\n");
         net_files[1] = (struct fw_file) FILE_STR("/loader/entries/net.conf", "title Net\nuki-url http://10.0.2.2/net.efi\n");
         net_files[2] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
-                "uki-url", "`uki-url` fetched with the firmware's HTTP protocol, TPM",
-                { .files = net_files, .n_files = 3, .http_body = net_uki, .http_len = net_len, .tpm = true }, NULL, NULL,
+                .name = "uki-url", "`uki-url` fetched with the firmware's HTTP protocol, TPM",
+                { .files = net_files, .n_files = 3, .http_body = net_uki, .http_len = net_len, .tpm = true },
         };
         efi_files[0] = (struct fw_file) FILE_STR("/loader/loader.conf", "timeout 0\ndefault shell.conf\n");
         efi_files[1] = (struct fw_file) FILE_STR("/loader/entries/shell.conf", "title Shell\nefi /EFI/tools/shell.efi\noptions -nostartup\n");
         efi_files[2] = (struct fw_file) { "/EFI/tools/shell.efi", shell_efi, shell_len };
         efi_files[3] = (struct fw_file) { "/EFI/Linux/plain.efi", plain_uki, plain_len };
         s[n++] = (struct scenario) {
-                "efi-chainload", "`efi` entry chain-loaded with its options, TPM",
-                { .files = efi_files, .n_files = 4, .tpm = true }, NULL, NULL,
+                .name = "efi-chainload", "`efi` entry chain-loaded with its options, TPM",
+                { .files = efi_files, .n_files = 4, .tpm = true },
         };
         s[n++] = (struct scenario) {
-                "menu-choice", "menu with a countdown, LoaderEntryDefault, a person moves down and presses Enter",
+                .name = "menu-choice", "menu with a countdown, LoaderEntryDefault, a person moves down and presses Enter",
                 { .files = menu_files, .n_files = esp_common(menu_files, "default sel.conf\ntimeout 3\n"),
-                  .vars = menu_vars, .n_vars = UK_ELEMENTSOF(menu_vars), .keys = "j\r" }, NULL, NULL,
+                  .vars = menu_vars, .n_vars = UK_ELEMENTSOF(menu_vars), .keys = "j\r" },
+        };
+        s[n++] = (struct scenario) {
+                .name = "timeouts", "LoaderConfigTimeout menu-force over loader.conf's 5 s, a one-shot entry preselected, Enter",
+                { .files = timeout_files, .n_files = esp_common(timeout_files, "default sel.conf\ntimeout 5\n"),
+                  .vars = timeout_vars, .n_vars = UK_ELEMENTSOF(timeout_vars), .keys = "\r" },
+                .must_say = "Up/Down: select", .must_not_say = "Boot in",
+        };
+        s[n++] = (struct scenario) {
+                .name = "menu-disabled", "LoaderConfigTimeout menu-disabled: a key pressed at start is ignored",
+                { .files = disabled_files, .n_files = esp_common(disabled_files, "default sel.conf\ntimeout 5\n"),
+                  .vars = disabled_vars, .n_vars = UK_ELEMENTSOF(disabled_vars), .keys = "j" },
+                .must_say = "booting entry sel.conf", .must_not_say = "Up/Down: select",
         };
         return n;
 }
@@ -251,6 +274,19 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
         for (int c = 0; c < FW_N_CALLS; c++)
                 total += base.calls[c];
         printf("PASS: efihost %s: without faults %s after %u firmware calls (%s)\n", sc->name, what, total, sc->what);
+        if ((sc->must_say && !strstr(base.console, sc->must_say)) ||
+            (sc->must_not_say && strstr(base.console, sc->must_not_say))) {
+                printf("FAIL: efihost %s: the console should%s say \"%s\"%s%s%s\n", sc->name,
+                       sc->must_say ? "" : " not", sc->must_say ? sc->must_say : sc->must_not_say,
+                       sc->must_say && sc->must_not_say ? " and not \"" : "",
+                       sc->must_say && sc->must_not_say ? sc->must_not_say : "", sc->must_say && sc->must_not_say ? "\"" : "");
+                print_tail(&base, 10);
+                failed++;
+        } else if (sc->must_say || sc->must_not_say) {
+                printf("PASS: efihost %s: the console says \"%s\", not \"%s\"\n", sc->name,
+                       sc->must_say ? sc->must_say : "", sc->must_not_say ? sc->must_not_say : "");
+                passed++;
+        }
         if (strcmp(base.renamed, sc->counted ? sc->counted : "") != 0 ||
             strcmp(base.boot_count_path, sc->count_var ? sc->count_var : "") != 0) {
                 printf("FAIL: efihost %s: boot counting renamed \"%s\" and set LoaderBootCountPath \"%s\"; expected \"%s\", \"%s\"\n",
@@ -307,7 +343,7 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
 }
 
 int main(int argc, char **argv) {
-        struct scenario sc[8];
+        struct scenario sc[12];
         size_t n;
         const char *only = argc > 1 ? argv[1] : NULL;
         bool verbose = getenv("EFIHOST_VERBOSE") != NULL;

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "fake_fs.h"
 #include "unit.h"
+#include "timeout.h"
 #include "entry.h"
 #include "util.h"
 
@@ -366,13 +367,15 @@ static void test_loader_conf(void) {
                 const char *text;
                 const char *def;
                 bool has_timeout;
-                uint32_t timeout;
+                uint64_t timeout;
                 bool editor, auto_entries;
         } t[] = {
                 { "", "", false, 0, true, true },
                 { "timeout 5\ndefault debian-*\neditor no\nauto-entries 0\n", "debian-*", true, 5, false, false },
                 { "timeout menu-force\n", "", true, UINT32_MAX, true, true },
                 { "timeout menu-hidden\n", "", true, 0, true, true },
+                { "timeout menu-disabled\n", "", true, UK_TIMEOUT_DISABLED, true, true },
+                { "timeout Menu-Force\n", "", false, 0, true, true },            /* exact words only */
                 { "timeout 0\n", "", true, 0, true, true },
                 { "timeout 4294967295\n", "", true, UINT32_MAX, true, true },
                 { "timeout 4294967296\n", "", false, 0, true, true },
@@ -400,7 +403,7 @@ static void test_loader_conf(void) {
                 CHECK_EQ_STR(c.default_pattern, t[i].def);
                 CHECK_EQ_INT(c.has_timeout, t[i].has_timeout, "case %zu has_timeout", i);
                 if (t[i].has_timeout)
-                        CHECK_EQ_INT(c.timeout_sec, t[i].timeout, "case %zu timeout", i);
+                        CHECK_EQ_INT(c.timeout, t[i].timeout, "case %zu timeout", i);
                 CHECK_EQ_INT(c.editor, t[i].editor, "case %zu editor", i);
                 CHECK_EQ_INT(c.auto_entries, t[i].auto_entries, "case %zu auto_entries", i);
         }
