@@ -128,10 +128,21 @@ int uk_entry_compare(const struct uk_entry *a, const struct uk_entry *b);
 /* Sort entries in place (stable insertion sort; n is small). */
 void uk_entries_sort(struct uk_entry *entries, size_t n);
 
-/* Index of the default entry: one_shot, else efivar_default, else loader.conf `default` glob, else first
- * entry with tries left; each pattern may be NULL or "". -1 when n == 0. */
+/* Index of the default entry, as systemd-boot picks it: the one_shot glob, else efivar_default's, else
+ * loader.conf `default`'s, else the first entry with tries left. "@saved" (either default) stands for
+ * last_booted (LoaderEntryLastBooted); a LoaderEntryDefault of "@saved" also sets loader.conf's aside. Each
+ * may be NULL or "". -1 when n == 0. */
 int uk_entries_default(const struct uk_entry *entries, size_t n, const char *one_shot,
-                       const char *efivar_default, const char *conf_default);
+                       const char *efivar_default, const char *conf_default, const char *last_booted);
+
+/* What booting the entry `id` does to LoaderEntryLastBooted (systemd-boot's save_selected_entry). */
+enum uk_last_booted {
+        UK_LAST_BOOTED_KEEP,    /* leave it: the entry was the one-shot */
+        UK_LAST_BOOTED_SAVE,    /* write id (non-volatile): a default of "@saved" is in effect */
+        UK_LAST_BOOTED_FORGET,  /* delete it: nothing uses it */
+};
+enum uk_last_booted uk_last_booted_action(const char *id, const char *one_shot, const char *efivar_default,
+                                          const char *conf_default);
 
 /* Index of the entry whose id equals id (case-insensitively, ".conf"/".efi" suffix optional), or -1. */
 int uk_entries_find(const struct uk_entry *entries, size_t n, const char *id);

@@ -105,9 +105,25 @@ static int find_glob(const struct uk_entry *entries, size_t n, const char *patte
         return -1;
 }
 
+/* "@saved", as systemd-boot compares it (case-insensitively). */
+static bool is_saved(const char *pattern) {
+        static const char saved[] = "@saved";
+        if (!pattern)
+                return false;
+        for (size_t i = 0; i < sizeof(saved); i++)
+                if (uk_tolower(pattern[i]) != saved[i])
+                        return false;
+        return true;
+}
+
 int uk_entries_default(const struct uk_entry *entries, size_t n, const char *one_shot,
-                       const char *efivar_default, const char *conf_default) {
-        const char *patterns[] = { one_shot, efivar_default, conf_default };
+                       const char *efivar_default, const char *conf_default, const char *last_booted) {
+        bool var_saved = is_saved(efivar_default);
+        const char *patterns[] = {
+                one_shot,
+                var_saved ? last_booted : efivar_default,
+                var_saved ? NULL : is_saved(conf_default) ? last_booted : conf_default,
+        };
 
         if (!entries || n == 0)
                 return -1;
@@ -124,4 +140,15 @@ int uk_entries_default(const struct uk_entry *entries, size_t n, const char *one
                         return (int) i;
         /* Every entry is marked bad: still boot something rather than nothing. */
         return 0;
+}
+
+enum uk_last_booted uk_last_booted_action(const char *id, const char *one_shot, const char *efivar_default,
+                                          const char *conf_default) {
+        /* A one-shot boot is not a choice to remember (compared as written, not as a glob). */
+        if (id && one_shot && uk_strcmp(id, one_shot) == 0)
+                return UK_LAST_BOOTED_KEEP;
+        bool has_var = efivar_default && efivar_default[0];
+        if (is_saved(efivar_default) || (!has_var && is_saved(conf_default)))
+                return UK_LAST_BOOTED_SAVE;
+        return UK_LAST_BOOTED_FORGET;
 }

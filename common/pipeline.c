@@ -59,7 +59,7 @@ static void read_loader_conf(const struct uk_fs_ops *fs, struct uk_bootmenu *m) 
 }
 
 uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
-                        struct uk_bootmenu *ret) {
+                        const char *last_booted, struct uk_bootmenu *ret) {
         struct uk_text t;
         char num[24];
         uk_err r;
@@ -87,7 +87,8 @@ uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const 
                 uk_text_add_u64(&t, ret->found.dropped);
                 menu_note(ret, "more than 128 boot entries: the last ", num, " in boot order are not offered");
         }
-        ret->def = uk_entries_default(ret->entries, ret->found.n, one_shot, efi_default, ret->conf.default_pattern);
+        ret->def = uk_entries_default(ret->entries, ret->found.n, one_shot, efi_default, ret->conf.default_pattern,
+                                      last_booted);
         return UK_OK;
 }
 

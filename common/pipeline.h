@@ -41,10 +41,11 @@ struct uk_bootmenu {
 };
 
 /* Read loader.conf, discover the entries and pick the default (one_shot: LoaderEntryOneShot, efi_default:
- * LoaderEntryDefault; NULL if unset). An unreadable or malformed loader.conf means the defaults, with a
- * note. Fails only when no entry directory could be read at all (then ret->found.n is 0). */
+ * LoaderEntryDefault, last_booted: LoaderEntryLastBooted for "@saved"; NULL if unset). An unreadable or
+ * malformed loader.conf means the defaults, with a note. Fails only when no entry directory could be read
+ * at all (then ret->found.n is 0). */
 uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
-                        struct uk_bootmenu *ret);
+                        const char *last_booted, struct uk_bootmenu *ret);
 
 /* ---- one entry to a plan ------------------------------------------------------------------------- */
 

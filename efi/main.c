@@ -47,8 +47,13 @@ static void list_entries(const struct uk_bootmenu *m) {
 /* Boot sel, and on failure do what common/pipeline.c's failure policy says: the next entry for an automatic
  * boot, back to the menu for a person's choice. Returns the policy's last word: UK_NEXT_MENU, or
  * UK_NEXT_FIRMWARE / UK_NEXT_REBOOT once no other entry may be tried. */
-static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootmenu *m, size_t sel,
-                                     bool chosen, const char *append) {
+/* The variables that chose the default, for LoaderEntryLastBooted (NULL: unset). */
+struct choice {
+        const char *one_shot, *efi_default;
+};
+
+static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootmenu *m, const struct choice *c,
+                                     size_t sel, bool chosen, const char *append) {
         size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
                 struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
@@ -56,6 +61,9 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
                         log_info(L"falling back to entry %a", e->id);
                 else
                         log_info(L"booting entry %a", e->id);
+                /* As systemd-boot does before starting an entry: `default @saved` remembers it. */
+                vars_apply_last_booted(uk_last_booted_action(e->id, c->one_shot, c->efi_default,
+                                                             m->conf.default_pattern), e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
                 bool measured = false;
                 EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL, &measured);
@@ -92,10 +100,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         _cleanup_pool_ struct uk_bootmenu *m = NULL;
         _cleanup_fs_ struct efi_fs fs = {};
         struct uk_fs_ops ops;
-        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], timeout_text[32], timeout_oneshot_text[32];
+        char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], last_booted[UK_PATH_MAX], timeout_text[32];
+        char timeout_oneshot_text[32];
         struct uk_timeout_sources timeouts = {};
         static char append[1024], message[UK_NOTE_MAX + 64];
-        bool have_oneshot, have_default, chosen, keys_ignored = false;
+        bool have_oneshot, have_default, have_last_booted, chosen, keys_ignored = false;
         const CHAR16 *var_failed = NULL;
         uint64_t init_usec;
         EFI_STATUS st;
@@ -140,7 +149,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                                            &timeouts.oneshot);
         if (timeouts.has_oneshot)
                 vars_delete(L"LoaderConfigTimeoutOneShot");
-        r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL, m);
+        have_last_booted = read_choice_var(L"LoaderEntryLastBooted", last_booted, sizeof(last_booted), &var_failed);
+        r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL,
+                             have_last_booted ? last_booted : NULL, m);
         if (var_failed && !m->io_error[0]) {
                 /* Same words as a file the menu could not read (common/pipeline.c). */
                 char name[64];
@@ -201,7 +212,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                         sel = def >= 0 ? def : 0;
                 if (append[0])
                         log_info(L"appending to the command line: %a", append);
-                next = boot_with_policy(&env, m, (size_t) sel, chosen, append);
+                /* efi_default follows the menu's `d` key: the saved default as it is now. */
+                const struct choice c = { .one_shot = have_oneshot ? oneshot : NULL, .efi_default = efi_default };
+                next = boot_with_policy(&env, m, &c, (size_t) sel, chosen, append);
                 if (next != UK_NEXT_MENU)
                         break;
                 /* Back to the menu, waiting for the person, the failed entry still selected. */

@@ -1,5 +1,6 @@
 /* ukiboot EFI — Boot Loader Interface variables and UkibootPlan. */
 #include "vars.h"
+#include "bli.h"
 #include "secureboot.h"
 #include "util.h"
 
@@ -62,6 +63,21 @@ EFI_STATUS vars_save_default(const char *id) {
                             StrSize(v), v);
         FreePool(v);
         return s;
+}
+
+void vars_apply_last_booted(enum uk_last_booted action, const char *id) {
+        CHAR16 *v;
+        if (action == UK_LAST_BOOTED_FORGET)
+                vars_delete(L"LoaderEntryLastBooted");
+        if (action != UK_LAST_BOOTED_SAVE || !(v = xstr8_to_16(id, uk_strlen(id))))
+                return;
+        /* Non-volatile: `default @saved` reads it on the next boot. Not rewritten when unchanged (flash). */
+        char cur[UK_PATH_MAX];
+        if (!vars_get_str(L"LoaderEntryLastBooted", cur, sizeof(cur)) || uk_strcmp(cur, id) != 0)
+                RT->SetVariable(L"LoaderEntryLastBooted", &loader_guid,
+                                EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+                                StrSize(v), v);
+        FreePool(v);
 }
 
 /* A small global variable's bytes into buf; 0 when absent or larger than buf. */
@@ -131,8 +147,7 @@ static void set_usec(const CHAR16 *name, uint64_t usec) {
 void vars_set_startup(EFI_LOADED_IMAGE *image, uint64_t init_usec) {
         CHAR16 buf[128];
         CHAR16 uuid[37];
-        uint64_t features = LOADER_FEATURE_CONFIG_TIMEOUT | LOADER_FEATURE_ENTRY_DEFAULT |
-                            LOADER_FEATURE_ENTRY_ONESHOT;
+        uint64_t features = UK_LOADER_FEATURES;
 
         set_usec(L"LoaderTimeInitUSec", init_usec);
         vars_set_str(L"LoaderInfo", ukiboot_id);
@@ -175,8 +190,11 @@ void vars_set_entries(const struct uk_entry *entries, size_t n) {
 void vars_set_exec(const struct uk_entry *e, bool as_stub) {
         if (e)
                 vars_set_str(L"LoaderEntrySelected", e->id);
-        if (as_stub)
+        if (as_stub) {
+                uint64_t features = UK_STUB_FEATURES;
                 vars_set_str(L"StubInfo", ukiboot_id);
+                RT->SetVariable(L"StubFeatures", &loader_guid, ATTR_VOLATILE, sizeof(features), &features);
+        }
         set_usec(L"LoaderTimeExecUSec", timer_usec());
 }
 

@@ -9,10 +9,6 @@
 #define UKIBOOT_GUID { 0x22c44f96, 0x4754, 0x4d81, { 0xaf, 0x20, 0x54, 0xb2, 0x32, 0x4b, 0xd5, 0x37 } }
 #define UKIBOOT_GUID_STR "22c44f96-4754-4d81-af20-54b2324bd537"
 
-/* LoaderFeatures bits we honour (values from the interface specification). */
-#define LOADER_FEATURE_CONFIG_TIMEOUT   (1ULL << 0)
-#define LOADER_FEATURE_ENTRY_DEFAULT    (1ULL << 2)
-#define LOADER_FEATURE_ENTRY_ONESHOT    (1ULL << 3)
 
 /* Set a volatile UTF-16 string variable under LOADER_GUID from ASCII. */
 EFI_STATUS vars_set_str(const CHAR16 *name, const char *value);
@@ -24,6 +20,9 @@ bool vars_get_str(const CHAR16 *name, char *buf, size_t cap);
 void vars_delete(const CHAR16 *name);
 /* LoaderEntryDefault: the entry id stored non-volatile (survives reboots), or deleted when id is NULL. */
 EFI_STATUS vars_save_default(const char *id);
+
+/* Carry out what booting entry id does to LoaderEntryLastBooted (common/entry_order.c decides). */
+void vars_apply_last_booted(enum uk_last_booted action, const char *id);
 
 /* True if Secure Boot is enforcing: SecureBoot=1 and not in setup mode (rule in common/secureboot.h). */
 bool vars_secure_boot(void);

@@ -68,30 +68,39 @@ int efivar_read(const char *name, const char *guid, uint8_t **ret_data, size_t *
         return 0;
 }
 
-int efivar_write_string(const char *name, const char *guid, const char *value) {
+/* efivarfs marks existing variables immutable; the flag must go before one can be replaced or deleted. */
+static void make_mutable(const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return;
+        unsigned flags;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
+                flags &= ~FS_IMMUTABLE_FL;
+                (void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
+        }
+        close(fd);
+}
+
+static void var_path(char *buf, size_t cap, const char *name, const char *guid) {
+        const char *dir = getenv("UKIBOOT_EFIVARS_DIR");
+        snprintf(buf, cap, "%s/%s-%s", dir ? dir : EFIVARS_DIR, name, guid);
+}
+
+int efivar_write_string(const char *name, const char *guid, const char *value, bool non_volatile) {
         char path[512];
         uint8_t buf[4 + 2 * 1024];
         size_t n = strlen(value), len = 4;
-        const char *dir = getenv("UKIBOOT_EFIVARS_DIR");
         if (n >= 1023)
                 return -ENAMETOOLONG;
-        snprintf(path, sizeof path, "%s/%s-%s", dir ? dir : EFIVARS_DIR, name, guid);
-        buf[0] = 0x06, buf[1] = buf[2] = buf[3] = 0;     /* EFI_VARIABLE_BOOTSERVICE_ACCESS | RUNTIME_ACCESS */
+        var_path(path, sizeof path, name, guid);
+        /* EFI_VARIABLE_BOOTSERVICE_ACCESS | RUNTIME_ACCESS, | NON_VOLATILE if asked. */
+        buf[0] = non_volatile ? 0x07 : 0x06, buf[1] = buf[2] = buf[3] = 0;
         for (size_t i = 0; i <= n; i++) {
                 buf[len++] = (uint8_t) value[i];
                 buf[len++] = 0;
         }
-        /* efivarfs marks existing variables immutable; that flag must go before a write can replace one. */
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd >= 0) {
-                unsigned flags;
-                if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
-                        flags &= ~FS_IMMUTABLE_FL;
-                        (void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
-                }
-                close(fd);
-        }
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        make_mutable(path);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
         /* efivarfs takes one write of attributes and data together. */
@@ -100,6 +109,13 @@ int efivar_write_string(const char *name, const char *guid, const char *value) {
         if (close(fd) < 0 && r == 0)
                 r = -errno;
         return r;
+}
+
+int efivar_delete(const char *name, const char *guid) {
+        char path[512];
+        var_path(path, sizeof path, name, guid);
+        make_mutable(path);
+        return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
 }
 
 int utf16le_to_utf8(const uint8_t *in, size_t in_len, char *ret, size_t cap) {

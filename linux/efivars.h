@@ -11,10 +11,12 @@
 int efivar_read(const char *name, const char *guid, uint8_t **ret_data, size_t *ret_len);
 /* Read a UTF-16LE string variable as UTF-8 into ret[cap]; -errno on failure. */
 int efivar_read_string(const char *name, const char *guid, char *ret, size_t cap);
-/* Write a volatile (boot service + runtime access) UTF-16LE string variable from UTF-8/ASCII value, as the
- * Boot Loader Interface's variables are. 0 or -errno (firmware refuses new volatile variables after
- * ExitBootServices on most machines: EINVAL). */
-int efivar_write_string(const char *name, const char *guid, const char *value);
+/* Write a UTF-16LE string variable (boot service + runtime access, and non-volatile if asked) from an ASCII
+ * value, as the Boot Loader Interface's variables are. 0 or -errno (most firmware refuses new volatile
+ * variables once the OS runs: EINVAL or EROFS). */
+int efivar_write_string(const char *name, const char *guid, const char *value, bool non_volatile);
+/* Delete a variable; 0 if it is gone (or never was), else -errno. */
+int efivar_delete(const char *name, const char *guid);
 /* Convert UTF-16LE bytes (NUL-terminated or not) to UTF-8. Returns length or -1 if it does not fit. */
 int utf16le_to_utf8(const uint8_t *in, size_t in_len, char *ret, size_t cap);
 /* Secure Boot state from efivarfs: 1 on, 0 off, -1 unknown (no EFI or no variable). */

@@ -278,24 +278,28 @@ void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret) {
         };
 }
 
-int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
-        char one_shot[256] = "", efi_default[256] = "";
+int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret_choice) {
+        static const char *const names[] = { "LoaderEntryOneShot", "LoaderEntryDefault", "LoaderEntryLastBooted" };
+        struct esp_choice c = {};
+        char *values[] = { c.one_shot, c.efi_default, c.last_booted };
+        bool *have[] = { &c.have_one_shot, &c.have_default, &c.have_last_booted };
         struct uk_bootmenu *m = calloc(1, sizeof *m);
         if (!m)
                 return log_fail(EXIT_FAILED, "out of memory");
-        /* The same machine facts the EFI twin reads from its variables. */
-        int r1 = efivar_read_string("LoaderEntryOneShot", EFI_LOADER_GUID, one_shot, sizeof one_shot);
-        int r2 = efivar_read_string("LoaderEntryDefault", EFI_LOADER_GUID, efi_default, sizeof efi_default);
-        /* A variable that exists but cannot be read would quietly change the default: stop instead. */
-        if (r1 == -EIO || r2 == -EIO) {
-                free(m);
-                return log_fail(EXIT_FAILED, "%s: %s", r1 == -EIO ? "LoaderEntryOneShot" : "LoaderEntryDefault",
-                                strerror(EIO));
+        /* The same machine facts the EFI twin reads from its variables. A variable that exists but cannot
+         * be read would quietly change the default: stop instead. */
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                int r = efivar_read_string(names[i], EFI_LOADER_GUID, values[i], sizeof c.one_shot);
+                if (r == -EIO) {
+                        free(m);
+                        return log_fail(EXIT_FAILED, "%s: %s", names[i], strerror(EIO));
+                }
+                *have[i] = r >= 0;
         }
-        bool have_one_shot = r1 >= 0, have_default = r2 >= 0;
         struct uk_fs_ops ops;
         esp_fs_ops(e, &ops);
-        uk_err r = uk_bootmenu_load(&ops, have_one_shot ? one_shot : NULL, have_default ? efi_default : NULL, m);
+        uk_err r = uk_bootmenu_load(&ops, c.have_one_shot ? c.one_shot : NULL, c.have_default ? c.efi_default : NULL,
+                                    c.have_last_booted ? c.last_booted : NULL, m);
         for (unsigned i = 0; i < m->n_notes; i++)
                 log_warn("note: %s", m->notes[i]);
         if (r) {
@@ -313,5 +317,7 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret) {
                 log_warn("%s: %zu malformed boot entr%s skipped", e->path, m->found.skipped,
                          m->found.skipped == 1 ? "y" : "ies");
         *ret = m;
+        if (ret_choice)
+                *ret_choice = c;
         return EXIT_OK;
 }

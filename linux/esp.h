@@ -19,4 +19,9 @@ int esp_rename(const struct esp *e, const char *from, const char *to);
 void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret);
 /* loader.conf, the entries and the default, as the EFI twin reads them (common/pipeline.c), with the
  * one-shot and default entries from efivarfs; notes printed as warnings. malloc'd: free(). Exit code. */
-int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret);
+/* The Boot Loader Interface variables that chose the default, as esp_bootmenu read them. */
+struct esp_choice {
+        char one_shot[256], efi_default[256], last_booted[256];
+        bool have_one_shot, have_default, have_last_booted;
+};
+int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret_choice);

@@ -90,7 +90,7 @@ int verb_list(int argc, char **argv) {
         if (r)
                 return r;
         struct uk_bootmenu *m;
-        r = esp_bootmenu(&esp, &m);
+        r = esp_bootmenu(&esp, &m, NULL);
         if (r == EXIT_OK) {
                 if (json)
                         print_json(m->entries, m->found.n, m->def, stdout);

@@ -249,7 +249,7 @@ int verb_load(int argc, char **argv) {
         int r = parse_load("load", argc, argv, &o, &crash, NULL, &help);
         if (r || help)
                 return r;
-        o.count_boot = !crash;          /* a crash kernel is not a boot of the entry */
+        o.starts_boot = !crash;         /* a crash kernel is not a boot of the entry */
         return do_load(&o, crash);
 }
 
@@ -261,7 +261,7 @@ int verb_kexec(int argc, char **argv) {
                 return r;
         if (crash)
                 return usage_error("kexec", "--crash loads a crash kernel, which is not executed; use 'load --crash'");
-        o.count_boot = true;
+        o.starts_boot = true;
         if ((r = do_load(&o, false)))
                 return r;
         return do_exec(force);

@@ -114,7 +114,7 @@ static int entry_from_conf_file(const char *path, struct uk_entry *ret) {
 
 /* The entry --entry names, or the default, from the ESP's boot menu (the EFI twin's own reading of it). */
 static int entry_from_esp(const struct target_opts *o, struct target *t, size_t *ret_index) {
-        int r = esp_bootmenu(&t->esp, &t->menu);
+        int r = esp_bootmenu(&t->esp, &t->menu, &t->choice);
         if (r)
                 return r;
         int i = o->entry ? uk_entries_find(t->menu->entries, t->menu->found.n, o->entry) : t->menu->def;
@@ -257,10 +257,28 @@ static void count_boot(struct target *t, struct uk_entry *e) {
         }
         uk_entry_apply_count(e, &c);
         log_warn("%s: boot counted: %s", e->id, c.to);
-        r = efivar_write_string("LoaderBootCountPath", EFI_LOADER_GUID, c.var);
+        r = efivar_write_string("LoaderBootCountPath", EFI_LOADER_GUID, c.var, false);
         if (r < 0)
                 log_warn("%s: LoaderBootCountPath not set (%s): systemd-bless-boot after the soft reboot will not "
                          "see this count", e->id, strerror(-r));
+}
+
+/* What starting ESP entry e records on the machine, as the EFI program records it before it starts one:
+ * the boot counter, and LoaderEntryLastBooted for `default @saved` (common/entry_order.c decides). */
+static void record_boot(struct target *t, struct uk_entry *e) {
+        const struct esp_choice *c = &t->choice;
+        count_boot(t, e);
+        enum uk_last_booted a = uk_last_booted_action(e->id, c->have_one_shot ? c->one_shot : NULL,
+                                                      c->have_default ? c->efi_default : NULL,
+                                                      t->menu->conf.default_pattern);
+        int r = 0;
+        if (a == UK_LAST_BOOTED_SAVE && !(c->have_last_booted && strcmp(c->last_booted, e->id) == 0))
+                r = efivar_write_string("LoaderEntryLastBooted", EFI_LOADER_GUID, e->id, true);
+        else if (a == UK_LAST_BOOTED_FORGET && c->have_last_booted)
+                r = efivar_delete("LoaderEntryLastBooted", EFI_LOADER_GUID);
+        if (r < 0)
+                log_warn("%s: LoaderEntryLastBooted not %s: %s", e->id, a == UK_LAST_BOOTED_SAVE ? "saved" : "deleted",
+                         strerror(-r));
 }
 
 /* Run the pipeline for one entry (or the UKI o->uki_path); prints notes and the refusal. Exit code. */
@@ -354,14 +372,18 @@ int target_plan(const struct target_opts *o, struct target *t) {
 
         /* The failure policy (common/pipeline.c): an entry a person named is refused on its own; the default
          * falls back through the other entries in boot order, as the EFI twin's automatic boot does. */
+        /* A one-shot entry is used up by the boot it chose, as the EFI program deletes it once read. */
+        if (o->starts_boot && o->use_default && t->choice.have_one_shot && (r = efivar_delete("LoaderEntryOneShot",
+                                                                                              EFI_LOADER_GUID)) < 0)
+                log_warn("LoaderEntryOneShot not deleted: %s", strerror(-r));
         size_t n = t->menu->found.n;
         for (size_t k = 0; k < n; k++) {
                 size_t i = uk_failure_order(first, k, n);
                 *t->entry = t->menu->entries[i];
                 if (k > 0)
                         log_warn("falling back to entry %s", t->entry->id);
-                if (o->count_boot) {
-                        count_boot(t, t->entry);
+                if (o->starts_boot) {
+                        record_boot(t, t->entry);
                         /* The menu keeps following the file, as the EFI program's does. */
                         t->menu->entries[i] = *t->entry;
                 }

@@ -19,7 +19,8 @@ struct target_opts {
         bool assume_no_secure_boot;     /* load/kexec: an unreadable Secure Boot state counts as off */
         const char *db_file, *dbx_file; /* plan: check signatures against these lists */
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
-        bool count_boot;        /* load/kexec: count the boot of an ESP entry with a counter (rename it) */
+        bool starts_boot;       /* load/kexec: record the boot of an ESP entry as the EFI program does (its
+                                 * boot counter, LoaderEntryLastBooted, a LoaderEntryOneShot used up) */
 };
 struct target {
         struct fd_source file;  /* the UKI (or the kernel of a `linux` entry), opened for the pipeline */
@@ -29,6 +30,7 @@ struct target {
         struct esp esp;
         bool have_esp;
         struct uk_bootmenu *menu;       /* the ESP's entries, when the entry came from there */
+        struct esp_choice choice;       /* and the variables that chose its default */
         struct uk_boot *boot;   /* the pipeline's result (common/pipeline.c) */
         struct trust trust;     /* Secure Boot: the state assumed and what signatures are checked against */
         const struct uk_plan *plan;     /* &boot->plan once planned */

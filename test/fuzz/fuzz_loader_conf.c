@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 strcpy(menu[i].id, ids[i]);
                 menu[i].tries_left = UK_TRIES_UNSET;
         }
-        int d = uk_entries_default(menu, 4, NULL, NULL, c.default_pattern);
+        int d = uk_entries_default(menu, 4, NULL, NULL, c.default_pattern, "arch.efi");
         if (d < 0 || d >= 4)
                 abort();
         if (uk_entries_find(menu, 4, c.default_pattern) >= 4)

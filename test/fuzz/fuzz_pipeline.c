@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         struct fake_fs fs = { .files = files, .n = n };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        uk_err r = uk_bootmenu_load(&ops, (flags & 0x20) ? "b.conf" : NULL, NULL, &menu);
+        uk_err r = uk_bootmenu_load(&ops, (flags & 0x20) ? "b.conf" : NULL, NULL, NULL, &menu);
         if (fs.open_sources != 0)
                 abort();
         if (r)

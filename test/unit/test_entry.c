@@ -530,31 +530,59 @@ static void test_default(void) {
         };
         size_t n = UK_ELEMENTSOF(e);
         static const struct {
-                const char *one_shot, *efivar, *conf;
+                const char *one_shot, *efivar, *conf, *last;
                 int expect;
         } t[] = {
-                { NULL, NULL, NULL, 0 },
-                { "", "", "", 0 },
-                { "fedora-1.conf", "old.efi", "debian-1.conf", 2 },
-                { "nomatch.conf", "old.efi", "debian-1.conf", 3 },
-                { NULL, "nomatch", "debian-1.conf", 1 },
-                { NULL, NULL, "debian-*", 0 },
-                { NULL, NULL, "*-1.conf", 1 },
-                { NULL, NULL, "DEBIAN-1.CONF", 1 },
-                { NULL, NULL, "*.efi", 3 },
-                { NULL, NULL, "f?dora-[0-9].conf", 2 },
-                { NULL, NULL, "bad.conf", 4 },          /* an explicit choice may pick a bad entry */
-                { NULL, NULL, "nothing-*", 0 },
-                { "old.efi", NULL, NULL, 3 },
+                { NULL, NULL, NULL, NULL, 0 },
+                { "", "", "", NULL, 0 },
+                { "fedora-1.conf", "old.efi", "debian-1.conf", NULL, 2 },
+                { "nomatch.conf", "old.efi", "debian-1.conf", NULL, 3 },
+                { NULL, "nomatch", "debian-1.conf", NULL, 1 },
+                { NULL, NULL, "debian-*", NULL, 0 },
+                { NULL, NULL, "*-1.conf", NULL, 1 },
+                { NULL, NULL, "DEBIAN-1.CONF", NULL, 1 },
+                { NULL, NULL, "*.efi", NULL, 3 },
+                { NULL, NULL, "f?dora-[0-9].conf", NULL, 2 },
+                { NULL, NULL, "bad.conf", NULL, 4 },          /* an explicit choice may pick a bad entry */
+                { NULL, NULL, "nothing-*", NULL, 0 },
+                { "old.efi", NULL, NULL, NULL, 3 },
+                /* `default @saved`: LoaderEntryLastBooted; nothing saved yet or no match: the first entry. */
+                { NULL, NULL, "@saved", "fedora-1.conf", 2 },
+                { NULL, NULL, "@SAVED", "fedora-1.conf", 2 },
+                { NULL, NULL, "@saved", NULL, 0 },
+                { NULL, NULL, "@saved", "gone.conf", 0 },
+                /* LoaderEntryDefault "@saved" (bootctl set-default @saved) wins, and sets loader.conf aside. */
+                { NULL, "@saved", "debian-1.conf", "old.efi", 3 },
+                { NULL, "@saved", "debian-1.conf", "gone.conf", 0 },
+                { NULL, "fedora-1.conf", "@saved", "old.efi", 2 },
+                { "debian-1.conf", "@saved", NULL, "old.efi", 1 },      /* the one-shot first, always */
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(t); i++)
-                CHECK_EQ_INT(uk_entries_default(e, n, t[i].one_shot, t[i].efivar, t[i].conf), t[i].expect, "case %zu", i);
+                CHECK_EQ_INT(uk_entries_default(e, n, t[i].one_shot, t[i].efivar, t[i].conf, t[i].last), t[i].expect,
+                             "case %zu", i);
+
+        /* What booting does to LoaderEntryLastBooted. */
+        static const struct {
+                const char *id, *one_shot, *efivar, *conf;
+                enum uk_last_booted want;
+        } lb[] = {
+                { "a.conf", NULL, NULL, NULL, UK_LAST_BOOTED_FORGET },
+                { "a.conf", NULL, NULL, "@saved", UK_LAST_BOOTED_SAVE },
+                { "a.conf", NULL, "@saved", NULL, UK_LAST_BOOTED_SAVE },
+                { "a.conf", NULL, "b.conf", "@saved", UK_LAST_BOOTED_FORGET },   /* the variable rules */
+                { "a.conf", NULL, "", "@saved", UK_LAST_BOOTED_SAVE },
+                { "a.conf", "a.conf", "@saved", NULL, UK_LAST_BOOTED_KEEP },     /* a one-shot is not remembered */
+                { "a.conf", "a.*", "@saved", NULL, UK_LAST_BOOTED_SAVE },        /* compared as written */
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(lb); i++)
+                CHECK_EQ_INT(uk_last_booted_action(lb[i].id, lb[i].one_shot, lb[i].efivar, lb[i].conf), lb[i].want,
+                             "last booted %zu", i);
 
         struct uk_entry first_bad[] = { mk("a.conf", "", "", "", 0, 1), mk("b.conf", "", "", "", 1, 0) };
-        CHECK_EQ_INT(uk_entries_default(first_bad, 2, NULL, NULL, NULL), 1, "skip a bad first entry");
+        CHECK_EQ_INT(uk_entries_default(first_bad, 2, NULL, NULL, NULL, NULL), 1, "skip a bad first entry");
         struct uk_entry all_bad[] = { mk("a.conf", "", "", "", 0, 1), mk("b.conf", "", "", "", 0, 2) };
-        CHECK_EQ_INT(uk_entries_default(all_bad, 2, NULL, NULL, NULL), 0, "all bad: first");
-        CHECK_EQ_INT(uk_entries_default(e, 0, "x", NULL, NULL), -1, "no entries");
+        CHECK_EQ_INT(uk_entries_default(all_bad, 2, NULL, NULL, NULL, NULL), 0, "all bad: first");
+        CHECK_EQ_INT(uk_entries_default(e, 0, "x", NULL, NULL, NULL), -1, "no entries");
 }
 
 static void test_find(void) {
@@ -888,7 +916,7 @@ static void test_discover_fixtures(void) {
         if (n >= 3)
                 CHECK(entries[1].has_profile && entries[1].profile == 0 && entries[2].profile == 1, "profile numbers");
         if (n >= 1)
-                CHECK_EQ_INT(uk_entries_default(entries, n, NULL, NULL, "multiprofile.efi@1"), 2, "default by profile id");
+                CHECK_EQ_INT(uk_entries_default(entries, n, NULL, NULL, "multiprofile.efi@1", NULL), 2, "default by profile id");
 out:
         for (size_t i = 0; i < UK_ELEMENTSOF(names); i++)
                 free(data[i]);

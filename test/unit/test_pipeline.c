@@ -106,7 +106,7 @@ static void test_menu(void) {
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
 
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(menu.found.n, 5, "entries");
         CHECK_EQ_INT(menu.n_notes, 0, "no notes without loader.conf");
         CHECK(!menu.have_conf && menu.conf.editor, "defaults without loader.conf");
@@ -119,7 +119,7 @@ static void test_menu(void) {
         big_conf[sizeof(big_conf) - 1] = '\n';
         add("/loader/loader.conf", big_conf, sizeof(big_conf));
         fs.n = n_files;
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu, big loader.conf");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu, big loader.conf");
         CHECK(!menu.have_conf, "20 KiB loader.conf not used");
         CHECK_EQ_INT(menu.n_notes, 1, "one note");
         CHECK_EQ_STR(menu.notes[0], "/loader/loader.conf: larger than 16 KiB; using the defaults");
@@ -127,10 +127,10 @@ static void test_menu(void) {
 
         /* One that fits is read: its default applies, a one-shot beats it. */
         files[n_files - 1].len = 19;
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu, small loader.conf");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu, small loader.conf");
         CHECK(menu.have_conf, "loader.conf used");
         CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "shell.conf") == 0, "loader.conf default");
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, "linux.conf", "a.conf", &menu), UK_OK, "menu, one-shot");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, "linux.conf", "a.conf", NULL, &menu), UK_OK, "menu, one-shot");
         CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "linux.conf") == 0, "one-shot wins");
 }
 
@@ -145,7 +145,7 @@ static void test_capacity(void) {
         }
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "200 entries");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "200 entries");
         CHECK_EQ_INT(menu.found.n, UK_ENTRIES_MAX, "capacity");
         CHECK_EQ_INT(menu.found.dropped, 200 - UK_ENTRIES_MAX, "dropped");
         CHECK_EQ_INT(menu.found.skipped, 0, "none malformed");
@@ -158,7 +158,7 @@ static void test_capacity(void) {
         /* 100 fit whole. */
         fs.files = files + 100;
         fs.n = 100;
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "100 entries");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "100 entries");
         CHECK_EQ_INT(menu.found.n, 100, "100 kept");
         CHECK_EQ_INT(menu.n_notes, 0, "no note");
 }
@@ -181,7 +181,7 @@ static void test_titles(void) {
         add("/loader/entries/esc.conf", esc, sizeof(esc) - 1);
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "titles");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "titles");
         static const struct { const char *id, *show; } want[] = {
                 { "seven.efi", "Example Linux 7" },             /* unique: no " (7)" */
                 { "eight.efi", "Example Linux (8)" },           /* shared title: the version tells them apart */
@@ -210,7 +210,7 @@ static void test_prepare(void) {
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         struct fake_twin tw = { .fs = &fs };
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
 
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", "quiet", false, false), UK_OK, "uki entry");
         CHECK(boot.have_plan && boot.is_uki, "a plan of a UKI");
@@ -280,7 +280,7 @@ static void test_prepare(void) {
         add("/loader/entries/k.conf", conf_ok, sizeof(conf_ok) - 1);
         add("/k/initrd.img", "0123456789", 10);
         fs.n = n_files;
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "k.conf", NULL, false, false), UK_OK, "linux entry");
         CHECK(!boot.is_uki && boot.plan.n_initrd == 1 && boot.plan.initrd[0].length == 10, "initrd sized");
         CHECK_EQ_INT(fs.open_sources, 0, "initrd files closed");
@@ -321,7 +321,7 @@ static void test_record_limit(void) {
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         struct fake_twin tw = { .fs = &fs };
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_E_PLAN_TOO_LARGE, "record too large");
         CHECK_EQ_STR(boot.refusal.text,
                      "a.conf: no boot plan: the plan's record is over 12 KiB (too many or too long file names)");
@@ -352,7 +352,7 @@ static void test_cmdline_presence(void) {
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         struct fake_twin tw = { .fs = &fs };
         CHECK(len > 0, "bss UKI built");
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "bss.conf", NULL, true, true), UK_OK, "Secure Boot");
         CHECK_EQ_STR(boot.plan.cmdline, "");
         CHECK_EQ_INT(boot.plan.cmdline_notes, UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB, "options ignored under Secure Boot");
@@ -432,7 +432,7 @@ static void test_extras_policy(void) {
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         struct fake_twin tw = { .fs = &fs };
-        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
         CHECK_EQ_INT(prepare(&fs, &tw, "a.conf", NULL, false, true), UK_OK, "one credential");
         CHECK_EQ_INT(boot.n_notes, 0, "no note");
         unsigned with_one = boot.plan.n_initrd;
