@@ -205,10 +205,12 @@ uk_err uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki, en
         if (idx >= 0) {
                 len = uki->pe.sections[idx].size < sizeof(magic) - 1 ? (size_t) uki->pe.sections[idx].size
                                                                     : sizeof(magic) - 1;
-                /* A magic that cannot be read is not an absent one: guessing would change what is measured. */
-                if ((r = uk_source_read(src, uki->pe.sections[idx].raw_offset, magic, len)))
+                /* A magic that cannot be read is not an absent one: guessing would change what is measured.
+                 * One that lies outside the file is malformed, which names no stub either. */
+                r = uk_source_read(src, uki->pe.sections[idx].raw_offset, magic, len);
+                if (r == UK_E_IO)
                         return r;
-                magic[len] = 0;
+                magic[r == UK_OK ? len : 0] = 0;
                 major = stub_major(magic, uk_strlen(magic));    /* a C string: stop at its NUL */
         }
         *ret_gen = major != 0 && major <= 252 ? UK_STUB_GEN_252 : UK_STUB_GEN_253;

@@ -78,8 +78,8 @@ struct uk_pcr11_item {
 };
 
 /* Generation of the systemd-stub a UKI was built on, from its .sdmagic ("#### LoaderInfo: systemd-stub 252.39
- * ####"); UK_STUB_GEN_253 (the current list) if there is none or it does not name systemd-stub. The read
- * error when the magic's bytes cannot be read. */
+ * ####"); UK_STUB_GEN_253 (the current list) if there is none, it lies outside the file or it does not name
+ * systemd-stub. UK_E_IO when the magic's bytes cannot be read. */
 uk_err uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki, enum uk_stub_gen *ret_gen);
 
 /* The PCR 11 measurements for `profile` in the stub's order: *ret_n items in ret[]. */
