@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A real systemd userspace: Debian 12 with systemd as PID 1 (test/vm/make-systemd-guest, built once and
+# cached), booted by ukiboot under OVMF from a Type #2 UKI made of the guest's own kernel and initramfs.
+# In the guest, systemd's own tools read what ukiboot told the OS:
+#   bootctl status  ukiboot is the current boot loader (LoaderInfo), its features, the ESP it came from,
+#                   the current (LoaderEntrySelected) and the default entry;
+#   bootctl list    ukiboot's entries (LoaderEntries) with the files they boot;
+#   systemd-analyze firmware and loader times from LoaderTimeInitUSec/LoaderTimeExecUSec.
+source "$(dirname "$0")/lib.sh"
+need_fixtures
+OVMF_TIMEOUT=${OVMF_SD_TIMEOUT:-400}
+ROOT_PARTUUID=6e1f2c3d-4b5a-4f69-8e7d-0c1b2a394857
+
+if ! guest=$("$top/test/vm/make-systemd-guest" | tail -n 1) || [ ! -e "$guest/done" ]; then
+  fail sdguest-image "test/vm/make-systemd-guest failed"; exit 1
+fi
+w=$OVMF_WORK/sdguest; d=$(esp_new sdguest)
+mkdir -p "$d/EFI/Linux" "$d/loader/entries"
+printf 'root=PARTUUID=%s rw console=ttyS0 loglevel=4 panic=-1' "$ROOT_PARTUUID" > "$w/cmdline"
+"$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$d/EFI/Linux/debian.efi" .osrel="$guest/os-release" \
+  .cmdline="$w/cmdline" .linux="$guest/vmlinuz" .initrd="$guest/initrd.img" > /dev/null ||
+  { fail sdguest-uki "mkuki.py failed"; exit 1; }
+# A second entry, so the list and the default are worth checking; it is never booted.
+printf 'title Other\nsort-key zz\nlinux /vmlinuz-other\n' > "$d/loader/entries/other.conf"
+printf 'timeout 0\n' > "$d/loader/loader.conf"
+# The check service runs inside boot-up; systemd-analyze needs it finished, so that part comes a moment later
+# from a transient timer.
+cat > "$d/ukiboot-check.sh" <<'EOF'
+echo "SDG-BEGIN"
+bootctl status --no-pager 2>&1 | sed 's/^/SDG-STATUS: /'
+bootctl list --no-pager 2>&1 | sed 's/^/SDG-LIST: /'
+systemd-run --quiet --on-active=1s --unit=ukiboot-late /bin/sh /efi/ukiboot-late.sh
+EOF
+cat > "$d/ukiboot-late.sh" <<'EOF'
+systemctl is-system-running --wait > /dev/null 2>&1
+systemd-analyze 2>&1 | sed 's/^/SDG-ANALYZE: /' > /dev/ttyS0
+echo "SDG-END" > /dev/ttyS0
+systemctl poweroff
+EOF
+
+# GPT: the ESP (mtools) and the guest's root file system, each at a fixed partition GUID.
+esp_mib=64
+root_mib=$(( ($(stat -c %s "$guest/rootfs.ext4") + 1048575) / 1048576 ))
+img=$w/disk.img
+rm -f "$img"; truncate -s "$((1 + esp_mib + root_mib + 1))M" "$img"
+sgdisk -n "1:2048:+${esp_mib}M" -t 1:ef00 -c 1:ESP -u "1:$ESP_PARTUUID" \
+       -n 2:0:0 -t 2:8304 -c 2:root -u "2:$ROOT_PARTUUID" "$img" > /dev/null ||
+  { fail sdguest-disk "sgdisk"; exit 1; }
+mformat -i "$img@@1M" -T $((esp_mib * 2048)) -h 1 -s 63 -H 2048 -F -v ESP :: > /dev/null &&
+  (cd "$d" && for f in *; do mcopy -s -Q -i "$img@@1M" "$f" ::/ || exit 1; done) &&
+  dd if="$guest/rootfs.ext4" of="$img" bs=1M seek=$((1 + esp_mib)) conv=notrunc status=none ||
+  { fail sdguest-disk "mtools/dd"; exit 1; }
+
+boot_ovmf "$img" "$w/serial.log"
+log=$w/serial.log
+rm -f "$img"
+if ! grep -aq '^SDG-END' "$log"; then
+  fail sdguest-booted "systemd did not reach the check service (last lines: $(tail -n 5 "$log" | tr '\n' '|'))"
+  exit 1
+fi
+pass "sdguest-booted (systemd ran /efi/ukiboot-check.sh)"
+st() { grep -a '^SDG-STATUS: ' "$log" | sed 's/^SDG-STATUS: //'; }
+sed -n 's/^SDG-\(STATUS\|LIST\|ANALYZE\): /# \1 /p' "$log" | head -n 60
+
+banner=$(grep -a -m1 '^ukiboot ' "$log" | tr -d '\r')
+st | grep -q "Product: $banner" && pass "sdguest-bootctl-product ($banner)" ||
+  fail sdguest-bootctl-product "bootctl status does not name '$banner' as the boot loader"
+# The features bootctl shows as supported are the LoaderFeatures/StubFeatures bits ukiboot sets.
+for f in "Boot counting" "Menu timeout control" "One-shot menu timeout control" "Default entry control" \
+         "One-shot entry control" "Support Type #1 sort-key field" "Support @saved pseudo-entry" \
+         "Boot loader sets ESP information" "Picks up credentials from boot partition"; do
+  st | grep -q "✓ $f" || { fail sdguest-bootctl-features "bootctl status does not show '✓ $f'"; f=; break; }
+done
+[ -n "$f" ] && pass "sdguest-bootctl-features (ukiboot's LoaderFeatures/StubFeatures as bootctl reads them)"
+st | grep -q "ESP: /dev/disk/by-partuuid/${ESP_PARTUUID,,}" && pass sdguest-bootctl-esp ||
+  fail sdguest-bootctl-esp "$(st | grep -m1 'ESP:' || echo 'no ESP line')"
+# bootctl list: both entries in ukiboot's order; the one ukiboot booted is the default and the selected one.
+ids=$(grep -a '^SDG-LIST: *id: ' "$log" | sed 's/.*id: //' | tr '\n' ' ')
+check_eq sdguest-bootctl-list-ids "$ids" "debian.efi other.conf "
+grep -aq '^SDG-LIST: *title: Debian GNU/Linux 12 (bookworm) (default) (selected)' "$log" &&
+  pass sdguest-bootctl-current-entry || fail sdguest-bootctl-current-entry "$(grep -a -m1 '^SDG-LIST: *title' "$log")"
+grep -a '^SDG-ANALYZE: ' "$log" | grep -q '(firmware) + .*(loader) + .*(kernel)' && pass sdguest-analyze-times ||
+  fail sdguest-analyze-times "$(grep -a -m1 '^SDG-ANALYZE: ' "$log")"
+exit $(( failures > 0 ))
