@@ -5,7 +5,10 @@
 #   bootctl status  ukiboot is the current boot loader (LoaderInfo), its features, the ESP it came from,
 #                   the current (LoaderEntrySelected) and the default entry;
 #   bootctl list    ukiboot's entries (LoaderEntries) with the files they boot;
-#   systemd-analyze firmware and loader times from LoaderTimeInitUSec/LoaderTimeExecUSec.
+#   systemd-analyze firmware and loader times from LoaderTimeInitUSec/LoaderTimeExecUSec;
+#   systemd-bless-boot the UKI carries a boot counter (debian+3.efi): ukiboot counts the boot
+#                   (debian+2-1.efi, LoaderBootCountPath) and, once boot-complete.target is reached,
+#                   systemd-bless-boot marks it good (debian.efi): file names read back from the host.
 source "$(dirname "$0")/lib.sh"
 need_fixtures
 OVMF_TIMEOUT=${OVMF_SD_TIMEOUT:-400}
@@ -17,7 +20,7 @@ fi
 w=$OVMF_WORK/sdguest; d=$(esp_new sdguest)
 mkdir -p "$d/EFI/Linux" "$d/loader/entries"
 printf 'root=PARTUUID=%s rw console=ttyS0 loglevel=4 panic=-1' "$ROOT_PARTUUID" > "$w/cmdline"
-"$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$d/EFI/Linux/debian.efi" .osrel="$guest/os-release" \
+"$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$d/EFI/Linux/debian+3.efi" .osrel="$guest/os-release" \
   .cmdline="$w/cmdline" .linux="$guest/vmlinuz" .initrd="$guest/initrd.img" > /dev/null ||
   { fail sdguest-uki "mkuki.py failed"; exit 1; }
 # A second entry, so the list and the default are worth checking; it is never booted.
@@ -34,6 +37,11 @@ EOF
 cat > "$d/ukiboot-late.sh" <<'EOF'
 systemctl is-system-running --wait > /dev/null 2>&1
 systemd-analyze 2>&1 | sed 's/^/SDG-ANALYZE: /' > /dev/ttyS0
+/lib/systemd/systemd-bless-boot status 2>&1 | sed 's/^/SDG-BLESS: /' > /dev/ttyS0
+v=/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+# efivarfs files report size 0: read through a pipe, then drop the 4 attribute bytes.
+printf 'SDG-COUNTPATH: %s\n' "$(cat "$v" 2> /dev/null | tail -c +5 | tr -d '\000')" > /dev/ttyS0
+ls /efi/EFI/Linux | sed 's/^/SDG-UKIS: /' > /dev/ttyS0
 echo "SDG-END" > /dev/ttyS0
 systemctl poweroff
 EOF
@@ -53,6 +61,7 @@ mformat -i "$img@@1M" -T $((esp_mib * 2048)) -h 1 -s 63 -H 2048 -F -v ESP :: > /
 
 boot_ovmf "$img" "$w/serial.log"
 log=$w/serial.log
+ukis=$(mdir -b -i "$img@@1M" ::/EFI/Linux 2> /dev/null | sed 's|.*/||' | tr '\n' ' ')
 rm -f "$img"
 if ! grep -aq '^SDG-END' "$log"; then
   fail sdguest-booted "systemd did not reach the check service (last lines: $(tail -n 5 "$log" | tr '\n' '|'))"
@@ -81,4 +90,10 @@ grep -aq '^SDG-LIST: *title: Debian GNU/Linux 12 (bookworm) (default) (selected)
   pass sdguest-bootctl-current-entry || fail sdguest-bootctl-current-entry "$(grep -a -m1 '^SDG-LIST: *title' "$log")"
 grep -a '^SDG-ANALYZE: ' "$log" | grep -q '(firmware) + .*(loader) + .*(kernel)' && pass sdguest-analyze-times ||
   fail sdguest-analyze-times "$(grep -a -m1 '^SDG-ANALYZE: ' "$log")"
+# Boot counting with systemd's own blessing: counted by ukiboot before the start, blessed by the OS.
+check_eq sdguest-count-path "$(grep -a -m1 '^SDG-COUNTPATH: ' "$log" | sed 's/^[^:]*: //')" \
+  '\EFI\Linux\debian+2-1.efi'
+check_grep sdguest-ukiboot-counted "$log" "ukiboot: debian.efi: counting this boot: /EFI/Linux/debian+3.efi -> debian+2-1.efi"
+check_eq sdguest-bless-status "$(grep -a -m1 '^SDG-BLESS: ' "$log" | sed 's/^SDG-BLESS: //')" "good"
+check_eq sdguest-blessed-on-esp "$ukis" "debian.efi "
 exit $(( failures > 0 ))
