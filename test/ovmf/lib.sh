@@ -54,10 +54,12 @@ ovmf_qemu_args() {  # DISK VARS
     -drive file="$1",format=raw,if=none,id=esp -device virtio-blk-pci,drive=esp,bootindex=1 \
     -nic none -no-reboot
 }
+# A fresh copy of the variable store each boot, unless OVMF_KEEP_VARS=1 and the disk's store exists (a
+# second boot that must see what the first one's OS wrote).
 boot_ovmf() {  # DISK LOG [extra qemu args...]
   local disk=$1 log=$2; shift 2
   local vars=${disk%.img}.vars.fd
-  cp "$OVMF_VARS" "$vars"
+  [ "${OVMF_KEEP_VARS:-0}" = 1 ] && [ -e "$vars" ] || cp "$OVMF_VARS" "$vars"
   local t0=$SECONDS
   # shellcheck disable=SC2046
   timeout "$OVMF_TIMEOUT" qemu-system-x86_64 $(ovmf_qemu_args "$disk" "$vars") \

@@ -8,10 +8,17 @@
 #   systemd-analyze firmware and loader times from LoaderTimeInitUSec/LoaderTimeExecUSec;
 #   systemd-bless-boot the UKI carries a boot counter (debian+3.efi): ukiboot counts the boot
 #                   (debian+2-1.efi, LoaderBootCountPath) and, once boot-complete.target is reached,
-#                   systemd-bless-boot marks it good (debian.efi): file names read back from the host.
+#                   systemd-bless-boot marks it good (debian.efi): file names read back from the host;
+#   bootctl set-oneshot / set-timeout  written from the running system in the first boot, they decide the
+#                   second: a 1 s countdown, the one-shot entry booted (its own command line), then gone.
+# Both boots use the SMM build of OVMF (plain variable store, Secure Boot off): its variable store takes
+# the running system's writes, which the non-SMM build refuses.
 source "$(dirname "$0")/lib.sh"
 need_fixtures
 OVMF_TIMEOUT=${OVMF_SD_TIMEOUT:-400}
+OVMF_CODE=${OVMF_SMM_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
+eval "lib_$(declare -f ovmf_qemu_args)"
+ovmf_qemu_args() { lib_ovmf_qemu_args "$@"; echo -machine smm=on -global driver=cfi.pflash01,property=secure,value=on; }
 ROOT_PARTUUID=6e1f2c3d-4b5a-4f69-8e7d-0c1b2a394857
 
 if ! guest=$("$top/test/vm/make-systemd-guest" | tail -n 1) || [ ! -e "$guest/done" ]; then
@@ -23,12 +30,24 @@ printf 'root=PARTUUID=%s rw console=ttyS0 loglevel=4 panic=-1' "$ROOT_PARTUUID" 
 "$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$d/EFI/Linux/debian+3.efi" .osrel="$guest/os-release" \
   .cmdline="$w/cmdline" .linux="$guest/vmlinuz" .initrd="$guest/initrd.img" > /dev/null ||
   { fail sdguest-uki "mkuki.py failed"; exit 1; }
-# A second entry, so the list and the default are worth checking; it is never booted.
+# A second entry, so the list and the default are worth checking; it is never booted. A third, the same UKI
+# with its own command line, is what the first boot's `bootctl set-oneshot` picks for the second (by the
+# name systemd-bless-boot gives the UKI in the first boot).
 printf 'title Other\nsort-key zz\nlinux /vmlinuz-other\n' > "$d/loader/entries/other.conf"
+printf 'title Second\nsort-key zz\nuki /EFI/Linux/debian.efi\noptions %s ukiboot.boot=second\n' "$(cat "$w/cmdline")" \
+  > "$d/loader/entries/second.conf"
 printf 'timeout 0\n' > "$d/loader/loader.conf"
 # The check service runs inside boot-up; systemd-analyze needs it finished, so that part comes a moment later
 # from a transient timer.
 cat > "$d/ukiboot-check.sh" <<'EOF'
+if [ -e /efi/second-boot ]; then
+        echo "SDG2-CMDLINE: $(cat /proc/cmdline)"
+        ls /sys/firmware/efi/efivars | grep -c '^LoaderEntryOneShot-' | sed 's/^/SDG2-ONESHOT-LEFT: /'
+        bootctl list --no-pager 2>&1 | grep 'title:' | sed 's/^/SDG2-LIST: /'
+        echo "SDG2-END"
+        systemctl poweroff
+        exit 0
+fi
 echo "SDG-BEGIN"
 bootctl status --no-pager 2>&1 | sed 's/^/SDG-STATUS: /'
 bootctl list --no-pager 2>&1 | sed 's/^/SDG-LIST: /'
@@ -42,6 +61,9 @@ v=/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb
 # efivarfs files report size 0: read through a pipe, then drop the 4 attribute bytes.
 printf 'SDG-COUNTPATH: %s\n' "$(cat "$v" 2> /dev/null | tail -c +5 | tr -d '\000')" > /dev/ttyS0
 ls /efi/EFI/Linux | sed 's/^/SDG-UKIS: /' > /dev/ttyS0
+bootctl set-oneshot second.conf 2>&1 | sed 's/^/SDG-SET: /' > /dev/ttyS0
+bootctl set-timeout 1 2>&1 | sed 's/^/SDG-SET: /' > /dev/ttyS0
+touch /efi/second-boot && sync
 echo "SDG-END" > /dev/ttyS0
 systemctl poweroff
 EOF
@@ -62,7 +84,9 @@ mformat -i "$img@@1M" -T $((esp_mib * 2048)) -h 1 -s 63 -H 2048 -F -v ESP :: > /
 boot_ovmf "$img" "$w/serial.log"
 log=$w/serial.log
 ukis=$(mdir -b -i "$img@@1M" ::/EFI/Linux 2> /dev/null | sed 's|.*/||' | tr '\n' ' ')
-rm -f "$img"
+OVMF_KEEP_VARS=1 boot_ovmf "$img" "$w/serial2.log"
+log2=$w/serial2.log
+rm -f "$img" "${img%.img}.vars.fd"
 if ! grep -aq '^SDG-END' "$log"; then
   fail sdguest-booted "systemd did not reach the check service (last lines: $(tail -n 5 "$log" | tr '\n' '|'))"
   exit 1
@@ -85,7 +109,7 @@ st | grep -q "ESP: /dev/disk/by-partuuid/${ESP_PARTUUID,,}" && pass sdguest-boot
   fail sdguest-bootctl-esp "$(st | grep -m1 'ESP:' || echo 'no ESP line')"
 # bootctl list: both entries in ukiboot's order; the one ukiboot booted is the default and the selected one.
 ids=$(grep -a '^SDG-LIST: *id: ' "$log" | sed 's/.*id: //' | tr '\n' ' ')
-check_eq sdguest-bootctl-list-ids "$ids" "debian.efi other.conf "
+check_eq sdguest-bootctl-list-ids "$ids" "debian.efi second.conf other.conf "
 grep -aq '^SDG-LIST: *title: Debian GNU/Linux 12 (bookworm) (default) (selected)' "$log" &&
   pass sdguest-bootctl-current-entry || fail sdguest-bootctl-current-entry "$(grep -a -m1 '^SDG-LIST: *title' "$log")"
 grep -a '^SDG-ANALYZE: ' "$log" | grep -q '(firmware) + .*(loader) + .*(kernel)' && pass sdguest-analyze-times ||
@@ -96,4 +120,17 @@ check_eq sdguest-count-path "$(grep -a -m1 '^SDG-COUNTPATH: ' "$log" | sed 's/^[
 check_grep sdguest-ukiboot-counted "$log" "ukiboot: debian.efi: counting this boot: /EFI/Linux/debian+3.efi -> debian+2-1.efi"
 check_eq sdguest-bless-status "$(grep -a -m1 '^SDG-BLESS: ' "$log" | sed 's/^SDG-BLESS: //')" "good"
 check_eq sdguest-blessed-on-esp "$ukis" "debian.efi "
+# The second boot, as the first boot's bootctl set it up.
+check_eq sdguest-set-clean "$(grep -a '^SDG-SET: ' "$log" | tr '\n' '|')" ""
+if grep -aq '^SDG2-END' "$log2"; then
+  pass sdguest-second-boot
+  check_grep sdguest-timeout-from-bootctl "$log2" "Boot in 1 s."
+  case "$(grep -a -m1 '^SDG2-CMDLINE: ' "$log2")" in *" ukiboot.boot=second") pass sdguest-oneshot-booted ;;
+    *) fail sdguest-oneshot-booted "$(grep -a -m1 '^SDG2-CMDLINE: ' "$log2")" ;; esac
+  check_eq sdguest-oneshot-used-up "$(grep -a -m1 '^SDG2-ONESHOT-LEFT: ' "$log2" | sed 's/^[^:]*: //')" 0
+  grep -aq '^SDG2-LIST: .*title: Second (selected)' "$log2" && pass sdguest-bootctl-second-selected ||
+    fail sdguest-bootctl-second-selected "$(grep -a '^SDG2-LIST: ' "$log2" | tr '\n' '|')"
+else
+  fail sdguest-second-boot "the second boot did not reach the check (last lines: $(tail -n 4 "$log2" | tr '\n' '|'))"
+fi
 exit $(( failures > 0 ))
