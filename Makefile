@@ -162,7 +162,7 @@ fuzz: $(FUZZ_BIN)
 test-fixtures: all fixtures
 	test/fixtures/check-fixtures
 
-test-ovmf: all fixtures
+test-ovmf: all static fixtures
 	test/ovmf/run-all
 
 test-vm: all static fixtures $(B)/static/ukiboot-faults
@@ -186,11 +186,20 @@ bench: all static fixtures
 	bench/run
 
 PREFIX ?= /usr/local
+# systemd reads units under /usr/local too; kernel-install reads plugins only from /usr/lib and /etc.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+KERNEL_INSTALL_DIR ?= /usr/lib/kernel/install.d
 install: all
 	install -D -m 0755 linux/ukiboot $(DESTDIR)$(PREFIX)/bin/ukiboot
 	install -D -m 0644 efi/ukibootx64.efi $(DESTDIR)$(PREFIX)/lib/ukiboot/ukibootx64.efi
 	install -D -m 0644 doc/ukiboot.1 $(DESTDIR)$(PREFIX)/share/man/man1/ukiboot.1
 	install -D -m 0755 scripts/install-esp $(DESTDIR)$(PREFIX)/lib/ukiboot/install-esp
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(KERNEL_INSTALL_DIR)
+	sed 's|/usr/bin/ukiboot|$(PREFIX)/bin/ukiboot|g' install/ukiboot-kexec.service \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/ukiboot-kexec.service
+	sed 's|^ukiboot=.*|ukiboot=$${UKIBOOT:-$(PREFIX)/bin/ukiboot}|' install/90-ukiboot.install \
+		> $(DESTDIR)$(KERNEL_INSTALL_DIR)/90-ukiboot.install
+	chmod 0755 $(DESTDIR)$(KERNEL_INSTALL_DIR)/90-ukiboot.install
 
 clean:
 	rm -rf $(B) efi/ukibootx64.efi linux/ukiboot

@@ -199,14 +199,15 @@ static const struct option load_opts[] = {
         TARGET_OPTIONS,
         { "crash", no_argument, NULL, OPT_CRASH },
         { "force", no_argument, NULL, OPT_FORCE },
+        { "no-count", no_argument, NULL, OPT_NO_COUNT },
         { "assume-no-secure-boot", no_argument, NULL, OPT_ASSUME_NO_SB },
         { "help", no_argument, NULL, 'h' },
         {}
 };
 
-/* Shared by load and kexec; force is only accepted by kexec. */
+/* Shared by load and kexec; force is only accepted by kexec, no_count only by load. */
 static int parse_load(const char *verb, int argc, char **argv, struct target_opts *o, bool *crash, bool *force,
-                      bool *ret_help) {
+                      bool *no_count, bool *ret_help) {
         int c, err = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, ":h", load_opts, NULL)) >= 0) {
@@ -223,6 +224,11 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
                         if (!force)
                                 return usage_error(verb, "--force is only for exec, kexec and reboot");
                         *force = true;
+                        break;
+                case OPT_NO_COUNT:
+                        if (!no_count)
+                                return usage_error(verb, "--no-count is only for load (kexec always counts the boot)");
+                        *no_count = true;
                         break;
                 case 'h':
                         verb_usage(stdout, verb);
@@ -245,18 +251,20 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
 
 int verb_load(int argc, char **argv) {
         struct target_opts o = { .secure_boot = -1, .this_machine = true };
-        bool crash = false, help = false;
-        int r = parse_load("load", argc, argv, &o, &crash, NULL, &help);
+        bool crash = false, no_count = false, help = false;
+        int r = parse_load("load", argc, argv, &o, &crash, NULL, &no_count, &help);
         if (r || help)
                 return r;
-        o.starts_boot = !crash;         /* a crash kernel is not a boot of the entry */
+        /* A crash kernel is not a boot of the entry; nor is a kernel loaded ahead of a kexec that may never
+         * come (ukiboot-kexec.service loads again, counted, when kexec.target starts). */
+        o.starts_boot = !crash && !no_count;
         return do_load(&o, crash);
 }
 
 int verb_kexec(int argc, char **argv) {
         struct target_opts o = { .secure_boot = -1, .this_machine = true };
         bool crash = false, force = false, help = false;
-        int r = parse_load("kexec", argc, argv, &o, &crash, &force, &help);
+        int r = parse_load("kexec", argc, argv, &o, &crash, &force, NULL, &help);
         if (r || help)
                 return r;
         if (crash)

@@ -54,7 +54,7 @@ static const struct verb verbs[] = {
           "\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
           "  --json          machine-readable output\n" },
-        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--crash]",
+        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--crash] [--no-count]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
           "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
@@ -63,6 +63,9 @@ static const struct verb verbs[] = {
           UKIBOOT_LOADED_FILE " for 'status'.\n"
           "\n"
           "  --crash         load as the crash kernel (needs crashkernel= memory)\n"
+          "  --no-count      do not record a boot of the entry (no boot-counter rename, no\n"
+          "                  LoaderEntryLastBooted): for a kernel loaded ahead of a kexec that may never come,\n"
+          "                  as ukiboot-kexec.service does at start-up so that 'systemctl kexec' finds one\n"
           "  --assume-no-secure-boot  when EFI variables cannot be read (efivarfs not mounted), boot as if\n"
           "                  Secure Boot were off instead of refusing; refused when Secure Boot is known on\n"
           "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"

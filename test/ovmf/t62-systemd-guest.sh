@@ -11,6 +11,11 @@
 #                   systemd-bless-boot marks it good (debian.efi): file names read back from the host;
 #   bootctl set-oneshot / set-timeout  written from the running system in the first boot, they decide the
 #                   second: a 1 s countdown, the one-shot entry booted (its own command line), then gone.
+#   kernel-install / bootctl set-default / systemctl kexec  the second boot installs ukiboot (the static
+#                   Linux twin), its kexec unit and its kernel-install plugin (install/); the unit loads the
+#                   default ahead of time, `kernel-install add` places a new UKI, `bootctl set-default` picks
+#                   it, and `systemctl kexec` soft-reboots into it (the unit loads again at shutdown): the
+#                   third system, in the same machine, runs with the new UKI's command line.
 # Both boots use the SMM build of OVMF (plain variable store, Secure Boot off): its variable store takes
 # the running system's writes, which the non-SMM build refuses.
 source "$(dirname "$0")/lib.sh"
@@ -37,15 +42,47 @@ printf 'title Other\nsort-key zz\nlinux /vmlinuz-other\n' > "$d/loader/entries/o
 printf 'title Second\nsort-key zz\nuki /EFI/Linux/debian.efi\noptions %s ukiboot.boot=second\n' "$(cat "$w/cmdline")" \
   > "$d/loader/entries/second.conf"
 printf 'timeout 0\n' > "$d/loader/loader.conf"
+# What the second boot installs, and the UKI it hands to kernel-install (its own command line).
+cp "$top/build/static/ukiboot" "$top/install/ukiboot-kexec.service" "$top/install/90-ukiboot.install" "$d/" ||
+  { fail sdguest-install-files "build/static/ukiboot or install/ missing"; exit 1; }
+printf '%s ukiboot.boot=kernel-install' "$(cat "$w/cmdline")" > "$w/cmdline-ki"
+"$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$d/ki.efi" .osrel="$guest/os-release" \
+  .cmdline="$w/cmdline-ki" .linux="$guest/vmlinuz" .initrd="$guest/initrd.img" > /dev/null ||
+  { fail sdguest-uki "mkuki.py failed"; exit 1; }
 # The check service runs inside boot-up; systemd-analyze needs it finished, so that part comes a moment later
 # from a transient timer.
 cat > "$d/ukiboot-check.sh" <<'EOF'
+if [ -e /efi/third-boot ]; then
+        echo "SDG3-CMDLINE: $(cat /proc/cmdline)"
+        bootctl list --no-pager 2>&1 | grep -E 'title:|id:' | sed 's/^/SDG3-LIST: /'
+        ukiboot list 2>&1 | sed 's/^/SDG3-UKILIST: /'
+        echo "SDG3-END"
+        systemctl poweroff
+        exit 0
+fi
 if [ -e /efi/second-boot ]; then
         echo "SDG2-CMDLINE: $(cat /proc/cmdline)"
         ls /sys/firmware/efi/efivars | grep -c '^LoaderEntryOneShot-' | sed 's/^/SDG2-ONESHOT-LEFT: /'
         bootctl list --no-pager 2>&1 | grep 'title:' | sed 's/^/SDG2-LIST: /'
+        # ukiboot as a package installs it: the binary, the kexec unit, the kernel-install plugin.
+        install -m 0755 /efi/ukiboot /usr/bin/ukiboot
+        install -m 0644 /efi/ukiboot-kexec.service /etc/systemd/system/ukiboot-kexec.service
+        mkdir -p /etc/kernel/install.d
+        install -m 0755 /efi/90-ukiboot.install /etc/kernel/install.d/90-ukiboot.install
+        printf 'layout=uki\nBOOT_ROOT=/efi\n' > /etc/kernel/install.conf
+        systemctl daemon-reload
+        systemctl enable --now ukiboot-kexec.service 2>&1 | sed 's/^/SDG2-UNIT: /'
+        echo "SDG2-PRELOADED: $(cat /sys/kernel/kexec_loaded) $(systemctl is-active ukiboot-kexec.service)"
+        kernel-install --verbose add 6.1.0-ukiboot-test /efi/ki.efi 2>&1 | sed 's/^/SDG2-KI: /'
+        echo "SDG2-KI-RC: $?"
+        ls /efi/EFI/Linux | sed 's/^/SDG2-UKIS: /'
+        rm -f /efi/ki.efi
+        id=$(cat /etc/machine-id)-6.1.0-ukiboot-test.efi
+        bootctl set-default "$id" 2>&1 | sed 's/^/SDG2-SET: /'
+        ukiboot list 2>&1 | sed 's/^/SDG2-UKILIST: /'
+        touch /efi/third-boot && sync
         echo "SDG2-END"
-        systemctl poweroff
+        systemctl kexec 2>&1 | sed 's/^/SDG2-KEXEC: /'
         exit 0
 fi
 echo "SDG-BEGIN"
@@ -69,7 +106,7 @@ systemctl poweroff
 EOF
 
 # GPT: the ESP (mtools) and the guest's root file system, each at a fixed partition GUID.
-esp_mib=64
+esp_mib=256
 root_mib=$(( ($(stat -c %s "$guest/rootfs.ext4") + 1048575) / 1048576 ))
 img=$w/disk.img
 rm -f "$img"; truncate -s "$((1 + esp_mib + root_mib + 1))M" "$img"
@@ -130,6 +167,25 @@ if grep -aq '^SDG2-END' "$log2"; then
   check_eq sdguest-oneshot-used-up "$(grep -a -m1 '^SDG2-ONESHOT-LEFT: ' "$log2" | sed 's/^[^:]*: //')" 0
   grep -aq '^SDG2-LIST: .*title: Second (selected)' "$log2" && pass sdguest-bootctl-second-selected ||
     fail sdguest-bootctl-second-selected "$(grep -a '^SDG2-LIST: ' "$log2" | tr '\n' '|')"
+  # The package's pieces at work: the kexec unit, the kernel-install plugin, set-default, systemctl kexec.
+  check_eq sdguest-kexec-unit-preloaded "$(grep -a -m1 '^SDG2-PRELOADED: ' "$log2" | sed 's/^[^:]*: //')" "1 active"
+  check_eq sdguest-kernel-install-rc "$(grep -a -m1 '^SDG2-KI-RC: ' "$log2" | sed 's/^[^:]*: //')" 0
+  mid=$(grep -a -m1 '^SDG2-UKIS: .*-6\.1\.0-ukiboot-test\.efi$' "$log2" | sed 's/^SDG2-UKIS: //; s/-6\.1\.0-ukiboot-test\.efi$//')
+  [[ $mid =~ ^[0-9a-f]{32}$ ]] && pass "sdguest-kernel-install-placed (EFI/Linux/$mid-6.1.0-ukiboot-test.efi)" ||
+    fail sdguest-kernel-install-placed "$(grep -a '^SDG2-\(KI\|UKIS\): ' "$log2" | tr '\n' '|')"
+  check_eq sdguest-set-default-clean "$(grep -a '^SDG2-\(SET\|UNIT\): ' "$log2" | grep -v 'Created symlink' | tr '\n' '|')" ""
+  grep -aq "^SDG2-UKILIST: \* *$mid-6\.1\.0-ukiboot-test\.efi" "$log2" && pass sdguest-linux-twin-default ||
+    fail sdguest-linux-twin-default "$(grep -a '^SDG2-UKILIST: ' "$log2" | tr '\n' '|')"
+  if grep -aq '^SDG3-END' "$log2"; then
+    pass "sdguest-systemctl-kexec (a third system in the same machine)"
+    case "$(grep -a -m1 '^SDG3-CMDLINE: ' "$log2")" in *" ukiboot.boot=kernel-install") pass sdguest-kexec-landed-on-default ;;
+      *) fail sdguest-kexec-landed-on-default "$(grep -a -m1 '^SDG3-CMDLINE: ' "$log2")" ;; esac
+    # The unit's second load, at shutdown, on the console: the preload at start-up had the old default.
+    grep -aq "^ukiboot: loaded .*$mid-6\.1\.0-ukiboot-test\.efi" "$log2" && pass sdguest-kexec-loaded-at-shutdown ||
+      fail sdguest-kexec-loaded-at-shutdown "$(grep -a '^ukiboot: loaded' "$log2" | tr '\n' '|')"
+  else
+    fail sdguest-systemctl-kexec "no third system (last lines: $(tail -n 6 "$log2" | tr '\n' '|'))"
+  fi
 else
   fail sdguest-second-boot "the second boot did not reach the check (last lines: $(tail -n 4 "$log2" | tr '\n' '|'))"
 fi
