@@ -11,13 +11,14 @@
 
 /* LoaderFeatures bits (systemd's efivars-fundamental.h, v258) and the ones ukiboot really provides: the
  * timeouts and their one-shot (common/timeout.c), LoaderEntryDefault/OneShot, boot counting, sort-key,
- * `default @saved`, menu-disabled, multi-profile UKIs, Type #1 `uki` and `uki-url`. Not: XBOOTLDR, random
- * seed, drivers, devicetree, Secure Boot enrollment, retaining shim, LoaderDeviceURL, PCR bank reporting. */
+ * `default @saved`, menu-disabled, multi-profile UKIs, Type #1 `uki` and `uki-url`, the random seed. Not:
+ * XBOOTLDR, drivers, devicetree, Secure Boot enrollment, retaining shim, LoaderDeviceURL, PCR bank reporting. */
 #define UK_LOADER_FEATURE_CONFIG_TIMEOUT          (1ULL << 0)
 #define UK_LOADER_FEATURE_CONFIG_TIMEOUT_ONE_SHOT (1ULL << 1)
 #define UK_LOADER_FEATURE_ENTRY_DEFAULT           (1ULL << 2)
 #define UK_LOADER_FEATURE_ENTRY_ONESHOT           (1ULL << 3)
 #define UK_LOADER_FEATURE_BOOT_COUNTING           (1ULL << 4)
+#define UK_LOADER_FEATURE_RANDOM_SEED             (1ULL << 6)
 #define UK_LOADER_FEATURE_SORT_KEY                (1ULL << 8)
 #define UK_LOADER_FEATURE_SAVED_ENTRY             (1ULL << 9)
 #define UK_LOADER_FEATURE_MENU_DISABLE            (1ULL << 13)
@@ -26,7 +27,8 @@
 #define UK_LOADER_FEATURE_TYPE1_UKI_URL           (1ULL << 17)
 #define UK_LOADER_FEATURES (UK_LOADER_FEATURE_CONFIG_TIMEOUT | UK_LOADER_FEATURE_CONFIG_TIMEOUT_ONE_SHOT | \
                             UK_LOADER_FEATURE_ENTRY_DEFAULT | UK_LOADER_FEATURE_ENTRY_ONESHOT | \
-                            UK_LOADER_FEATURE_BOOT_COUNTING | UK_LOADER_FEATURE_SORT_KEY | \
+                            UK_LOADER_FEATURE_BOOT_COUNTING | UK_LOADER_FEATURE_RANDOM_SEED | \
+                            UK_LOADER_FEATURE_SORT_KEY | \
                             UK_LOADER_FEATURE_SAVED_ENTRY | UK_LOADER_FEATURE_MENU_DISABLE | \
                             UK_LOADER_FEATURE_MULTI_PROFILE_UKI | UK_LOADER_FEATURE_TYPE1_UKI | \
                             UK_LOADER_FEATURE_TYPE1_UKI_URL)

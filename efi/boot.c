@@ -7,6 +7,7 @@
 #include "initrd.h"
 #include "plan.h"
 #include "secure.h"
+#include "seed.h"
 #include "tpm.h"
 #include "uki.h"
 #include "util.h"
@@ -284,6 +285,8 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 return EFI_OUT_OF_RESOURCES;
         }
         count_boot(env, e);
+        /* As systemd-boot: after the counter, before the image is read, for every entry tried. */
+        random_seed_process(env->fs, env->secure_boot);
         efi_fs_ops(env->fs, &ops);
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,

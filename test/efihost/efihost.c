@@ -12,6 +12,7 @@
 #include <string.h>
 #include "fake_fw.h"
 #include "pe_builder.h"
+#include "sha256.h"
 #include "util.h"
 
 static EFI_GUID global_guid = { 0x8be4df61, 0x93ca, 0x11d2, { 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c } };
@@ -84,6 +85,8 @@ struct scenario {
         const char *count_var;      /* and LoaderBootCountPath after it */
         const char *must_say;       /* the clean boot's console must contain this (NULL: nothing asked) */
         const char *must_not_say;   /* ... and must not contain this */
+        const char *seed_file_hex;  /* the seed file's first 32 bytes after the clean boot (NULL: not checked) */
+        const char *seed_table_hex; /* and the kernel's seed table */
 };
 
 static struct fw_file type1_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
@@ -102,7 +105,14 @@ static const struct fw_var timeout_vars[] = {
 static const struct fw_var disabled_vars[] = {
         { .name = "LoaderConfigTimeout", .guid = &loader_guid, .ascii = "menu-disabled" },
 };
-static struct fw_file timeout_files[8], disabled_files[8];
+static struct fw_file timeout_files[8], disabled_files[8], seed_files[10];
+/* The random seed: a system token and a 40-byte seed file (longer than a seed: the rest must become zeros). */
+static const uint8_t seed_token[32] = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c,
+        0x3d, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f };
+static uint8_t seed_file_bytes[40];
+static const struct fw_var seed_vars[] = {
+        { .name = "LoaderSystemToken", .guid = &loader_guid, .raw = seed_token, .raw_len = sizeof(seed_token) },
+};
 
 static size_t esp_common(struct fw_file *f, const char *loader_conf) {
         size_t n = 0;
@@ -167,6 +177,18 @@ static size_t make_scenarios(struct scenario *s) {
                   .vars = disabled_vars, .n_vars = UK_ELEMENTSOF(disabled_vars), .keys = "j" },
                 .must_say = "booting entry sel.conf", .must_not_say = "Up/Down: select",
         };
+        memset(seed_file_bytes, 0x77, sizeof(seed_file_bytes));
+        size_t ns = esp_common(seed_files, "default sel.conf\ntimeout 0\n");
+        seed_files[ns++] = (struct fw_file) { "/loader/random-seed", seed_file_bytes, sizeof(seed_file_bytes) };
+        /* Expected values computed apart (Python's hashlib, systemd-boot's derivation) from: no earlier table,
+         * no RNG, the token, the 40 file bytes, monotonic count 0, the fake clock 2026-12-01 12:00:00. */
+        s[n++] = (struct scenario) {
+                .name = "random-seed", "LoaderSystemToken and /loader/random-seed: the file refreshed, then the kernel's table",
+                { .files = seed_files, .n_files = ns, .vars = seed_vars, .n_vars = UK_ELEMENTSOF(seed_vars) },
+                .must_say = "random seed: \\loader\\random-seed refreshed",
+                .seed_file_hex = "fb93d3f5e9b767999086b3c9d860ba8b0572c3d369867121071f7c07ad1d636c",
+                .seed_table_hex = "9586eafaeee10848d06ed48c93496b392115bf8ac4dfcffea0673295dcbcec51",
+        };
         return n;
 }
 
@@ -208,6 +230,9 @@ static const char *judge(const struct fw_result *base, const struct fw_result *r
                 return snprintf(why, cap, "%s: %s", fw_outcome_name[r->outcome], r->problem), why;
         if (!r->hooks_restored)
                 return "the Security/Security2 hooks were left in place";
+        /* The seed the kernel gets must never come from a file that still holds what it was derived from. */
+        if (r->seed_table_installed && !r->seed_file_written)
+                return "the kernel was handed a random seed, but the seed file was not refreshed";
         if (same_boot(base, r)) {
                 /* An absorbed failure hands the kernel no more than the clean boot did. */
                 if (r->pool_left > base->pool_left || r->pages_left > base->pages_left ||
@@ -299,6 +324,23 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
                 passed++;
         }
         passed++;
+        if (sc->seed_file_hex) {
+                char fh[65], th[65];
+                static const uint8_t zeros[8];
+                uk_sha256_hex(base.seed_file, fh);
+                uk_sha256_hex(base.seed_table, th);
+                if (!base.seed_table_installed || base.seed_file_len != 40 || strcmp(fh, sc->seed_file_hex) != 0 ||
+                    strcmp(th, sc->seed_table_hex) != 0 || memcmp(base.seed_file + 32, zeros, 8) != 0) {
+                        printf("FAIL: efihost %s: seed file %s (%zu bytes), table %s%s; expected %s, %s\n", sc->name, fh,
+                               base.seed_file_len, th, base.seed_table_installed ? "" : " (not installed)",
+                               sc->seed_file_hex, sc->seed_table_hex);
+                        failed++;
+                } else {
+                        printf("PASS: efihost %s: the seed file holds the derived seed (zeros after it), the kernel's table the other\n",
+                               sc->name);
+                        passed++;
+                }
+        }
 
         printf("  %-34s %6s", "call that fails", "runs");
         for (int k = 0; k < N_COLS; k++)

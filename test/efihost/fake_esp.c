@@ -32,6 +32,15 @@ static bool path_eq(const char *a, const char *b) {
         return strcasecmp(a, b) == 0;
 }
 
+const uint8_t *fw_file_data(size_t i, size_t *ret_len) {
+        if (fw.written[i]) {
+                *ret_len = fw.written_len[i];
+                return fw.written[i];
+        }
+        *ret_len = fw.setup->files[i].len;
+        return fw.setup->files[i].data;
+}
+
 int fw_esp_file(const char *path) {
         for (size_t i = 0; i < fw.setup->n_files; i++)
                 if (path_eq(fw_file_path(i), path))
@@ -156,16 +165,20 @@ static EFI_STATUS EFIAPI file_read(EFI_FILE_PROTOCOL *this, UINTN *size, void *b
                 char child[768];
                 snprintf(child, sizeof(child), "%s/%s", f->path, name);
                 int i = fw_esp_file(child);
-                EFI_STATUS s = file_info(name, is_dir, i >= 0 ? fw.setup->files[i].len : 0, size, buf);
+                size_t len = 0;
+                if (i >= 0)
+                        fw_file_data((size_t) i, &len);
+                EFI_STATUS s = file_info(name, is_dir, len, size, buf);
                 if (!EFI_ERROR(s))
                         f->pos++;
                 return s;
         }
-        const struct fw_file *file = &fw.setup->files[f->file];
-        if (f->pos > file->len)
+        size_t len;
+        const uint8_t *data = fw_file_data((size_t) f->file, &len);
+        if (f->pos > len)
                 return EFI_DEVICE_ERROR;
-        size_t n = file->len - f->pos < *size ? file->len - f->pos : *size;
-        memcpy(buf, (const uint8_t *) file->data + f->pos, n);
+        size_t n = len - f->pos < *size ? len - f->pos : *size;
+        memcpy(buf, data + f->pos, n);
         f->pos += n;
         *size = n;
         return EFI_SUCCESS;
@@ -177,7 +190,9 @@ static EFI_STATUS EFIAPI file_set_position(EFI_FILE_PROTOCOL *this, UINT64 pos) 
                 return fw_fail_status[FW_FILE_SET_POSITION];
         if (f->file < 0)
                 return pos == 0 ? (f->pos = 0, EFI_SUCCESS) : EFI_UNSUPPORTED;
-        f->pos = pos == UINT64_MAX ? fw.setup->files[f->file].len : pos;
+        size_t len;
+        fw_file_data((size_t) f->file, &len);
+        f->pos = pos == UINT64_MAX ? len : pos;
         return EFI_SUCCESS;
 }
 
@@ -188,8 +203,10 @@ static EFI_STATUS EFIAPI file_get_info(EFI_FILE_PROTOCOL *this, EFI_GUID *type, 
         if (memcmp(type, &gEfiFileInfoGuid, sizeof(*type)) != 0)
                 return EFI_UNSUPPORTED;
         const char *slash = strrchr(f->path, '/');
-        return file_info(slash ? slash + 1 : "", f->file < 0, f->file < 0 ? 0 : fw.setup->files[f->file].len,
-                         size, buf);
+        size_t len = 0;
+        if (f->file >= 0)
+                fw_file_data((size_t) f->file, &len);
+        return file_info(slash ? slash + 1 : "", f->file < 0, len, size, buf);
 }
 
 /* SetInfo with a new FileName renames the file within its directory (the rest of the info is kept). */
@@ -225,6 +242,28 @@ static EFI_STATUS EFIAPI file_set_info(EFI_FILE_PROTOCOL *this, EFI_GUID *type, 
         return EFI_SUCCESS;
 }
 
+/* Write: the file's bytes become a copy of their own, grown as needed (FAT extends a file the same way). */
+static EFI_STATUS EFIAPI file_write(EFI_FILE_PROTOCOL *this, UINTN *size, void *buf) {
+        struct fw_file_handle *f = file_check(this);
+        if (fw_fault(FW_FILE_WRITE))
+                return fw_fail_status[FW_FILE_WRITE];
+        if (!f->writable || f->file < 0)
+                return EFI_ACCESS_DENIED;
+        size_t i = (size_t) f->file, len;
+        const uint8_t *data = fw_file_data(i, &len);
+        size_t end = f->pos + *size > len ? f->pos + *size : len;
+        uint8_t *copy = calloc(1, end ? end : 1);
+        if (!copy)
+                abort();
+        memcpy(copy, data, len);
+        memcpy(copy + f->pos, buf, *size);
+        free(fw.written[i]);
+        fw.written[i] = copy;
+        fw.written_len[i] = end;
+        f->pos += *size;
+        return EFI_SUCCESS;
+}
+
 static EFI_STATUS EFIAPI file_flush(EFI_FILE_PROTOCOL *this) {
         file_check(this);
         return EFI_SUCCESS;
@@ -243,6 +282,7 @@ static EFI_FILE_PROTOCOL *file_new(const char *path, int file) {
         f->api.GetInfo = file_get_info;
         f->api.SetInfo = file_set_info;
         f->api.Flush = file_flush;
+        f->api.Write = file_write;
         f->magic = FILE_MAGIC;
         snprintf(f->path, sizeof(f->path), "%s", path);
         f->file = file;

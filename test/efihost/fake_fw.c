@@ -34,6 +34,9 @@ const char *const fw_call_name[FW_N_CALLS] = {
         [FW_HTTP_CONFIGURE] = "HTTP.Configure",
         [FW_HTTP_REQUEST] = "HTTP.Request",
         [FW_HTTP_RESPONSE] = "HTTP.Response",
+        [FW_FILE_WRITE] = "File.Write",
+        [FW_GET_MONOTONIC_COUNT] = "GetNextMonotonicCount",
+        [FW_INSTALL_CONFIG_TABLE] = "InstallConfigurationTable",
 };
 
 const char *const fw_outcome_name[] = {
@@ -53,6 +56,8 @@ const EFI_STATUS fw_fail_status[FW_N_CALLS] = {
         [FW_SET_VARIABLE] = EFI_DEVICE_ERROR, [FW_CREATE_EVENT] = EFI_OUT_OF_RESOURCES,
         [FW_HASH_LOG_EXTEND] = EFI_DEVICE_ERROR, [FW_HTTP_CONFIGURE] = EFI_DEVICE_ERROR,
         [FW_HTTP_REQUEST] = EFI_DEVICE_ERROR, [FW_HTTP_RESPONSE] = EFI_DEVICE_ERROR,
+        [FW_FILE_WRITE] = EFI_DEVICE_ERROR, [FW_GET_MONOTONIC_COUNT] = EFI_DEVICE_ERROR,
+        [FW_INSTALL_CONFIG_TABLE] = EFI_OUT_OF_RESOURCES,
 };
 
 #define CALL_STORM 5000000u                     /* counted calls in one run: ukiboot is spinning */
@@ -247,6 +252,42 @@ static EFI_STATUS EFIAPI bs_handle_protocol(EFI_HANDLE handle, EFI_GUID *guid, v
         if (!p)
                 return EFI_UNSUPPORTED;
         *ret = p;
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI bs_get_next_monotonic_count(UINT64 *count) {
+        if (fw_fault(FW_GET_MONOTONIC_COUNT))
+                return fw_fail_status[FW_GET_MONOTONIC_COUNT];
+        *count = fw.monotonic++;
+        return EFI_SUCCESS;
+}
+
+/* The table is the system's from now on: it is not ukiboot's to free, and the kernel finds it. */
+static EFI_STATUS EFIAPI bs_install_configuration_table(EFI_GUID *guid, void *table) {
+        if (fw_fault(FW_INSTALL_CONFIG_TABLE))
+                return fw_fail_status[FW_INSTALL_CONFIG_TABLE];
+        UINTN i;
+        for (i = 0; i < fw.st.NumberOfTableEntries; i++)
+                if (memcmp(&fw.tables[i].VendorGuid, guid, sizeof(*guid)) == 0)
+                        break;
+        if (!table) {
+                if (i == fw.st.NumberOfTableEntries)
+                        return EFI_NOT_FOUND;
+                fw.tables[i] = fw.tables[--fw.st.NumberOfTableEntries];
+                return EFI_SUCCESS;
+        }
+        if (i == UK_ELEMENTSOF(fw.tables))
+                return EFI_OUT_OF_RESOURCES;
+        fw.tables[i].VendorGuid = *guid;
+        fw.tables[i].VendorTable = table;
+        if (i == fw.st.NumberOfTableEntries)
+                fw.st.NumberOfTableEntries++;
+        return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI rt_get_time(EFI_TIME *t, EFI_TIME_CAPABILITIES *cap) {
+        (void) cap;
+        *t = (EFI_TIME) { .Year = 2026, .Month = 12, .Day = 1, .Hour = 12 };
         return EFI_SUCCESS;
 }
 
@@ -562,6 +603,8 @@ static void tables_init(void) {
         fw.bs.FreePages = bs_free_pages;
         fw.bs.HandleProtocol = bs_handle_protocol;
         fw.bs.LocateProtocol = bs_locate_protocol;
+        fw.bs.GetNextMonotonicCount = bs_get_next_monotonic_count;
+        fw.bs.InstallConfigurationTable = bs_install_configuration_table;
         fw.bs.InstallMultipleProtocolInterfaces = (void *) bs_install_multiple;
         fw.bs.UninstallMultipleProtocolInterfaces = (void *) bs_uninstall_multiple;
         fw.bs.LocateDevicePath = fw_bs_locate_device_path;
@@ -578,6 +621,7 @@ static void tables_init(void) {
         fw.bs.UnloadImage = fw_bs_unload_image;
         fw_fill_unexpected(&fw.rt, sizeof(EFI_TABLE_HEADER), sizeof(fw.rt));
         fw.rt.GetVariable = rt_get_variable;
+        fw.rt.GetTime = rt_get_time;
         fw.rt.SetVariable = rt_set_variable;
         fw.rt.ResetSystem = rt_reset;
 
@@ -597,6 +641,7 @@ static void tables_init(void) {
         fw.st.FirmwareRevision = 0x10000;
         fw.st.ConIn = &fw.con_in;
         fw.st.ConOut = &fw.con_out;
+        fw.st.ConfigurationTable = fw.tables;
         fw.st.BootServices = &fw.bs;
         fw.st.RuntimeServices = &fw.rt;
 }
@@ -682,8 +727,37 @@ static void vars_init(void) {
 }
 
 /* Count and free what is left (after the result has recorded it). */
+/* What the run left of the random seed: the file's bytes, and the table the kernel would find. */
+static void seed_result(struct fw_result *r) {
+        static const EFI_GUID seed_guid = { 0x1ce1e5bc, 0x7ceb, 0x42f2, { 0x81, 0xe5, 0x8a, 0xad, 0xf1, 0x80, 0xf5, 0x7b } };
+        int i = fw_esp_file("/loader/random-seed");
+        if (i >= 0) {
+                const uint8_t *d = fw_file_data((size_t) i, &r->seed_file_len);
+                memcpy(r->seed_file, d, r->seed_file_len < sizeof(r->seed_file) ? r->seed_file_len : sizeof(r->seed_file));
+                r->seed_file_written = fw.written[i] != NULL;
+        }
+        for (UINTN t = 0; t < fw.st.NumberOfTableEntries; t++) {
+                if (memcmp(&fw.tables[t].VendorGuid, &seed_guid, sizeof(seed_guid)) != 0)
+                        continue;
+                const uint8_t *table = fw.tables[t].VendorTable;
+                if (uk_le32(table) == sizeof(r->seed_table)) {
+                        memcpy(r->seed_table, table + 4, sizeof(r->seed_table));
+                        r->seed_table_installed = true;
+                }
+        }
+        /* Installed tables belong to the system now: freed here, not counted as left behind. */
+        for (UINTN t = 0; t < fw.st.NumberOfTableEntries; t++)
+                pool_free(fw.tables[t].VendorTable);
+        fw.st.NumberOfTableEntries = 0;
+        for (size_t f = 0; f < UK_ELEMENTSOF(fw.written); f++) {
+                free(fw.written[f]);
+                fw.written[f] = NULL;
+        }
+}
+
 static void teardown(struct fw_result *r) {
         unsigned n;
+        seed_result(r);
         for (n = 0; fw.pool.next; n++) {
                 struct pool_block *b = fw.pool.next;
                 fw.pool.next = b->next;

@@ -29,6 +29,9 @@ enum fw_call {
         FW_HTTP_CONFIGURE,
         FW_HTTP_REQUEST,
         FW_HTTP_RESPONSE,
+        FW_FILE_WRITE,
+        FW_GET_MONOTONIC_COUNT,
+        FW_INSTALL_CONFIG_TABLE,
         FW_N_CALLS,
 };
 extern const char *const fw_call_name[FW_N_CALLS];
@@ -85,6 +88,11 @@ struct fw_result {
         char chainloaded[512];              /* FW_CHAINLOADED: the file path started */
         char renamed[1100];                 /* the last rename: "from -> to" ("" if none) */
         char boot_count_path[512];          /* LoaderBootCountPath at the end, as ASCII ("" if unset) */
+        uint8_t seed_file[64];              /* /loader/random-seed at the end (its first 64 bytes) */
+        size_t seed_file_len;               /* its length (0: absent) */
+        bool seed_file_written;             /* something was written to it */
+        uint8_t seed_table[32];             /* the LINUX_EFI_RANDOM_SEED_TABLE installed, if any */
+        bool seed_table_installed;
         unsigned calls[FW_N_CALLS];         /* calls made, per kind */
         bool injected;                      /* the fault was actually hit */
         unsigned measurements;              /* successful HashLogExtendEvent calls */

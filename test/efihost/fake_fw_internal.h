@@ -136,8 +136,15 @@ struct fw_state {
         EFI_LOADED_IMAGE self_li;
         uint8_t esp_dp[64], self_path[128];
         char *renamed[64];                      /* per setup file: its path after a SetInfo rename */
+        uint8_t *written[64];                   /* per setup file: its bytes once something was written */
+        size_t written_len[64];
+        EFI_CONFIGURATION_TABLE tables[8];      /* InstallConfigurationTable's, ST->ConfigurationTable */
+        uint64_t monotonic;
 };
 extern struct fw_state fw;
+
+/* A setup file's bytes now: as set up, or as written during the run. */
+const uint8_t *fw_file_data(size_t i, size_t *ret_len);
 
 /* Core (fake_fw.c). */
 /* End the run now with outcome o (fmt: what went wrong, for VIOLATION and HANG). */

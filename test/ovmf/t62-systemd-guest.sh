@@ -6,6 +6,8 @@
 #                   the current (LoaderEntrySelected) and the default entry;
 #   bootctl list    ukiboot's entries (LoaderEntries) with the files they boot;
 #   systemd-analyze firmware and loader times from LoaderTimeInitUSec/LoaderTimeExecUSec;
+#   random seed     bootctl random-seed sets up /loader/random-seed and LoaderSystemToken in the first boot; before the
+#                   second ukiboot refreshes the file and hands the kernel a LINUX_EFI_RANDOM_SEED_TABLE;
 #   systemd-bless-boot the UKI carries a boot counter (debian+3.efi): ukiboot counts the boot
 #                   (debian+2-1.efi, LoaderBootCountPath) and, once boot-complete.target is reached,
 #                   systemd-bless-boot marks it good (debian.efi): file names read back from the host;
@@ -62,6 +64,7 @@ if [ -e /efi/third-boot ]; then
 fi
 if [ -e /efi/second-boot ]; then
         echo "SDG2-CMDLINE: $(cat /proc/cmdline)"
+        echo "SDG2-SEED: $(sha256sum < /efi/loader/random-seed 2>&1 | cut -c1-64) $(dmesg | grep -c '^\[ *[0-9.]*\] efi: .* RNG=0x')"
         ls /sys/firmware/efi/efivars | grep -c '^LoaderEntryOneShot-' | sed 's/^/SDG2-ONESHOT-LEFT: /'
         bootctl list --no-pager 2>&1 | grep 'title:' | sed 's/^/SDG2-LIST: /'
         # ukiboot as a package installs it: the binary, the kexec unit, the kernel-install plugin.
@@ -98,6 +101,10 @@ v=/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb
 # efivarfs files report size 0: read through a pipe, then drop the 4 attribute bytes.
 printf 'SDG-COUNTPATH: %s\n' "$(cat "$v" 2> /dev/null | tail -c +5 | tr -d '\000')" > /dev/ttyS0
 ls /efi/EFI/Linux | sed 's/^/SDG-UKIS: /' > /dev/ttyS0
+# The random seed, set up with systemd's tool: the seed file and LoaderSystemToken (bootctl 252 writes no token
+# in a VM unless told to: the variable store of a VM usually travels with its disk).
+SYSTEMD_WRITE_SYSTEM_TOKEN=1 bootctl random-seed 2>&1 | sed 's/^/SDG-RANDOM: /' > /dev/ttyS0
+echo "SDG-SEED: $(sha256sum < /efi/loader/random-seed 2>&1 | cut -c1-64) $(ls /sys/firmware/efi/efivars | grep -c '^LoaderSystemToken-')" > /dev/ttyS0
 bootctl set-oneshot second.conf 2>&1 | sed 's/^/SDG-SET: /' > /dev/ttyS0
 bootctl set-timeout 1 2>&1 | sed 's/^/SDG-SET: /' > /dev/ttyS0
 touch /efi/second-boot && sync
@@ -123,7 +130,11 @@ log=$w/serial.log
 ukis=$(mdir -b -i "$img@@1M" ::/EFI/Linux 2> /dev/null | sed 's|.*/||' | tr '\n' ' ')
 OVMF_KEEP_VARS=1 boot_ovmf "$img" "$w/serial2.log"
 log2=$w/serial2.log
-rm -f "$img" "${img%.img}.vars.fd"
+# Every write of the three systems (the counter renames, the seed file, bless-boot, kernel-install) left a
+# clean FAT behind.
+dd if="$img" of="$w/esp-part.img" bs=1M skip=1 count="$esp_mib" status=none
+if fsck.fat -n "$w/esp-part.img" > "$w/fsck.log" 2>&1; then esp_clean=1; else esp_clean=0; fi
+rm -f "$img" "${img%.img}.vars.fd" "$w/esp-part.img"
 if ! grep -aq '^SDG-END' "$log"; then
   fail sdguest-booted "systemd did not reach the check service (last lines: $(tail -n 5 "$log" | tr '\n' '|'))"
   exit 1
@@ -136,7 +147,7 @@ banner=$(grep -a -m1 '^ukiboot ' "$log" | tr -d '\r')
 st | grep -q "Product: $banner" && pass "sdguest-bootctl-product ($banner)" ||
   fail sdguest-bootctl-product "bootctl status does not name '$banner' as the boot loader"
 # The features bootctl shows as supported are the LoaderFeatures/StubFeatures bits ukiboot sets.
-for f in "Boot counting" "Menu timeout control" "One-shot menu timeout control" "Default entry control" \
+for f in "Boot counting" "Support for passing random seed to OS" "Menu timeout control" "One-shot menu timeout control" "Default entry control" \
          "One-shot entry control" "Support Type #1 sort-key field" "Support @saved pseudo-entry" \
          "Boot loader sets ESP information" "Picks up credentials from boot partition"; do
   st | grep -q "✓ $f" || { fail sdguest-bootctl-features "bootctl status does not show '✓ $f'"; f=; break; }
@@ -162,6 +173,14 @@ check_eq sdguest-set-clean "$(grep -a '^SDG-SET: ' "$log" | tr '\n' '|')" ""
 if grep -aq '^SDG2-END' "$log2"; then
   pass sdguest-second-boot
   check_grep sdguest-timeout-from-bootctl "$log2" "Boot in 1 s."
+  # The random seed: systemd's tools set it up in the first boot, ukiboot refreshed the file before the second
+  # and handed the kernel a seed table (the kernel lists it as RNG= among the EFI tables).
+  read -r seed1 token1 <<< "$(grep -a -m1 '^SDG-SEED: ' "$log" | sed 's/^[^:]*: //')"
+  read -r seed2 rng2 <<< "$(grep -a -m1 '^SDG2-SEED: ' "$log2" | sed 's/^[^:]*: //')"
+  if [[ $seed1 =~ ^[0-9a-f]{64}$ ]] && [ "${token1:-0}" = 1 ] && [[ $seed2 =~ ^[0-9a-f]{64}$ ]] && [ "$seed1" != "$seed2" ] &&
+     [ "${rng2:-0}" -ge 1 ] && grep -aq '^ukiboot: random seed: \\loader\\random-seed refreshed' "$log2"; then
+    pass "sdguest-random-seed (file refreshed ${seed1:0:8} -> ${seed2:0:8}, the kernel saw RNG=)"
+  else fail sdguest-random-seed "first boot: seed ${seed1:-?} token ${token1:-?}; second: seed ${seed2:-?} RNG lines ${rng2:-?}"; fi
   case "$(grep -a -m1 '^SDG2-CMDLINE: ' "$log2")" in *" ukiboot.boot=second") pass sdguest-oneshot-booted ;;
     *) fail sdguest-oneshot-booted "$(grep -a -m1 '^SDG2-CMDLINE: ' "$log2")" ;; esac
   check_eq sdguest-oneshot-used-up "$(grep -a -m1 '^SDG2-ONESHOT-LEFT: ' "$log2" | sed 's/^[^:]*: //')" 0
@@ -193,4 +212,6 @@ if grep -aq '^SDG2-END' "$log2"; then
 else
   fail sdguest-second-boot "the second boot did not reach the check (last lines: $(tail -n 4 "$log2" | tr '\n' '|'))"
 fi
+[ "$esp_clean" = 1 ] && pass sdguest-esp-fsck-clean ||
+  fail sdguest-esp-fsck-clean "$(grep -v '^fsck.fat\|^/' "$w/fsck.log" | head -n 3 | tr '\n' ' ')"
 exit $(( failures > 0 ))
