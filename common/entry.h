@@ -172,11 +172,13 @@ struct uk_discovery {
         size_t skipped;         /* malformed or unreadable files, unreadable directories */
         size_t dropped;         /* well-formed entries beyond the capacity: the last ones in boot order */
         size_t io_errors;       /* files or directories whose bytes could not be had (I/O error, not content) */
+        size_t hidden;          /* well-formed Type #1 entries whose linux/efi/uki file is absent (not offered) */
         char io_path[UK_PATH_MAX];      /* the first of them */
 };
 
 /* Find all entries on the ESP: /loader/entries/NAME.conf and /EFI/Linux/NAME.efi (one entry per UKI profile),
  * fill entries[cap] with the first cap of them in boot order (whatever order the directories list them in),
- * sort them and set their show titles. Malformed files are skipped and counted. */
+ * sort them and set their show titles. Malformed files are skipped and counted; a Type #1 entry whose file
+ * is absent is hidden and counted (as systemd-boot, which does not offer it). */
 uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,
                            struct uk_discovery *ret);

@@ -14,7 +14,7 @@
 struct discover {
         const struct uk_fs_ops *fs;
         struct uk_entry *entries;
-        size_t cap, n, skipped, dropped, io_errors;
+        size_t cap, n, skipped, dropped, io_errors, hidden;
         char io_path[UK_PATH_MAX];
         char text[CONF_FILE_MAX];
         struct uk_uki uki;
@@ -78,6 +78,19 @@ static bool join_path(char *buf, size_t cap, const char *dir, const char *name) 
         return true;
 }
 
+/* systemd-boot offers a Type #1 entry only if its `linux`, `efi` or `uki` file opens, so a menu never lists
+ * what was removed. Only absence hides it: a file that is there but cannot be read keeps its entry, which
+ * is then refused with the read error if chosen (an I/O error is not absence). `uki-url` has no file. */
+static bool target_missing(struct discover *d, const struct uk_entry *e) {
+        struct uk_source src;
+        if (e->kind == UK_ENTRY_KIND_UKI_URL)
+                return false;
+        uk_err r = d->fs->open_source(d->fs->ctx, uk_entry_target(e), &src);
+        if (r == UK_OK)
+                d->fs->close_source(d->fs->ctx, &src);
+        return r == UK_E_NOT_FOUND;
+}
+
 static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
         struct discover *d = ctx;
         char path[UK_PATH_MAX];
@@ -97,6 +110,10 @@ static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
         }
         if (r != UK_OK || len > sizeof(d->text) || uk_entry_parse_conf_into(d->text, len, name, path, slot(d)) != UK_OK) {
                 d->skipped++;
+                return UK_OK;
+        }
+        if (target_missing(d, slot(d))) {
+                d->hidden++;
                 return UK_OK;
         }
         keep(d);
@@ -343,7 +360,8 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
 
         uk_entries_sort(entries, d.n);
         uk_entries_show_titles(entries, d.n);
-        *ret = (struct uk_discovery) { .n = d.n, .skipped = d.skipped, .dropped = d.dropped, .io_errors = d.io_errors };
+        *ret = (struct uk_discovery) { .n = d.n, .skipped = d.skipped, .dropped = d.dropped, .io_errors = d.io_errors,
+                                       .hidden = d.hidden };
         uk_memcpy(ret->io_path, d.io_path, sizeof(ret->io_path));
         return UK_OK;
 }

@@ -35,7 +35,11 @@ static uint32_t pick_timeout(const struct uk_loader_conf *conf, const struct uk_
 }
 
 static void list_entries(const struct uk_bootmenu *m) {
-        log_info(L"%d entries found, %d skipped", m->found.n, m->found.skipped);
+        if (m->found.hidden)
+                log_info(L"%d entries found, %d skipped, %d hidden (their files are missing)", m->found.n,
+                         m->found.skipped, m->found.hidden);
+        else
+                log_info(L"%d entries found, %d skipped", m->found.n, m->found.skipped);
         for (size_t i = 0; i < m->found.n; i++) {
                 const struct uk_entry *e = &m->entries[i];
                 log_info(L"entry %d: %a [%a, %a] %a%a", i, e->id, e->type == UK_ENTRY_TYPE1 ? "type1" : "type2",

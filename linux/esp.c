@@ -316,6 +316,9 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret
         if (m->found.skipped > 0)
                 log_warn("%s: %zu malformed boot entr%s skipped", e->path, m->found.skipped,
                          m->found.skipped == 1 ? "y" : "ies");
+        if (m->found.hidden > 0)
+                log_warn("%s: %zu boot entr%s hidden: %s file is missing", e->path, m->found.hidden,
+                         m->found.hidden == 1 ? "y" : "ies", m->found.hidden == 1 ? "its" : "their");
         *ret = m;
         if (ret_choice)
                 *ret_choice = c;

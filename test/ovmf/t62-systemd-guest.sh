@@ -41,6 +41,7 @@ printf 'root=PARTUUID=%s rw console=ttyS0 loglevel=4 panic=-1' "$ROOT_PARTUUID" 
 # with its own command line, is what the first boot's `bootctl set-oneshot` picks for the second (by the
 # name systemd-bless-boot gives the UKI in the first boot).
 printf 'title Other\nsort-key zz\nlinux /vmlinuz-other\n' > "$d/loader/entries/other.conf"
+printf 'MZ' > "$d/vmlinuz-other"        # there (an entry whose kernel is missing is hidden), never booted
 printf 'title Second\nsort-key zz\nuki /EFI/Linux/debian.efi\noptions %s ukiboot.boot=second\n' "$(cat "$w/cmdline")" \
   > "$d/loader/entries/second.conf"
 printf 'timeout 0\n' > "$d/loader/loader.conf"

@@ -18,6 +18,8 @@ struct fake_fs {
         size_t n;
         int open_sources;
         const char *fail_dir;   /* listing this directory fails with UK_E_IO ("*": every one) */
+        const char *fail_open;  /* opening this file fails with UK_E_IO */
+        const char *gone;       /* this file was removed (after discovery saw it): not found */
 };
 
 static inline uk_err fake_list_dir(void *ctx, const char *dir, uk_err (*cb)(void *, const char *, bool), void *cb_ctx) {
@@ -56,6 +58,10 @@ static inline uk_err fake_read_file(void *ctx, const char *path, char *buf, size
 
 static inline uk_err fake_open_source(void *ctx, const char *path, struct uk_source *ret_src) {
         struct fake_fs *fs = ctx;
+        if (fs->fail_open && strcmp(fs->fail_open, path) == 0)
+                return UK_E_IO;
+        if (fs->gone && strcmp(fs->gone, path) == 0)
+                return UK_E_NOT_FOUND;
         for (size_t i = 0; i < fs->n; i++)
                 if (strcmp(fs->files[i].path, path) == 0 && !fs->files[i].is_dir) {
                         uk_source_from_memory(ret_src, fs->files[i].data, fs->files[i].len);

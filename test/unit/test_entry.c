@@ -710,6 +710,8 @@ static void test_discover(void) {
                 { "/EFI/Linux/noname.efi", uki_noname, n_noname, false },
                 { "/EFI/Linux/garbage.efi", "MZ garbage", 10, false },
                 { "/EFI/Linux/notes.txt", "x", 1, false },
+                { "/a/vmlinuz", "MZ", 2, false },
+                { "/old/vmlinuz", "MZ", 2, false },
         };
         struct fake_fs fs = { .files = files, .n = UK_ELEMENTSOF(files) };
         struct uk_fs_ops ops = {
@@ -781,6 +783,7 @@ static void test_discover_counted_and_limits(void) {
                 { "/EFI/Linux/arch+0-3.efi", uki, len, false },
                 { "/EFI/Linux/arch+2.efi", uki, len, false },
                 { "/loader/entries/z.conf", conf, sizeof(conf) - 1, false },
+                { "/k", "MZ", 2, false },
         };
         struct fake_fs fs = { .files = files, .n = UK_ELEMENTSOF(files) };
         struct uk_fs_ops ops = {
@@ -840,6 +843,42 @@ static void test_discover_counted_and_limits(void) {
         CHECK_EQ_STR(entries[0].id, "z.conf");
         CHECK_EQ_INT(skipped, 0, "an unreadable directory is an I/O error, not a malformed entry");
         CHECK_EQ_INT(discover_compat(NULL, entries, 3, &n, &skipped), UK_E_INVALID_ARG, "NULL fs");
+}
+
+/* A Type #1 entry whose file is absent is not offered (systemd-boot), and counted; one whose file cannot be
+ * read is offered (an I/O error is not absence); `uki-url` has no file to look for. */
+static void test_discover_hidden(void) {
+        static const char gone[] = "title Gone\nlinux /gone/vmlinuz\n";
+        static const char gone_efi[] = "title Gone EFI\nefi /EFI/gone.efi\n";
+        static const char gone_uki[] = "title Gone UKI\nuki /EFI/gone-uki.efi\n";
+        static const char unreadable[] = "title Unreadable\nlinux /bad/vmlinuz\n";
+        static const char here[] = "title Here\nlinux /k\ninitrd /no-initrd\n";
+        static const char net[] = "title Net\nuki-url http://10.0.2.2/x.efi\n";
+        const struct fake_file files[] = {
+                { "/loader/entries/gone.conf", gone, sizeof(gone) - 1, false },
+                { "/loader/entries/gone-efi.conf", gone_efi, sizeof(gone_efi) - 1, false },
+                { "/loader/entries/gone-uki.conf", gone_uki, sizeof(gone_uki) - 1, false },
+                { "/loader/entries/unreadable.conf", unreadable, sizeof(unreadable) - 1, false },
+                { "/loader/entries/here.conf", here, sizeof(here) - 1, false },
+                { "/loader/entries/net.conf", net, sizeof(net) - 1, false },
+                { "/bad/vmlinuz", "MZ", 2, false },
+                { "/k", "MZ", 2, false },
+        };
+        struct fake_fs fs = { .files = files, .n = UK_ELEMENTSOF(files), .fail_open = "/bad/vmlinuz" };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        static struct uk_entry entries[8];
+        struct uk_discovery d;
+        CHECK_EQ_INT(uk_entries_discover(&ops, entries, UK_ELEMENTSOF(entries), &d), UK_OK, "discover");
+        CHECK_EQ_INT(d.n, 3, "offered: here, net, unreadable");
+        CHECK_EQ_INT(d.hidden, 3, "hidden: linux, efi and uki files gone");
+        CHECK_EQ_INT(d.skipped, 0, "nothing malformed");
+        CHECK_EQ_INT(d.io_errors, 0, "the unreadable file is not read at discovery");
+        CHECK(uk_entries_find(entries, d.n, "gone.conf") < 0 && uk_entries_find(entries, d.n, "gone-efi.conf") < 0 &&
+              uk_entries_find(entries, d.n, "gone-uki.conf") < 0, "the gone ones are not offered");
+        CHECK(uk_entries_find(entries, d.n, "unreadable.conf") >= 0, "an I/O error keeps the entry");
+        CHECK(uk_entries_find(entries, d.n, "here.conf") >= 0, "a missing initrd does not hide (as systemd-boot)");
+        CHECK(uk_entries_find(entries, d.n, "net.conf") >= 0, "uki-url has no file to miss");
+        CHECK_EQ_INT(fs.open_sources, 0, "every source closed");
 }
 
 /* ---- discovery over the real fixture UKIs (systemd's stub + Debian's kernel, `make fixtures`) ------------ */
@@ -938,6 +977,7 @@ int main(void) {
         test_find();
         test_discover();
         test_discover_counted_and_limits();
+        test_discover_hidden();
         test_discover_fixtures();
         return unit_finish();
 }

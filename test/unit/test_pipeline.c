@@ -75,6 +75,8 @@ static void base_esp(void) {
         add("/ukis/a.efi", uki_a, uki_a_len);
         add("/ukis/broken.efi", "MZ not a PE", 11);
         add("/k/vmlinuz", kernel, sizeof(kernel));
+        add("/ukis/missing.efi", uki_a, uki_a_len);     /* removed after discovery where a test says so */
+        add("/EFI/tools/shell.efi", "MZ shell", 8);
 }
 
 
@@ -143,6 +145,7 @@ static void test_capacity(void) {
                 snprintf(conf_text[i], sizeof(conf_text[i]), "title E %03d\nlinux /k/vmlinuz\n", i);
                 add(names[i], conf_text[i], strlen(conf_text[i]));
         }
+        add("/k/vmlinuz", kernel, sizeof(kernel));      /* last: the slice below keeps it */
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "200 entries");
@@ -157,7 +160,7 @@ static void test_capacity(void) {
 
         /* 100 fit whole. */
         fs.files = files + 100;
-        fs.n = 100;
+        fs.n = 101;
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "100 entries");
         CHECK_EQ_INT(menu.found.n, 100, "100 kept");
         CHECK_EQ_INT(menu.n_notes, 0, "no note");
@@ -169,6 +172,7 @@ static void test_titles(void) {
         add("/EFI/Linux/seven.efi", uki_a, uki_a_len);
         add("/EFI/Linux/eight.efi", uki_b, uki_b_len);
         add("/EFI/Linux/nine.efi", uki_c, uki_c_len);
+        add("/k/vmlinuz", kernel, sizeof(kernel));
         static const char dup1[] = "title Same\nlinux /k/vmlinuz\nmachine-id 0123456789abcdef0123456789abcdef\n";
         static const char dup2[] = "title Same\nlinux /k/vmlinuz\nmachine-id fedcba9876543210fedcba9876543210\n";
         static const char dup3[] = "title Twin\nlinux /k/vmlinuz\n";
@@ -245,6 +249,8 @@ static void test_prepare(void) {
                 { "linux.conf", NULL, false, true, UK_OK, UK_E_NOT_FOUND, UK_REFUSE_READ,
                   "linux.conf: cannot read initrd /k/gone.img: not found" },
         };
+        /* missing.efi is removed once the menu has been made: the entry is offered, then cannot be read. */
+        fs.gone = "/ukis/missing.efi";
         for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++) {
                 tw.verdict = rows[i].verdict;
                 uk_err r = prepare(&fs, &tw, rows[i].id, rows[i].append, rows[i].sb, rows[i].chain);
