@@ -137,6 +137,9 @@ const char *uk_entry_kind_name(enum uk_entry_kind kind) {
         case UK_ENTRY_KIND_UKI_URL: return "uki-url";
         case UK_ENTRY_KIND_LINUX:   return "linux";
         case UK_ENTRY_KIND_EFI:     return "efi";
+        case UK_ENTRY_KIND_FIRMWARE_SETUP: return "firmware-setup";
+        case UK_ENTRY_KIND_REBOOT:         return "reboot";
+        case UK_ENTRY_KIND_POWEROFF:       return "poweroff";
         }
         return "unknown";
 }
@@ -147,6 +150,10 @@ const char *uk_entry_target(const struct uk_entry *e) {
         case UK_ENTRY_KIND_UKI_URL: return e->uki_url;
         case UK_ENTRY_KIND_LINUX:   return e->linux_path;
         case UK_ENTRY_KIND_EFI:     return e->efi_path;
+        case UK_ENTRY_KIND_FIRMWARE_SETUP:
+        case UK_ENTRY_KIND_REBOOT:
+        case UK_ENTRY_KIND_POWEROFF:
+                return "";
         }
         return "";
 }

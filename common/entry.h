@@ -16,6 +16,7 @@
 enum uk_entry_type {
         UK_ENTRY_TYPE1,       /* /loader/entries/NAME.conf */
         UK_ENTRY_TYPE2,       /* /EFI/Linux/NAME.efi */
+        UK_ENTRY_AUTO,        /* made up by the boot loader: "auto-windows", "auto-reboot-to-firmware-setup", ... */
 };
 
 /* What an entry boots. A .conf naming several: uki-url wins over uki, uki over linux, linux over efi. */
@@ -24,6 +25,9 @@ enum uk_entry_kind {
         UK_ENTRY_KIND_UKI_URL,    /* `uki-url URL` */
         UK_ENTRY_KIND_LINUX,      /* `linux` + `initrd` (kernel with EFI stub) */
         UK_ENTRY_KIND_EFI,        /* `efi` chain-load */
+        UK_ENTRY_KIND_FIRMWARE_SETUP,  /* auto: reboot into the firmware's setup (OsIndications) */
+        UK_ENTRY_KIND_REBOOT,          /* auto: reboot */
+        UK_ENTRY_KIND_POWEROFF,        /* auto: power off */
 };
 
 struct uk_entry {
@@ -83,11 +87,46 @@ struct uk_loader_conf {
         uint64_t timeout;                   /* `timeout`: seconds or a UK_TIMEOUT_* value (common/timeout.h) */
         bool has_timeout;
         bool editor;                        /* `editor` (default yes) */
-        bool auto_entries;
+        bool auto_entries;                  /* `auto-entries` (default yes): Windows, EFI shell, EFI default loader */
+        bool auto_firmware;                 /* `auto-firmware` (default yes): reboot into firmware setup */
+        bool auto_reboot;                   /* `auto-reboot` (default no) */
+        bool auto_poweroff;                 /* `auto-poweroff` (default no) */
         bool ukiboot_handover;              /* `ukiboot-handover` (ours): force the x86 EFI handover protocol */
         bool reboot_on_error;               /* `reboot-on-error`: reboot once every entry failed (default: back to
                                              * the firmware, which tries its next boot option) */
 };
+
+struct uk_fs_ops;
+
+/* What the machine tells about itself that decides the automatic entries: both twins supply it. */
+struct uk_menu_facts {
+        bool firmware_setup;        /* OsIndicationsSupported has EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
+        const char *own_path;       /* the boot loader's own ESP path ('/'-separated; EFI: its loaded image,
+                                     * Linux: LoaderImageIdentifier), NULL if unknown */
+};
+
+#define UK_AUTO_ENTRIES_MAX 6
+
+/* Append systemd-boot's automatic entries after entries[0..n) (already in boot order), in its order: Windows
+ * Boot Manager, EFI Shell, EFI Default Loader (when those files exist, with `auto-entries`; the default
+ * loader only when it is not the boot loader itself, and never when that is unknown), then reboot into
+ * firmware setup (`auto-firmware`, when supported), power off (`auto-poweroff`), reboot (`auto-reboot`).
+ * At most UK_AUTO_ENTRIES_MAX; cap is entries' room. Returns the new count. facts NULL: nothing known. */
+size_t uk_entries_add_auto(const struct uk_fs_ops *fs, const struct uk_loader_conf *conf,
+                           const struct uk_menu_facts *facts, struct uk_entry *entries, size_t n, size_t cap);
+
+/* True for the entries that are an action of the firmware, not a program to start. */
+bool uk_entry_is_action(const struct uk_entry *e);
+/* Whether starting e records a boot (LoaderEntryLastBooted, LoaderEntrySelected, the boot counter): not
+ * for actions, as systemd-boot saves only entries that start something. */
+bool uk_entry_records_boot(const struct uk_entry *e);
+/* Whether the random seed is refreshed and handed over before e starts: only a Linux kernel ukiboot starts
+ * itself (`linux`, `uki`, Type #2), as systemd-boot does; a chain-loaded program or a fetched UKI's stub
+ * sees to its own. */
+bool uk_entry_takes_random_seed(const struct uk_entry *e);
+/* Whether the failure policy may fall back to e after another entry failed: never to an action (a failed
+ * boot must not power the machine off or reboot it into setup). */
+bool uk_entry_may_fall_back_to(const struct uk_entry *e);
 
 /* The word for an entry kind, as entries say it: "uki", "uki-url", "linux", "efi". */
 const char *uk_entry_kind_name(enum uk_entry_kind kind);

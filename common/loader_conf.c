@@ -54,6 +54,7 @@ uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf 
         struct uk_loader_conf c = {
                 .editor = true,
                 .auto_entries = true,
+                .auto_firmware = true,
         };
         struct uk_kv_iter it = { .text = text, .len = len };
         struct uk_kv kv;
@@ -70,6 +71,12 @@ uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf 
                         (void) parse_bool(&kv, &c.editor);
                 else if (uk_kv_key_is(&kv, "auto-entries"))
                         (void) parse_bool(&kv, &c.auto_entries);
+                else if (uk_kv_key_is(&kv, "auto-firmware"))
+                        (void) parse_bool(&kv, &c.auto_firmware);
+                else if (uk_kv_key_is(&kv, "auto-reboot"))
+                        (void) parse_bool(&kv, &c.auto_reboot);
+                else if (uk_kv_key_is(&kv, "auto-poweroff"))
+                        (void) parse_bool(&kv, &c.auto_poweroff);
                 else if (uk_kv_key_is(&kv, "reboot-on-error"))
                         (void) parse_bool(&kv, &c.reboot_on_error);
                 else if (uk_kv_key_is(&kv, "ukiboot-handover"))

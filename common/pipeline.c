@@ -60,6 +60,11 @@ static void read_loader_conf(const struct uk_fs_ops *fs, struct uk_bootmenu *m) 
 
 uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
                         const char *last_booted, struct uk_bootmenu *ret) {
+        return uk_bootmenu_load_facts(fs, NULL, one_shot, efi_default, last_booted, ret);
+}
+
+uk_err uk_bootmenu_load_facts(const struct uk_fs_ops *fs, const struct uk_menu_facts *facts, const char *one_shot,
+                              const char *efi_default, const char *last_booted, struct uk_bootmenu *ret) {
         struct uk_text t;
         char num[24];
         uk_err r;
@@ -87,6 +92,8 @@ uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const 
                 uk_text_add_u64(&t, ret->found.dropped);
                 menu_note(ret, "more than 128 boot entries: the last ", num, " in boot order are not offered");
         }
+        ret->found.n = uk_entries_add_auto(fs, &ret->conf, facts, ret->entries, ret->found.n,
+                                           UK_ELEMENTSOF(ret->entries));
         ret->def = uk_entries_default(ret->entries, ret->found.n, one_shot, efi_default, ret->conf.default_pattern,
                                       last_booted);
         return UK_OK;
@@ -211,6 +218,25 @@ static uk_err prepare_efi(const struct uk_boot_request *req, const char *who, st
         return UK_OK;
 }
 
+/* The automatic entries that are a firmware action: the EFI twin carries them out, a kexec cannot. */
+static uk_err prepare_action(const struct uk_boot_request *req, const char *who, struct uk_boot *b) {
+        const struct uk_entry *e = req->entry;
+        static const struct { enum uk_entry_kind kind; const char *what; } actions[] = {
+                { UK_ENTRY_KIND_FIRMWARE_SETUP, "reboots into the firmware's setup" },
+                { UK_ENTRY_KIND_REBOOT, "reboots the machine" },
+                { UK_ENTRY_KIND_POWEROFF, "powers the machine off" },
+        };
+        struct uk_text t;
+        b->kind = e->kind;
+        uk_text_init(&t, b->efi_what, sizeof(b->efi_what));
+        for (size_t i = 0; i < UK_ELEMENTSOF(actions); i++)
+                if (actions[i].kind == e->kind)
+                        uk_text_add(&t, actions[i].what);
+        if (!req->can_chain_load)
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, b->efi_what, "", "", ", which a kexec cannot do");
+        return UK_OK;
+}
+
 /* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
 static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
                            uint64_t sizes[UK_ENTRY_MAX_INITRDS], struct uk_boot *b) {
@@ -267,6 +293,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         b->refusal = (struct uk_refusal) {};
 
         /* 1. What the entry names, and whether this twin can start it. */
+        if (uk_entry_is_action(e))
+                return prepare_action(req, who, b);
         row = e ? kind_row(e->kind) : &kinds[0];
         if (!row)
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "", NULL);

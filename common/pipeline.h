@@ -36,7 +36,7 @@ struct uk_bootmenu {
          * menu may then differ from the ESP's (a default from the wrong loader.conf, an entry missing), so
          * nothing is booted without a person's choice (EFI) and the running system stops (Linux). */
         char io_error[UK_NOTE_MAX];
-        struct uk_entry entries[UK_ENTRIES_MAX];
+        struct uk_entry entries[UK_ENTRIES_MAX + UK_AUTO_ENTRIES_MAX];  /* found.n of them: the ESP's, then the automatic ones */
         char text[UK_LOADER_CONF_MAX];    /* loader.conf is read here */
 };
 
@@ -46,6 +46,10 @@ struct uk_bootmenu {
  * at all (then ret->found.n is 0). */
 uk_err uk_bootmenu_load(const struct uk_fs_ops *fs, const char *one_shot, const char *efi_default,
                         const char *last_booted, struct uk_bootmenu *ret);
+/* The same, with what the machine tells about itself: the automatic entries (uk_entries_add_auto) follow
+ * the ESP's. uk_bootmenu_load knows no facts (only the file-based automatic entries can appear). */
+uk_err uk_bootmenu_load_facts(const struct uk_fs_ops *fs, const struct uk_menu_facts *facts, const char *one_shot,
+                              const char *efi_default, const char *last_booted, struct uk_bootmenu *ret);
 
 /* ---- one entry to a plan ------------------------------------------------------------------------- */
 
@@ -98,7 +102,8 @@ struct uk_refusal {
 };
 
 struct uk_boot {
-        enum uk_entry_kind kind;          /* UK_ENTRY_KIND_EFI: efi_path + efi_options; else a plan */
+        enum uk_entry_kind kind;          /* UK_ENTRY_KIND_EFI: efi_path + efi_options; an action (firmware
+                                           * setup, reboot, power off): efi_what says it; else a plan */
         bool have_plan;
         struct uk_plan plan;
         struct uk_uki uki;                /* valid for UKI kinds */

@@ -230,9 +230,41 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         return EFI_ERROR(st) ? st : EFI_ABORTED;
 }
 
+#define OS_INDICATIONS_BOOT_TO_FW_UI 0x1ULL
+
+/* The automatic entries that are firmware actions. Reboot into setup: OsIndications gets the bit (kept
+ * non-volatile, as the specification wants it), then a cold reset; the firmware clears it once it obeyed. */
+static EFI_STATUS do_action(const struct uk_entry *e, const struct uk_boot *b) {
+        EFI_GUID global = EFI_GLOBAL_VARIABLE;
+        log_info(L"%a: %a", e->id, b->efi_what);
+        if (b->kind == UK_ENTRY_KIND_FIRMWARE_SETUP) {
+                UINT64 ind = 0;
+                UINTN size = sizeof(ind);
+                UINT32 attr = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS;
+                EFI_STATUS st = RT->GetVariable(L"OsIndications", &global, NULL, &size, &ind);
+                if (st == EFI_NOT_FOUND || size != sizeof(ind))
+                        ind = 0;
+                else if (EFI_ERROR(st)) {
+                        log_error(L"%a: cannot read OsIndications: %r", e->id, st);
+                        return st;
+                }
+                ind |= OS_INDICATIONS_BOOT_TO_FW_UI;
+                st = RT->SetVariable(L"OsIndications", &global, attr, sizeof(ind), &ind);
+                if (EFI_ERROR(st)) {
+                        log_error(L"%a: cannot set OsIndications: %r", e->id, st);
+                        return st;
+                }
+        }
+        RT->ResetSystem(b->kind == UK_ENTRY_KIND_POWEROFF ? EfiResetShutdown : EfiResetCold, EFI_SUCCESS, 0, NULL);
+        log_error(L"%a: the firmware did not reset", e->id);
+        return EFI_DEVICE_ERROR;
+}
+
 /* Carry out a prepared boot: the pipeline decided everything, this only starts it. */
 static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, const struct uk_boot *b,
                           const struct efi_image_io *img, bool *ret_measured) {
+        if (uk_entry_is_action(e))
+                return do_action(e, b);
         if (b->kind == UK_ENTRY_KIND_EFI) {
                 log_info(L"%a: %a", e->id, b->efi_what);
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
@@ -284,9 +316,11 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 log_error(L"%a: out of memory", e->id);
                 return EFI_OUT_OF_RESOURCES;
         }
-        count_boot(env, e);
-        /* As systemd-boot: after the counter, before the image is read, for every entry tried. */
-        random_seed_process(env->fs, env->secure_boot);
+        if (uk_entry_records_boot(e))
+                count_boot(env, e);
+        /* As systemd-boot: after the counter, before the image is read, for every kernel it starts itself. */
+        if (uk_entry_takes_random_seed(e))
+                random_seed_process(env->fs, env->secure_boot);
         efi_fs_ops(env->fs, &ops);
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,

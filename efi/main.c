@@ -42,7 +42,8 @@ static void list_entries(const struct uk_bootmenu *m) {
                 log_info(L"%d entries found, %d skipped", m->found.n, m->found.skipped);
         for (size_t i = 0; i < m->found.n; i++) {
                 const struct uk_entry *e = &m->entries[i];
-                log_info(L"entry %d: %a [%a, %a] %a%a", i, e->id, e->type == UK_ENTRY_TYPE1 ? "type1" : "type2",
+                log_info(L"entry %d: %a [%a, %a] %a%a", i, e->id,
+                         e->type == UK_ENTRY_TYPE1 ? "type1" : e->type == UK_ENTRY_TYPE2 ? "type2" : "auto",
                          uk_entry_kind_name(e->kind),
                          e->show_title, (int) i == m->def ? " (default)" : "");
         }
@@ -61,13 +62,16 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
         size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
                 struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
+                if (k > 0 && !uk_entry_may_fall_back_to(e))
+                        continue;
                 if (k > 0)
                         log_info(L"falling back to entry %a", e->id);
                 else
                         log_info(L"booting entry %a", e->id);
                 /* As systemd-boot does before starting an entry: `default @saved` remembers it. */
-                vars_apply_last_booted(uk_last_booted_action(e->id, c->one_shot, c->efi_default,
-                                                             m->conf.default_pattern), e->id);
+                if (uk_entry_records_boot(e))
+                        vars_apply_last_booted(uk_last_booted_action(e->id, c->one_shot, c->efi_default,
+                                                                     m->conf.default_pattern), e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
                 bool measured = false;
                 EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL, &measured);
@@ -82,6 +86,35 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
         /* Only with no entries at all (efi_main returns before): the policy's word for "all tried". */
         struct uk_attempt none = { .tried = n, .n = n, .reboot_on_error = m->conf.reboot_on_error };
         return uk_failure_next(&none);
+}
+
+/* Whether the firmware can be asked to open its setup at the next boot (OsIndicationsSupported). It decides
+ * whether an entry exists, so a read error is one like the choice variables' (*ret_failed names it). */
+static bool firmware_setup_supported(const CHAR16 **ret_failed) {
+        EFI_GUID global = EFI_GLOBAL_VARIABLE;
+        UINT64 v = 0;
+        UINTN size = sizeof(v);
+        EFI_STATUS st = RT->GetVariable(L"OsIndicationsSupported", &global, NULL, &size, &v);
+        if (EFI_ERROR(st) && st != EFI_NOT_FOUND && st != EFI_BUFFER_TOO_SMALL) {
+                log_error(L"cannot read the OsIndicationsSupported variable: %r", st);
+                if (!*ret_failed)
+                        *ret_failed = L"OsIndicationsSupported";
+        }
+        return !EFI_ERROR(st) && size == sizeof(v) && (v & 0x1);       /* EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
+}
+
+/* Our own file on the ESP, '/'-separated, from the loaded image's file path; false if it has none. */
+static bool own_image_path(EFI_LOADED_IMAGE *loaded, char *buf, size_t cap) {
+        _cleanup_pool_ CHAR16 *p = loaded && loaded->FilePath ? DevicePathToStr(loaded->FilePath) : NULL;
+        size_t n = 0;
+        while (p && p[n])
+                n++;
+        if (!p || !str16_to_8(p, n, buf, cap) || (buf[0] != '\\' && buf[0] != '/'))
+                return false;
+        for (char *c = buf; *c; c++)
+                if (*c == '\\')
+                        *c = '/';
+        return true;
 }
 
 /* Read a Boot Loader Interface variable that steers the automatic choice; true if it is set. A read error
@@ -154,8 +187,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (timeouts.has_oneshot)
                 vars_delete(L"LoaderConfigTimeoutOneShot");
         have_last_booted = read_choice_var(L"LoaderEntryLastBooted", last_booted, sizeof(last_booted), &var_failed);
-        r = uk_bootmenu_load(&ops, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL,
-                             have_last_booted ? last_booted : NULL, m);
+        struct uk_menu_facts facts = { .firmware_setup = firmware_setup_supported(&var_failed) };
+        char own_path[UK_PATH_MAX];
+        if (own_image_path(loaded, own_path, sizeof(own_path)))
+                facts.own_path = own_path;
+        r = uk_bootmenu_load_facts(&ops, &facts, have_oneshot ? oneshot : NULL, have_default ? efi_default : NULL,
+                                   have_last_booted ? last_booted : NULL, m);
         if (var_failed && !m->io_error[0]) {
                 /* Same words as a file the menu could not read (common/pipeline.c). */
                 char name[64];

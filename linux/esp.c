@@ -278,6 +278,19 @@ void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret) {
         };
 }
 
+/* OsIndicationsSupported has EFI_OS_INDICATIONS_BOOT_TO_FW_UI: 1, 0, or -EIO when it cannot be read (it
+ * decides whether an entry exists, so that stops the choice like the other variables). */
+static int firmware_setup_supported(void) {
+        uint8_t *v;
+        size_t len;
+        int r = efivar_read("OsIndicationsSupported", EFI_GLOBAL_GUID, &v, &len);
+        if (r < 0)
+                return r == -EIO ? r : 0;
+        bool on = len == 8 && (v[0] & 0x1);
+        free(v);
+        return on;
+}
+
 int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret_choice) {
         static const char *const names[] = { "LoaderEntryOneShot", "LoaderEntryDefault", "LoaderEntryLastBooted" };
         struct esp_choice c = {};
@@ -298,8 +311,29 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret
         }
         struct uk_fs_ops ops;
         esp_fs_ops(e, &ops);
-        uk_err r = uk_bootmenu_load(&ops, c.have_one_shot ? c.one_shot : NULL, c.have_default ? c.efi_default : NULL,
-                                    c.have_last_booted ? c.last_booted : NULL, m);
+        /* What the EFI twin asks its firmware for the automatic entries: whether setup can be asked for, and
+         * its own path (which the boot loader that started us left in LoaderImageIdentifier). */
+        char own[UK_PATH_MAX];
+        int fw_setup = firmware_setup_supported();
+        if (fw_setup < 0) {
+                free(m);
+                return log_fail(EXIT_FAILED, "OsIndicationsSupported: %s", strerror(EIO));
+        }
+        struct uk_menu_facts facts = { .firmware_setup = fw_setup > 0 };
+        int ri = efivar_read_string("LoaderImageIdentifier", EFI_LOADER_GUID, own, sizeof(own));
+        if (ri == -EIO) {
+                free(m);
+                return log_fail(EXIT_FAILED, "LoaderImageIdentifier: %s", strerror(EIO));
+        }
+        if (ri >= 0 && (own[0] == '\\' || own[0] == '/')) {
+                for (char *p = own; *p; p++)
+                        if (*p == '\\')
+                                *p = '/';
+                facts.own_path = own;
+        }
+        uk_err r = uk_bootmenu_load_facts(&ops, &facts, c.have_one_shot ? c.one_shot : NULL,
+                                          c.have_default ? c.efi_default : NULL,
+                                          c.have_last_booted ? c.last_booted : NULL, m);
         for (unsigned i = 0; i < m->n_notes; i++)
                 log_warn("note: %s", m->notes[i]);
         if (r) {

@@ -13,7 +13,7 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
                 const struct uk_entry *e = &entries[i];
                 fprintf(f, "%s\n  {\"id\": ", i ? "," : "");
                 json_string(f, e->id);
-                fprintf(f, ", \"type\": %d, \"kind\": \"%s\", \"title\": ", e->type == UK_ENTRY_TYPE1 ? 1 : 2,
+                fprintf(f, ", \"type\": %d, \"kind\": \"%s\", \"title\": ", e->type == UK_ENTRY_TYPE1 ? 1 : e->type == UK_ENTRY_TYPE2 ? 2 : 0,
                         uk_entry_kind_name(e->kind));
                 json_string(f, e->title);
                 fputs(", \"show_title\": ", f);
@@ -50,7 +50,10 @@ static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *
                         fputc(' ', f);
                 fputc(' ', f);
                 text(f, e->show_title);
-                fprintf(f, "  [type %d, %s ", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind));
+                if (e->type == UK_ENTRY_AUTO)
+                        fprintf(f, "  [auto, %s ", uk_entry_kind_name(e->kind));
+                else
+                        fprintf(f, "  [type %d, %s ", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind));
                 text(f, uk_entry_target(e));
                 fputs("]\n", f);
         }

@@ -379,10 +379,12 @@ int target_plan(const struct target_opts *o, struct target *t) {
         size_t n = t->menu->found.n;
         for (size_t k = 0; k < n; k++) {
                 size_t i = uk_failure_order(first, k, n);
+                if (k > 0 && !uk_entry_may_fall_back_to(&t->menu->entries[i]))
+                        continue;
                 *t->entry = t->menu->entries[i];
                 if (k > 0)
                         log_warn("falling back to entry %s", t->entry->id);
-                if (o->starts_boot) {
+                if (o->starts_boot && uk_entry_records_boot(t->entry)) {
                         record_boot(t, t->entry);
                         /* The menu keeps following the file, as the EFI program's does. */
                         t->menu->entries[i] = *t->entry;

@@ -87,6 +87,7 @@ struct scenario {
         const char *must_not_say;   /* ... and must not contain this */
         const char *seed_file_hex;  /* the seed file's first 32 bytes after the clean boot (NULL: not checked) */
         const char *seed_table_hex; /* and the kernel's seed table */
+        bool expect_reset;          /* the clean boot ends in a reset into firmware setup, not a start */
 };
 
 static struct fw_file type1_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
@@ -105,7 +106,12 @@ static const struct fw_var timeout_vars[] = {
 static const struct fw_var disabled_vars[] = {
         { .name = "LoaderConfigTimeout", .guid = &loader_guid, .ascii = "menu-disabled" },
 };
-static struct fw_file timeout_files[8], disabled_files[8], seed_files[10];
+static struct fw_file timeout_files[8], disabled_files[8], seed_files[10], setup_files[8];
+static const uint8_t fw_ui_supported[8] = { 1 };     /* EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
+static const struct fw_var setup_vars[] = {
+        { .name = "OsIndicationsSupported", .guid = &global_guid, .raw = fw_ui_supported, .raw_len = 8 },
+        { .name = "LoaderEntryOneShot", .guid = &loader_guid, .ascii = "auto-reboot-to-firmware-setup" },
+};
 /* The random seed: a system token and a 40-byte seed file (longer than a seed: the rest must become zeros). */
 static const uint8_t seed_token[32] = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c,
         0x3d, 0x3e, 0x3f, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f };
@@ -189,6 +195,13 @@ static size_t make_scenarios(struct scenario *s) {
                 .seed_file_hex = "fb93d3f5e9b767999086b3c9d860ba8b0572c3d369867121071f7c07ad1d636c",
                 .seed_table_hex = "9586eafaeee10848d06ed48c93496b392115bf8ac4dfcffea0673295dcbcec51",
         };
+        s[n++] = (struct scenario) {
+                .name = "firmware-setup", "the automatic entry auto-reboot-to-firmware-setup as the one-shot: OsIndications, cold reset",
+                { .files = setup_files, .n_files = esp_common(setup_files, "default sel.conf\ntimeout 0\n"),
+                  .vars = setup_vars, .n_vars = UK_ELEMENTSOF(setup_vars) },
+                .must_say = "auto-reboot-to-firmware-setup: reboots into the firmware's setup",
+                .expect_reset = true,
+        };
         return n;
 }
 
@@ -201,6 +214,8 @@ static bool said_error(const struct fw_result *r) {
 static bool same_boot(const struct fw_result *a, const struct fw_result *b) {
         if (a->outcome != b->outcome)
                 return false;
+        if (a->outcome == FW_RESET)
+                return a->reset_type == b->reset_type && a->os_indications == b->os_indications;
         if (a->outcome == FW_CHAINLOADED)
                 return strcmp(a->chainloaded, b->chainloaded) == 0;
         return a->outcome == FW_BOOTED && strcmp(a->cmdline, b->cmdline) == 0 && a->kernel_len == b->kernel_len &&
@@ -288,7 +303,19 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
 
         fw_run(&sc->setup, &base);
         describe(&base, what, sizeof(what));
-        if (base.outcome != FW_BOOTED && base.outcome != FW_CHAINLOADED) {
+        if (sc->expect_reset) {
+                if (base.outcome != FW_RESET || base.reset_type != EfiResetCold || !(base.os_indications & 1)) {
+                        printf("FAIL: efihost %s: expected a cold reset with OsIndications bit 0: %s, type %d, OsIndications %llx\n",
+                               sc->name, what, base.reset_type, (unsigned long long) base.os_indications);
+                        print_tail(&base, 12);
+                        failed++;
+                        fw_result_free(&base);
+                        return;
+                }
+                printf("PASS: efihost %s: without faults a cold reset with OsIndications=%llx\n", sc->name,
+                       (unsigned long long) base.os_indications);
+                passed++;
+        } else if (base.outcome != FW_BOOTED && base.outcome != FW_CHAINLOADED) {
                 printf("FAIL: efihost %s: the boot without faults did not boot: %s\n", sc->name, what);
                 print_tail(&base, 12);
                 failed++;

@@ -589,7 +589,8 @@ static EFI_STATUS EFIAPI rt_set_variable(CHAR16 *name, EFI_GUID *guid, UINT32 at
 }
 
 static EFI_STATUS EFIAPI rt_reset(EFI_RESET_TYPE type, EFI_STATUS st, UINTN size, CHAR16 *data) {
-        (void) type, (void) st, (void) size, (void) data;
+        (void) st, (void) size, (void) data;
+        fw.res->reset_type = (int) type;
         fw_finish(FW_RESET, NULL);
 }
 
@@ -798,6 +799,10 @@ static void teardown(struct fw_result *r) {
         }
         r->foreign_handles_left = n;
         static EFI_GUID loader = { 0x4a67b082, 0x0a4c, 0x41cf, { 0xb6, 0xc7, 0x44, 0x0b, 0x29, 0xbb, 0x8c, 0x4f } };
+        static EFI_GUID global = { 0x8be4df61, 0x93ca, 0x11d2, { 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c } };
+        struct fw_variable *ind = var_find(L"OsIndications", &global);
+        if (ind && ind->len == 8)
+                r->os_indications = uk_le64(ind->data);
         struct fw_variable *count = var_find(L"LoaderBootCountPath", &loader);
         for (size_t i = 0; count && i < count->len / 2 && i + 1 < sizeof(r->boot_count_path); i++)
                 r->boot_count_path[i] = (char) ((const CHAR16 *) count->data)[i];

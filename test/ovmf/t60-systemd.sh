@@ -32,8 +32,9 @@ loader=$(guest_var "$log" LoaderInfo)
 [[ "$loader" == systemd-boot* ]] && pass diff-sdboot-ran || fail diff-sdboot-ran "LoaderInfo='$loader'"
 check_eq diff-sdboot-cmdline "$(guest_value "$ref_type1" UKIBOOT-CMDLINE)" "$(guest_value "$log" UKIBOOT-CMDLINE)"
 check_eq diff-sdboot-markers "$(guest_value "$ref_type1" UKIBOOT-MARKERS)" "$(guest_value "$log" UKIBOOT-MARKERS)"
-# LoaderEntries differs by design: systemd-boot adds auto entries (auto-reboot-to-firmware-setup).
-for v in LoaderEntrySelected LoaderDevicePartUUID LoaderImageIdentifier LoaderFirmwareType LoaderFirmwareInfo; do
+# LoaderEntries too: the same entries, and the same automatic ones after them (auto-reboot-to-firmware-setup:
+# OVMF supports it).
+for v in LoaderEntries LoaderEntrySelected LoaderDevicePartUUID LoaderImageIdentifier LoaderFirmwareType LoaderFirmwareInfo; do
   check_eq "diff-sdboot-var-$v" "$(guest_var "$ref_type1" $v)" "$(guest_var "$log" $v)"
 done
 exit $(( failures > 0 ))

@@ -158,7 +158,7 @@ st | grep -q "ESP: /dev/disk/by-partuuid/${ESP_PARTUUID,,}" && pass sdguest-boot
   fail sdguest-bootctl-esp "$(st | grep -m1 'ESP:' || echo 'no ESP line')"
 # bootctl list: both entries in ukiboot's order; the one ukiboot booted is the default and the selected one.
 ids=$(grep -a '^SDG-LIST: *id: ' "$log" | sed 's/.*id: //' | tr '\n' ' ')
-check_eq sdguest-bootctl-list-ids "$ids" "debian.efi second.conf other.conf "
+check_eq sdguest-bootctl-list-ids "$ids" "debian.efi second.conf other.conf auto-reboot-to-firmware-setup "
 grep -aq '^SDG-LIST: *title: Debian GNU/Linux 12 (bookworm) (default) (selected)' "$log" &&
   pass sdguest-bootctl-current-entry || fail sdguest-bootctl-current-entry "$(grep -a -m1 '^SDG-LIST: *title' "$log")"
 grep -a '^SDG-ANALYZE: ' "$log" | grep -q '(firmware) + .*(loader) + .*(kernel)' && pass sdguest-analyze-times ||

@@ -495,6 +495,75 @@ static void test_failure_policy(void) {
         CHECK_EQ_STR(uk_next_text(UK_NEXT_FIRMWARE), "not booting another entry; returning to the firmware");
 }
 
+/* systemd-boot's automatic entries after the ESP's own, in its order, each only where the machine has it;
+ * the firmware actions start nothing a kexec could, are never a fallback and record no boot. */
+static void test_auto_entries(void) {
+        static const char conf_all[] = "auto-reboot yes\nauto-poweroff yes\n";
+        static const char conf_off[] = "auto-entries no\nauto-firmware no\n";
+        n_files = 0;
+        add("/loader/entries/a.conf", conf_a, sizeof(conf_a) - 1);
+        add("/ukis/a.efi", uki_a, uki_a_len);
+        add("/EFI/Microsoft/Boot/bootmgfw.efi", "MZ windows", 10);
+        add("/shellx64.efi", "MZ shell", 8);
+        add("/EFI/BOOT/BOOTX64.EFI", "MZ fallback", 11);
+        add("/loader/loader.conf", conf_all, sizeof(conf_all) - 1);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        const struct uk_menu_facts facts = { .firmware_setup = true, .own_path = "/EFI/ukiboot/ukibootx64.efi" };
+
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &facts, NULL, NULL, NULL, &menu), UK_OK, "menu with facts");
+        static const struct { const char *id, *title; enum uk_entry_kind kind; const char *efi; } want[] = {
+                { "a.conf", "A", UK_ENTRY_KIND_UKI, "" },
+                { "auto-windows", "Windows Boot Manager", UK_ENTRY_KIND_EFI, "/EFI/Microsoft/Boot/bootmgfw.efi" },
+                { "auto-efi-shell", "EFI Shell", UK_ENTRY_KIND_EFI, "/shellx64.efi" },
+                { "auto-efi-default", "EFI Default Loader", UK_ENTRY_KIND_EFI, "/EFI/BOOT/BOOTX64.EFI" },
+                { "auto-reboot-to-firmware-setup", "Reboot Into Firmware Interface", UK_ENTRY_KIND_FIRMWARE_SETUP, "" },
+                { "auto-poweroff", "Power Off The System", UK_ENTRY_KIND_POWEROFF, "" },
+                { "auto-reboot", "Reboot The System", UK_ENTRY_KIND_REBOOT, "" },
+        };
+        CHECK_EQ_INT(menu.found.n, UK_ELEMENTSOF(want), "the ESP's entry and six automatic ones");
+        for (size_t i = 0; i < UK_ELEMENTSOF(want) && i < menu.found.n; i++) {
+                CHECK_EQ_STR(menu.entries[i].id, want[i].id);
+                CHECK_EQ_STR(menu.entries[i].show_title, want[i].title);
+                CHECK_EQ_INT(menu.entries[i].kind, want[i].kind, "%s kind", want[i].id);
+                CHECK_EQ_STR(menu.entries[i].efi_path, want[i].efi);
+                CHECK_EQ_INT(menu.entries[i].type, i == 0 ? UK_ENTRY_TYPE1 : UK_ENTRY_AUTO, "%s type", want[i].id);
+        }
+        CHECK_EQ_INT(menu.def, 0, "the ESP's entry is the default");
+        CHECK_EQ_INT(fs.open_sources, 0, "sources closed");
+
+        /* The actions: the EFI twin carries them out; the Linux twin cannot, and says so. */
+        struct fake_twin tw = { .fs = &fs };
+        CHECK_EQ_INT(prepare(&fs, &tw, "auto-reboot-to-firmware-setup", NULL, false, true), UK_OK, "firmware action, EFI");
+        CHECK_EQ_INT(boot.kind, UK_ENTRY_KIND_FIRMWARE_SETUP, "kind");
+        CHECK_EQ_STR(boot.efi_what, "reboots into the firmware's setup");
+        CHECK_EQ_INT(prepare(&fs, &tw, "auto-poweroff", NULL, false, false), UK_E_BAD_ENTRY, "poweroff, Linux");
+        CHECK_EQ_STR(boot.refusal.text, "auto-poweroff: powers the machine off, which a kexec cannot do");
+        CHECK_EQ_INT(prepare(&fs, &tw, "auto-windows", NULL, false, false), UK_E_BAD_ENTRY, "windows, Linux");
+        CHECK_EQ_STR(boot.refusal.text, "auto-windows: chain-loads the EFI program /EFI/Microsoft/Boot/bootmgfw.efi "
+                     "without load options, which a kexec cannot start");
+        const struct uk_entry *fw = entry("auto-reboot-to-firmware-setup"), *win = entry("auto-windows");
+        CHECK(fw && !uk_entry_may_fall_back_to(fw) && !uk_entry_records_boot(fw), "an action: no fallback, no record");
+        CHECK(win && uk_entry_may_fall_back_to(win) && uk_entry_records_boot(win), "Windows: a boot like any other");
+        CHECK(!uk_entry_takes_random_seed(win) && uk_entry_takes_random_seed(entry("a.conf")),
+              "the random seed only for a kernel ukiboot starts");
+        /* A one-shot naming an automatic entry picks it (systemctl reboot --boot-loader-entry=auto-windows). */
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &facts, "auto-windows", NULL, NULL, &menu), UK_OK, "one-shot");
+        CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "auto-windows") == 0, "one-shot auto-windows");
+
+        /* The default loader is ukiboot itself, or nobody knows who we are: not offered. No firmware
+         * support, or `auto-*` turned off: nothing. */
+        const struct uk_menu_facts self = { .firmware_setup = false, .own_path = "/efi/boot/bootx64.efi" };
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &self, NULL, NULL, NULL, &menu), UK_OK, "self");
+        CHECK(entry("auto-efi-default") == NULL && entry("auto-reboot-to-firmware-setup") == NULL,
+              "no default loader when it is us, no firmware entry without support");
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "no facts");
+        CHECK(entry("auto-efi-default") == NULL && entry("auto-windows") != NULL, "no facts: the files still count");
+        files[n_files - 1] = (struct fake_file) { "/loader/loader.conf", conf_off, sizeof(conf_off) - 1, false };
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &facts, NULL, NULL, NULL, &menu), UK_OK, "auto off");
+        CHECK_EQ_INT(menu.found.n, 1, "auto-entries no, auto-firmware no: only the ESP's");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -511,5 +580,6 @@ int main(void) {
         test_initrd_virtual_size();
         test_record_limit();
         test_failure_policy();
+        test_auto_entries();
         return unit_finish();
 }
