@@ -4,6 +4,7 @@
 #include "efi-util.h"
 #include "entry.h"
 #include "fs.h"
+#include "editor.h"
 #include "menu.h"
 #include "pipeline.h"
 #include "text.h"
@@ -57,8 +58,21 @@ struct choice {
         const char *one_shot, *efi_default;
 };
 
+/* The entry's options replaced by the editor's line for one attempt (restored after it). */
+static void swap_options(struct uk_entry *e, char *other, bool *other_has) {
+        static char tmp[UK_OPTIONS_MAX];
+        bool has = e->has_options;
+        uk_memcpy(tmp, e->options, sizeof(tmp));
+        uk_memcpy(e->options, other, sizeof(tmp));
+        uk_memcpy(other, tmp, sizeof(tmp));
+        e->has_options = *other_has;
+        *other_has = has;
+}
+
 static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootmenu *m, const struct choice *c,
-                                     size_t sel, bool chosen, const char *append) {
+                                     size_t sel, bool chosen, const char *append, const char *replace) {
+        static char line[UK_OPTIONS_MAX];
+        bool line_has = true;
         size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
                 struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
@@ -73,8 +87,14 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
                         vars_apply_last_booted(uk_last_booted_action(e->id, c->one_shot, c->efi_default,
                                                                      m->conf.default_pattern), e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
-                bool measured = false;
+                bool measured = false, swapped = k == 0 && replace;
+                if (swapped) {
+                        uk_strlcpy_checked(line, sizeof(line), replace);
+                        swap_options(e, line, &line_has);
+                }
                 EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL, &measured);
+                if (swapped)
+                        swap_options(e, line, &line_has);
                 struct uk_attempt a = { .chosen = chosen && k == 0, .tried = k + 1, .n = n,
                                         .reboot_on_error = m->conf.reboot_on_error, .measured = measured };
                 enum uk_next next = uk_failure_next(&a);
@@ -86,6 +106,14 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
         /* Only with no entries at all (efi_main returns before): the policy's word for "all tried". */
         struct uk_attempt none = { .tried = n, .n = n, .reboot_on_error = m->conf.reboot_on_error };
         return uk_failure_next(&none);
+}
+
+/* The line the menu's editor starts from (common/editor.c decides): "" when it would not fit. */
+static void editor_start(void *ctx, const struct uk_entry *e, char *buf, size_t cap) {
+        struct uk_fs_ops ops;
+        efi_fs_ops(ctx, &ops);
+        if (uk_editor_start(&ops, e, buf, cap) != UK_OK)
+                buf[0] = 0;
 }
 
 /* Whether the firmware can be asked to open its setup at the next boot (OsIndicationsSupported). It decides
@@ -140,8 +168,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], last_booted[UK_PATH_MAX], timeout_text[32];
         char timeout_oneshot_text[32];
         struct uk_timeout_sources timeouts = {};
-        static char append[1024], message[UK_NOTE_MAX + 64];
-        bool have_oneshot, have_default, have_last_booted, chosen, keys_ignored = false;
+        static char edited[UK_OPTIONS_MAX], start[UK_OPTIONS_MAX], message[UK_NOTE_MAX + 64];
+        bool have_oneshot, have_default, have_last_booted, chosen, was_edited, keys_ignored = false;
         const CHAR16 *var_failed = NULL;
         uint64_t init_usec;
         EFI_STATUS st;
@@ -230,6 +258,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
                 .cmdline_locked_ctx = &fs,
+                .editor_start = editor_start,
+                .editor_ctx = &fs,
                 .save_default = vars_save_default,
                 .saved_default = efi_default,
                 .saved_default_cap = sizeof(efi_default),
@@ -248,14 +278,30 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         enum uk_next next;
         int def = m->def;
         for (;;) {
-                int sel = menu_run(m->entries, m->found.n, def, &mc, shown, append, sizeof(append), &chosen);
+                int sel = menu_run(m->entries, m->found.n, def, &mc, shown, edited, sizeof(edited), &was_edited,
+                                   &chosen);
                 if (sel < 0)
                         sel = def >= 0 ? def : 0;
-                if (append[0])
-                        log_info(L"appending to the command line: %a", append);
+                /* What the edit means (common/editor.c): words added are the Linux twin's --append, anything
+                 * else replaces the entry's options. */
+                const char *append = NULL, *replace = NULL;
+                if (was_edited) {
+                        editor_start(&fs, &m->entries[sel], start, sizeof(start));
+                        switch (uk_editor_result(start, edited, &append)) {
+                        case UK_EDIT_UNCHANGED:
+                                break;
+                        case UK_EDIT_APPEND:
+                                log_info(L"appending to the command line: %a", append);
+                                break;
+                        case UK_EDIT_REPLACE:
+                                log_info(L"command line edited: %a", edited);
+                                replace = edited;
+                                break;
+                        }
+                }
                 /* efi_default follows the menu's `d` key: the saved default as it is now. */
                 const struct choice c = { .one_shot = have_oneshot ? oneshot : NULL, .efi_default = efi_default };
-                next = boot_with_policy(&env, m, &c, (size_t) sel, chosen, append);
+                next = boot_with_policy(&env, m, &c, (size_t) sel, chosen, append, replace);
                 if (next != UK_NEXT_MENU)
                         break;
                 /* Back to the menu, waiting for the person, the failed entry still selected. */

@@ -1,4 +1,4 @@
-/* ukiboot EFI — boot menu: entries in order, default highlighted, countdown, arrows/Enter, 'e' to append. */
+/* ukiboot EFI — boot menu: entries in order, default highlighted, countdown, arrows/Enter, 'e' to edit. */
 #include "menu.h"
 #include "util.h"
 
@@ -89,15 +89,26 @@ static void draw_status(size_t n, uint32_t remaining, bool counting, bool editor
         Print(L"          \r");
 }
 
-/* Read a line of printable ASCII into buf[cap]; false if the user cancelled with Esc. */
+/* The editor's line at row + 1 with the cursor at column cur; old_len clears what a longer line left. */
+static void edit_redraw(size_t row, const char *buf, size_t len, size_t cur, size_t old_len) {
+        ST->ConOut->SetCursorPosition(ST->ConOut, 0, row + 1);
+        Print(L"> %a", buf);
+        for (size_t i = len; i < old_len; i++)
+                Print(L" ");
+        ST->ConOut->SetCursorPosition(ST->ConOut, 2 + cur, row + 1);
+}
+
+/* Edit the whole line in buf[cap] (printable ASCII), as systemd-boot's editor does: Left/Right, Home/End
+ * (Ctrl-A/Ctrl-E), Backspace, Delete, Ctrl-K (to the end), Ctrl-U (to the start), typing inserts at the
+ * cursor. Enter keeps it; false if the user cancelled with Esc. */
 static bool edit_line(size_t row, char *buf, size_t cap) {
-        size_t len = 0;
+        size_t len = uk_strlen(buf), cur = len, shown = len;
         EFI_INPUT_KEY k;
 
-        buf[0] = 0;
         ST->ConOut->SetCursorPosition(ST->ConOut, 0, row);
-        Print(L"append to command line (Enter: boot, Esc: cancel):\n> ");
+        Print(L"edit the command line (Enter: boot, Esc: cancel):\n");
         ST->ConOut->EnableCursor(ST->ConOut, TRUE);
+        edit_redraw(row, buf, len, cur, 0);
         for (;;) {
                 if (EFI_ERROR(wait_key(0, &k)))
                         return false;
@@ -105,19 +116,42 @@ static bool edit_line(size_t row, char *buf, size_t cap) {
                         return false;
                 if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED)
                         break;
-                if (k.UnicodeChar == CHAR_BACKSPACE) {
-                        if (len > 0) {
-                                len--;
-                                Print(L"\b \b");
-                        }
+                if (k.ScanCode == SCAN_LEFT) {
+                        if (cur > 0)
+                                cur--;
+                } else if (k.ScanCode == SCAN_RIGHT) {
+                        if (cur < len)
+                                cur++;
+                } else if (k.ScanCode == SCAN_HOME || k.UnicodeChar == 0x01) {
+                        cur = 0;
+                } else if (k.ScanCode == SCAN_END || k.UnicodeChar == 0x05) {
+                        cur = len;
+                } else if (k.UnicodeChar == CHAR_BACKSPACE) {
+                        if (cur == 0)
+                                continue;
+                        uk_memmove(buf + cur - 1, buf + cur, len - cur + 1);
+                        cur--, len--;
+                } else if (k.ScanCode == SCAN_DELETE) {
+                        if (cur == len)
+                                continue;
+                        uk_memmove(buf + cur, buf + cur + 1, len - cur);
+                        len--;
+                } else if (k.UnicodeChar == 0x0b) {             /* Ctrl-K */
+                        len = cur;
+                        buf[len] = 0;
+                } else if (k.UnicodeChar == 0x15) {             /* Ctrl-U */
+                        uk_memmove(buf, buf + cur, len - cur + 1);
+                        len -= cur;
+                        cur = 0;
+                } else if (k.UnicodeChar >= 0x20 && k.UnicodeChar < 0x7f && len + 1 < cap) {
+                        uk_memmove(buf + cur + 1, buf + cur, len - cur + 1);
+                        buf[cur++] = (char) k.UnicodeChar;
+                        len++;
+                } else
                         continue;
-                }
-                if (k.UnicodeChar >= 0x20 && k.UnicodeChar < 0x7f && len + 1 < cap) {
-                        buf[len++] = (char) k.UnicodeChar;
-                        Print(L"%c", k.UnicodeChar);
-                }
+                edit_redraw(row, buf, len, cur, shown);
+                shown = len;
         }
-        buf[len] = 0;
         ST->ConOut->EnableCursor(ST->ConOut, FALSE);
         Print(L"\n");
         return true;
@@ -142,14 +176,15 @@ static void toggle_default(const struct menu_config *cfg, const struct uk_entry 
 }
 
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
-             const char *message, char *append, size_t cap, bool *ret_chosen) {
+             const char *message, char *edited, size_t cap, bool *ret_edited, bool *ret_chosen) {
         size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0, first = 0, v;
         bool counting = cfg->timeout_sec != MENU_TIMEOUT_FOREVER;
         uint32_t remaining = cfg->timeout_sec;
         EFI_INPUT_KEY k;
         EFI_STATUS st;
 
-        append[0] = 0;
+        edited[0] = 0;
+        *ret_edited = false;
         *ret_chosen = false;
         if (n == 0)
                 return -1;
@@ -208,11 +243,17 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                                 Print(L"editor disabled: Secure Boot is on and this UKI embeds its command line\n");
                                 continue;
                         }
-                        if (edit_line(v + 5, append, cap)) {
+                        if (uk_entry_is_action(&entries[sel]))
+                                continue;       /* nothing to edit */
+                        edited[0] = 0;
+                        if (cfg->editor_start)
+                                cfg->editor_start(cfg->editor_ctx, &entries[sel], edited, cap);
+                        if (edit_line(v + 5, edited, cap)) {
+                                *ret_edited = true;
                                 *ret_chosen = true;
                                 break;
                         }
-                        append[0] = 0;
+                        edited[0] = 0;
                 } else
                         continue;
                 if (sel < first)

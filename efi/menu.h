@@ -13,6 +13,9 @@ struct menu_config {
          * embedded .cmdline); the editor then says so instead of opening. */
         bool (*cmdline_locked)(void *ctx, const struct uk_entry *e);
         void *cmdline_locked_ctx;
+        /* The line the editor starts from for e (common/editor.c); NULL: an empty line. */
+        void (*editor_start)(void *ctx, const struct uk_entry *e, char *buf, size_t cap);
+        void *editor_ctx;
         /* Optional: 'd' makes the selected entry the saved default (LoaderEntryDefault), or clears it when it
          * already is. saved_default[saved_default_cap] holds the current saved id ("" if none). */
         EFI_STATUS (*save_default)(const char *id_or_null);
@@ -20,9 +23,10 @@ struct menu_config {
         size_t saved_default_cap;
 };
 
-/* Let the user pick an entry; returns its index (def when the timeout runs out). Text typed in the
- * editor lands in append[cap] ("" if none). *ret_chosen: a person picked it (Enter or the editor), rather
+/* Let the user pick an entry; returns its index (def when the timeout runs out). The whole command line as
+ * the editor left it lands in edited[cap] ("" and *ret_edited false if the editor was not used; what it
+ * means: common/editor.c). *ret_chosen: a person picked it (Enter or the editor), rather
  * than the timeout or a hidden menu. message (NULL: none) is shown under the entries, e.g. why the last
  * choice could not be booted. */
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
-             const char *message, char *append, size_t cap, bool *ret_chosen);
+             const char *message, char *edited, size_t cap, bool *ret_edited, bool *ret_chosen);

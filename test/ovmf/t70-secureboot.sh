@@ -72,7 +72,7 @@ mkdisk "$d" "$w1/disk.img" || { fail secureboot-setup "mkdisk"; exit 1; }
 # Should the editor open after all, Enter leaves it with nothing typed: the boot goes on either way.
 boot_ovmf_driven "$w1/disk.img" "$w1/serial.log" \
   'Boot in [0-9]+ s' 'e' \
-  'editor disabled|append to command line' '\r'
+  'editor disabled|edit the command line' '\r'
 log=$w1/serial.log
 check_grep sb-menu-editor-disabled "$log" "editor disabled: Secure Boot is on and this UKI embeds its command line"
 
