@@ -33,3 +33,14 @@ struct uk_menu_timing {
 
 /* What the menu does, from the sources. */
 void uk_menu_timing(const struct uk_timeout_sources *in, struct uk_menu_timing *ret);
+
+/* The menu's `+`/`t` (inc) and `-`/`T` (dec) keys, as systemd-boot steps the timeout it then saves in
+ * LoaderConfigTimeout: seconds go up and down (1 down is menu-hidden), menu-force and menu-hidden step into
+ * each other and into 1 s, UNSET (no variable yet) goes to menu-force, menu-disabled to 1 s or menu-force;
+ * the longest countdown stays. */
+uint64_t uk_timeout_step(uint64_t current, bool inc);
+
+/* What the menu says after a step, into buf[cap]: "Menu timeout set to N s.", "Timeout disabled, menu will
+ * always be shown.", "Menu hidden. Hold down key at bootup to show menu." or "Menu timeout defined by
+ * configuration file." */
+void uk_timeout_step_text(uint64_t t, char *buf, size_t cap);

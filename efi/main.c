@@ -263,6 +263,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .save_default = vars_save_default,
                 .saved_default = efi_default,
                 .saved_default_cap = sizeof(efi_default),
+                .timeout_now = timeouts.has_var ? timeouts.var : m->conf.has_timeout ? m->conf.timeout : UK_TIMEOUT_UNSET,
+                .save_timeout = vars_save_timeout,
         };
         static char sbat_level[4096];
         struct boot_env env = {

@@ -1,5 +1,6 @@
 /* ukiboot EFI — boot menu: entries in order, default highlighted, countdown, arrows/Enter, 'e' to edit. */
 #include "menu.h"
+#include "timeout.h"
 #include "util.h"
 
 #define ATTR_NORMAL (EFI_LIGHTGRAY | EFI_BACKGROUND_BLACK)
@@ -61,13 +62,18 @@ static size_t visible_entries(size_t n) {
         return n < rows - 7 ? n : rows - 7;
 }
 
-/* Entry i on its screen row (banner and a blank line above the list), marked when selected. */
+/* The saved default's id while a menu runs ("" if none): its line is marked. */
+static const char *saved_id = "";
+
+/* Entry i on its screen row (banner and a blank line above the list), marked when selected, and
+ * " (default)" after the saved default (LoaderEntryDefault). */
 static void draw_line(const struct uk_entry *entries, size_t first, size_t i, bool selected) {
         char label[160];
         entry_label(&entries[i], label, sizeof(label));
         ST->ConOut->SetCursorPosition(ST->ConOut, 0, 2 + (i - first));
         ST->ConOut->SetAttribute(ST->ConOut, selected ? ATTR_SELECTED : ATTR_NORMAL);
-        Print(L"%a %a", selected ? ">" : " ", label);
+        Print(L"%a %a%s", selected ? ">" : " ", label,
+              saved_id[0] && uk_strcmp(saved_id, entries[i].id) == 0 ? L" (default)" : L"          ");
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
 }
 
@@ -85,7 +91,7 @@ static void draw_status(size_t n, uint32_t remaining, bool counting, bool editor
         ST->ConOut->SetCursorPosition(ST->ConOut, 0, n + 3);
         if (counting)
                 Print(L"Boot in %d s.   ", remaining);
-        Print(L"Up/Down: select, Enter: boot%s, d: default", editor ? L", e: edit" : L"");
+        Print(L"Up/Down: select, Enter: boot%s, d: default, h: help", editor ? L", e: edit" : L"");
         Print(L"          \r");
 }
 
@@ -186,6 +192,9 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
         edited[0] = 0;
         *ret_edited = false;
         *ret_chosen = false;
+        saved_id = cfg->saved_default ? cfg->saved_default : "";
+        uint64_t timeout = cfg->timeout_now;
+        bool timeout_changed = false;
         if (n == 0)
                 return -1;
         if (cfg->timeout_sec == 0) {
@@ -233,8 +242,42 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
                         *ret_chosen = true;
                         break;
+                } else if (k.ScanCode == SCAN_PAGE_UP) {
+                        sel = sel > v ? sel - v : 0;
+                } else if (k.ScanCode == SCAN_PAGE_DOWN) {
+                        sel = sel + v < n ? sel + v : n - 1;
+                } else if (k.UnicodeChar >= '1' && k.UnicodeChar <= '9') {
+                        if ((size_t) (k.UnicodeChar - '1') < n)
+                                sel = (size_t) (k.UnicodeChar - '1');
                 } else if (k.UnicodeChar == 'd' && cfg->save_default) {
                         toggle_default(cfg, &entries[sel], v + 5);
+                        for (size_t i = first; i < first + v; i++)      /* the (default) mark moved */
+                                draw_line(entries, first, i, i == sel);
+                        continue;
+                } else if (k.UnicodeChar == '+' || k.UnicodeChar == 't' || k.UnicodeChar == '-' ||
+                           k.UnicodeChar == 'T') {
+                        /* systemd-boot's steps (common/timeout.c), kept in LoaderConfigTimeout on the way out. */
+                        char text[80];
+                        timeout = uk_timeout_step(timeout, k.UnicodeChar == '+' || k.UnicodeChar == 't');
+                        timeout_changed = true;
+                        uk_timeout_step_text(timeout, text, sizeof(text));
+                        ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
+                        Print(L"%a                    \n", text);
+                        continue;
+                } else if (k.UnicodeChar == 'f') {
+                        /* The automatic entry, when the firmware offers its setup. */
+                        size_t i = 0;
+                        while (i < n && entries[i].kind != UK_ENTRY_KIND_FIRMWARE_SETUP)
+                                i++;
+                        if (i == n)
+                                continue;
+                        sel = i;
+                        *ret_chosen = true;
+                        break;
+                } else if (k.UnicodeChar == 'h' || k.UnicodeChar == '?') {
+                        ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
+                        Print(L"keys: Up/Down Home/End PgUp/PgDn 1-9 select, Enter boot, e edit, d default, "
+                              L"+/- t/T timeout, f firmware setup\n");
                         continue;
                 } else if (k.UnicodeChar == 'e' && cfg->editor) {
                         if (cfg->cmdline_locked && cfg->cmdline_locked(cfg->cmdline_locked_ctx, &entries[sel])) {
@@ -273,5 +316,10 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
         }
         ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
         ST->ConOut->ClearScreen(ST->ConOut);
+        if (timeout_changed && cfg->save_timeout) {
+                EFI_STATUS s = cfg->save_timeout(timeout);
+                if (EFI_ERROR(s))
+                        log_error(L"cannot save the menu timeout: %r", s);
+        }
         return (int) sel;
 }

@@ -21,6 +21,10 @@ struct menu_config {
         EFI_STATUS (*save_default)(const char *id_or_null);
         char *saved_default;
         size_t saved_default_cap;
+        /* The timeout in effect (a UK_TIMEOUT_* value or seconds: LoaderConfigTimeout, else loader.conf's,
+         * else UK_TIMEOUT_UNSET) that `+`/`-` step from, and how a changed one is kept (NULL: not kept). */
+        uint64_t timeout_now;
+        EFI_STATUS (*save_timeout)(uint64_t timeout);
 };
 
 /* Let the user pick an entry; returns its index (def when the timeout runs out). The whole command line as

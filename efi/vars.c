@@ -1,5 +1,7 @@
 /* ukiboot EFI — Boot Loader Interface variables and UkibootPlan. */
 #include "vars.h"
+#include "timeout.h"
+#include "text.h"
 #include "bli.h"
 #include "secureboot.h"
 #include "util.h"
@@ -61,6 +63,27 @@ EFI_STATUS vars_save_default(const char *id) {
         s = RT->SetVariable(L"LoaderEntryDefault", &loader_guid,
                             EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
                             StrSize(v), v);
+        FreePool(v);
+        return s;
+}
+
+EFI_STATUS vars_save_timeout(uint64_t timeout) {
+        char num[24];
+        struct uk_text t;
+        if (timeout == UK_TIMEOUT_UNSET) {
+                vars_delete(L"LoaderConfigTimeout");
+                return EFI_SUCCESS;
+        }
+        /* As bootctl set-timeout writes it: decimal seconds, menu-force as 4294967295, menu-hidden as 0. */
+        uk_text_init(&t, num, sizeof(num));
+        uk_text_add_u64(&t, timeout);
+        CHAR16 *v = xstr8_to_16(num, uk_strlen(num));
+        if (!v)
+                return EFI_OUT_OF_RESOURCES;
+        EFI_STATUS s = RT->SetVariable(L"LoaderConfigTimeout", &loader_guid,
+                                       EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+                                               EFI_VARIABLE_RUNTIME_ACCESS,
+                                       StrSize(v), v);
         FreePool(v);
         return s;
 }

@@ -21,6 +21,9 @@ void vars_delete(const CHAR16 *name);
 /* LoaderEntryDefault: the entry id stored non-volatile (survives reboots), or deleted when id is NULL. */
 EFI_STATUS vars_save_default(const char *id);
 
+/* LoaderConfigTimeout (non-volatile) as the menu's +/- keys left it; UK_TIMEOUT_UNSET deletes it. */
+EFI_STATUS vars_save_timeout(uint64_t timeout);
+
 /* Carry out what booting entry id does to LoaderEntryLastBooted (common/entry_order.c decides). */
 void vars_apply_last_booted(enum uk_last_booted action, const char *id);
 

@@ -32,4 +32,5 @@ check_eq menu-profile1-edited-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$
 check_eq menu-profile1-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd p1"
 check_eq menu-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "mp.conf"
 check_eq menu-d-saves-default "$(guest_var "$log" LoaderEntryDefault)" "mp.conf"
+check_grep menu-saved-default-marked "$log" "> Multi-profile, debug (default)"
 exit $(( failures > 0 ))

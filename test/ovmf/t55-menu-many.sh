@@ -12,9 +12,15 @@ for i in $(seq -w 1 40); do
 done
 printf 'timeout 30\ndefault e40.conf\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail menu-many-setup "mkdisk"; exit 1; }
+# Keys past the arrows: 'k' moves up one; '3' jumps to the third entry (the window scrolls back to the
+# top); 'h' shows the keys; '+' lengthens loader.conf's 30 s to 31 s, kept in LoaderConfigTimeout as
+# systemd-boot keeps it; Enter boots the third entry.
 boot_ovmf_driven "$w/disk.img" "$w/serial.log" \
   'Boot in [0-9]+ s' 'k' \
-  '> Entry 39' '\r'
+  '> Entry 39' '3' \
+  '> Entry 03' 'h' \
+  'keys: Up/Down' '+' \
+  'Menu timeout set to 31 s' '\r'
 log=$w/serial.log
 # Longest run of consecutive menu lines: a console of R rows leaves R - 7 for entries (banner, blanks,
 # status, editor lines); OVMF's console here is 100x31 (24 entries), 80x25 would give 18.
@@ -25,6 +31,9 @@ if [ "$longest" -ge 1 ] && [ "$longest" -le 24 ]; then pass menu-many-window; el
   fail menu-many-window "a menu draw has $longest entry lines (want 1..24: more than fit the screen)"; fi
 check_grep menu-many-default-shown "$log" "> Entry 40"
 check_grep menu-many-moved "$log" "> Entry 39"
-check_grep menu-many-booted "$log" "ukiboot: booting entry e39.conf"
-check_eq menu-many-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "e39.conf"
+check_grep menu-many-digit "$log" "> Entry 03"
+check_grep menu-many-help "$log" "+/- t/T timeout, f firmware setup"
+check_grep menu-many-booted "$log" "ukiboot: booting entry e03.conf"
+check_eq menu-many-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "e03.conf"
+check_eq menu-many-timeout-kept "$(guest_var "$log" LoaderConfigTimeout)" "31"
 exit $(( failures > 0 ))

@@ -75,8 +75,37 @@ static void test_timing(void) {
         }
 }
 
+/* systemd-boot's +/- keys. */
+static void test_step(void) {
+        static const struct { uint64_t from; bool inc; uint64_t to; const char *text; } t[] = {
+                { 5, true, 6, "Menu timeout set to 6 s." },
+                { 5, false, 4, "Menu timeout set to 4 s." },
+                { 1, false, UK_TIMEOUT_HIDDEN, "Menu hidden. Hold down key at bootup to show menu." },
+                { UK_TIMEOUT_HIDDEN, true, 1, "Menu timeout set to 1 s." },
+                { UK_TIMEOUT_HIDDEN, false, UK_TIMEOUT_FORCE, "Timeout disabled, menu will always be shown." },
+                { UK_TIMEOUT_FORCE, true, UK_TIMEOUT_HIDDEN, NULL },
+                { UK_TIMEOUT_FORCE, false, UK_TIMEOUT_FORCE, NULL },
+                { UK_TIMEOUT_UNSET, true, UK_TIMEOUT_FORCE, NULL },
+                { UK_TIMEOUT_UNSET, false, UK_TIMEOUT_UNSET, "Menu timeout defined by configuration file." },
+                { UK_TIMEOUT_DISABLED, true, 1, NULL },
+                { UK_TIMEOUT_DISABLED, false, UK_TIMEOUT_FORCE, NULL },
+                { UK_TIMEOUT_MAX, true, UK_TIMEOUT_MAX, NULL },
+                { UK_TIMEOUT_MAX, false, UK_TIMEOUT_MAX - 1, NULL },
+        };
+        char buf[80];
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
+                uint64_t to = uk_timeout_step(t[i].from, t[i].inc);
+                CHECK_EQ_INT(to, t[i].to, "row %zu", i);
+                if (t[i].text) {
+                        uk_timeout_step_text(to, buf, sizeof(buf));
+                        CHECK_EQ_STR(buf, t[i].text);
+                }
+        }
+}
+
 int main(void) {
         unit_suite = "timeout";
+        test_step();
         test_parse();
         test_timing();
         return unit_finish();
