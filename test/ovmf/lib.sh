@@ -134,7 +134,8 @@ need_fixtures() {
 boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...
   local disk=$1 log=$2; shift 2
   local vars=${disk%.img}.vars.fd sock=${disk%.img}.serial.sock
-  cp "$OVMF_VARS" "$vars"; rm -f "$sock"
+  [ "${OVMF_KEEP_VARS:-0}" = 1 ] && [ -e "$vars" ] || cp "$OVMF_VARS" "$vars"
+  rm -f "$sock"
   local t0=$SECONDS
   # shellcheck disable=SC2046
   timeout "$OVMF_TIMEOUT" qemu-system-x86_64 $(ovmf_qemu_args "$disk" "$vars") \

@@ -18,6 +18,8 @@
 #                   default ahead of time, `kernel-install add` places a new UKI, `bootctl set-default` picks
 #                   it, and `systemctl kexec` soft-reboots into it (the unit loads again at shutdown): the
 #                   third system, in the same machine, runs with the new UKI's command line.
+#   bootctl set-timeout menu-force / systemctl reboot --boot-loader-entry=  from the third system: the
+#                   fourth boot (firmware again) shows the menu without a countdown, the entry selected.
 # Both boots use the SMM build of OVMF (plain variable store, Secure Boot off): its variable store takes
 # the running system's writes, which the non-SMM build refuses.
 source "$(dirname "$0")/lib.sh"
@@ -55,12 +57,23 @@ printf '%s ukiboot.boot=kernel-install' "$(cat "$w/cmdline")" > "$w/cmdline-ki"
 # The check service runs inside boot-up; systemd-analyze needs it finished, so that part comes a moment later
 # from a transient timer.
 cat > "$d/ukiboot-check.sh" <<'EOF'
+if [ -e /efi/fourth-boot ]; then
+        echo "SDG4-CMDLINE: $(cat /proc/cmdline)"
+        ls /sys/firmware/efi/efivars | grep -c '^LoaderEntryOneShot-' | sed 's/^/SDG4-ONESHOT-LEFT: /'
+        echo "SDG4-END"
+        systemctl poweroff
+        exit 0
+fi
 if [ -e /efi/third-boot ]; then
         echo "SDG3-CMDLINE: $(cat /proc/cmdline)"
         bootctl list --no-pager 2>&1 | grep -E 'title:|id:' | sed 's/^/SDG3-LIST: /'
         ukiboot list 2>&1 | sed 's/^/SDG3-UKILIST: /'
+        # The next boot as a person asks for it: always the menu, and this entry once (logind writes
+        # LoaderEntryOneShot); a firmware reboot, the unit's stop loads nothing.
+        bootctl set-timeout menu-force 2>&1 | sed 's/^/SDG3-SET: /'
+        touch /efi/fourth-boot && sync
         echo "SDG3-END"
-        systemctl poweroff
+        systemctl reboot --boot-loader-entry=second.conf 2>&1 | sed 's/^/SDG3-REBOOT: /'
         exit 0
 fi
 if [ -e /efi/second-boot ]; then
@@ -131,6 +144,10 @@ log=$w/serial.log
 ukis=$(mdir -b -i "$img@@1M" ::/EFI/Linux 2> /dev/null | sed 's|.*/||' | tr '\n' ' ')
 OVMF_KEEP_VARS=1 boot_ovmf "$img" "$w/serial2.log"
 log2=$w/serial2.log
+# The fourth system, after the third's `systemctl reboot --boot-loader-entry=second.conf` and `bootctl
+# set-timeout menu-force`: the menu waits with the one-shot entry selected; Enter boots it.
+OVMF_KEEP_VARS=1 boot_ovmf_driven "$img" "$w/serial4.log" '> Second' '\r'
+log4=$w/serial4.log
 # Every write of the three systems (the counter renames, the seed file, bless-boot, kernel-install) left a
 # clean FAT behind.
 dd if="$img" of="$w/esp-part.img" bs=1M skip=1 count="$esp_mib" status=none
@@ -205,8 +222,19 @@ if grep -aq '^SDG2-END' "$log2"; then
     sed -n '/^SDG2-END/,/^SDG3-END/p' "$log2" | grep -aq "sh\[[0-9]*\]: ukiboot: loaded .*$mid-6\.1\.0-ukiboot-test\.efi" &&
       pass sdguest-kexec-loaded-at-shutdown ||
       fail sdguest-kexec-loaded-at-shutdown "$(grep -a 'ukiboot: loaded' "$log2" | tr '\n' '|')"
-    # The third system powers off: the unit's stop sees no kexec coming and loads nothing.
-    check_eq sdguest-poweroff-loads-nothing "$(sed -n '/^SDG3-END/,$p' "$log2" | grep -ac 'ukiboot: loaded')" 0
+    # The third system reboots: the unit's stop sees no kexec coming and loads nothing.
+    check_eq sdguest-reboot-loads-nothing "$(sed -n '/^SDG3-END/,$p' "$log2" | grep -ac 'ukiboot: loaded')" 0
+    check_eq sdguest-reboot-entry-clean "$(grep -a '^SDG3-\(SET\|REBOOT\): ' "$log2" | tr '\n' '|')" ""
+    if grep -aq '^SDG4-END' "$log4"; then
+      pass "sdguest-fourth-boot (after systemctl reboot --boot-loader-entry=second.conf)"
+      grep -aq 'Boot in' "$log4" && fail sdguest-menu-force "a countdown was shown" ||
+        pass "sdguest-menu-force (bootctl set-timeout menu-force: the menu, no countdown)"
+      case "$(grep -a -m1 '^SDG4-CMDLINE: ' "$log4")" in *" ukiboot.boot=second") pass sdguest-reboot-to-entry ;;
+        *) fail sdguest-reboot-to-entry "$(grep -a -m1 '^SDG4-CMDLINE: ' "$log4")" ;; esac
+      check_eq sdguest-reboot-oneshot-used-up "$(grep -a -m1 '^SDG4-ONESHOT-LEFT: ' "$log4" | sed 's/^[^:]*: //')" 0
+    else
+      fail sdguest-fourth-boot "no fourth system (last lines: $(tail -n 6 "$log4" | tr '\n' '|'))"
+    fi
   else
     fail sdguest-systemctl-kexec "no third system (last lines: $(tail -n 6 "$log2" | tr '\n' '|'))"
   fi
