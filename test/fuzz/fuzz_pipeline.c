@@ -14,6 +14,7 @@
 #include <string.h>
 #include "fake_twin.h"
 #include "pe_builder.h"
+#include "editor.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -140,12 +141,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         struct fake_fs fs = { .files = files, .n = n };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
-        uk_err r = uk_bootmenu_load(&ops, (flags & 0x20) ? "b.conf" : NULL, NULL, NULL, &menu);
+        /* Machine facts from the flags: firmware setup offered, and whether the fallback loader is us. */
+        const struct uk_menu_facts facts = { .firmware_setup = flags & 0x40,
+                                             .own_path = (flags & 0x80) ? "/EFI/BOOT/BOOTX64.EFI" : "/EFI/x/y.efi" };
+        uk_err r = uk_bootmenu_load_facts(&ops, &facts, (flags & 0x20) ? "b.conf" : NULL, NULL, NULL, &menu);
         if (fs.open_sources != 0)
                 abort();
         if (r)
                 return 0;
-        if (menu.found.n > UK_ENTRIES_MAX || menu.def >= (int) menu.found.n || menu.n_notes > UK_BOOTMENU_NOTES)
+        if (menu.found.n > UK_ENTRIES_MAX + UK_AUTO_ENTRIES_MAX || menu.def >= (int) menu.found.n ||
+            menu.n_notes > UK_BOOTMENU_NOTES)
                 abort();
         for (unsigned i = 0; i < menu.n_notes; i++)
                 if (!memchr(menu.notes[i], 0, UK_NOTE_MAX) || !menu.notes[i][0])
@@ -156,6 +161,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 0; i < menu.found.n; i++) {
                 const struct uk_entry *e = &menu.entries[i];
                 if (!memchr(e->show_title, 0, sizeof(e->show_title)))
+                        abort();
+                /* The editor's line: NUL-terminated, no control characters; words added to it are an append. */
+                static char line[UK_OPTIONS_MAX + 8];
+                if (uk_editor_start(&ops, e, line, UK_OPTIONS_MAX) == UK_OK) {
+                        size_t ll = strnlen(line, UK_OPTIONS_MAX);
+                        if (ll == UK_OPTIONS_MAX)
+                                abort();
+                        for (size_t k = 0; k < ll; k++)
+                                if ((uint8_t) line[k] < 0x20 || (uint8_t) line[k] == 0x7f)
+                                        abort();
+                        const char *added = NULL;
+                        if (uk_editor_result(line, line, NULL) != UK_EDIT_UNCHANGED)
+                                abort();
+                        memcpy(line + ll, " x=1", 5);
+                        static char start[UK_OPTIONS_MAX];
+                        memcpy(start, line, ll);
+                        start[ll] = 0;
+                        if (uk_editor_result(start, line, &added) != UK_EDIT_APPEND || strcmp(added, "x=1") != 0)
+                                abort();
+                }
+                if (fs.open_sources != 0)
                         abort();
                 const struct uk_boot_request req = {
                         .entry = e,
