@@ -34,8 +34,11 @@ mkdisk "$d" "$w/disk.img" || { fail faults-setup "mkdisk"; exit 1; }
 boot_ovmf "$w/disk.img" "$w/serial.log"
 log=$w/serial.log
 
-# w-missing's UKI is not on the ESP: hidden, as systemd-boot hides it (never offered, never tried).
-check_grep faults-discovery-skipped "$log" "ukiboot: 5 entries found, 1 skipped, 1 hidden (their files are missing)"
+# w-missing's UKI is not on the ESP: hidden, as systemd-boot hides it (never offered, never tried). The
+# count includes OVMF's automatic "Reboot Into Firmware Interface", which no fallback ever reaches.
+check_grep faults-discovery-skipped "$log" "ukiboot: 6 entries found, 1 skipped, 1 hidden (their files are missing)"
+grep -aq "falling back to entry auto-" "$log" && fail faults-no-fallback-to-action "fell back to an automatic action" ||
+  pass faults-no-fallback-to-action
 grep -aq "w-missing.conf" "$log" && fail faults-missing-hidden "w-missing.conf was offered or tried" ||
   pass faults-missing-hidden
 for e in z-truncated y-nolinux x-notkernel v-toolong; do
