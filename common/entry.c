@@ -64,14 +64,18 @@ bool uk_kv_key_is(const struct uk_kv *kv, const char *key) {
         return kv->key_len == n && uk_memcmp(kv->key, key, n) == 0;
 }
 
-static bool str_case_eq(const char *a, const char *b) {
-        while (*a && uk_tolower(*a) == uk_tolower(*b))
-                a++, b++;
-        return uk_tolower(*a) == uk_tolower(*b);
+uk_err uk_fs_probe(const struct uk_fs_ops *fs, const char *path) {
+        struct uk_source src;
+        if (!fs || !fs->open_source || !fs->close_source || !path)
+                return UK_E_INVALID_ARG;
+        uk_err r = fs->open_source(fs->ctx, path, &src);
+        if (r == UK_OK)
+                fs->close_source(fs->ctx, &src);
+        return r;
 }
 
 bool uk_entry_is_for_x64(const struct uk_entry *e) {
-        return e->architecture[0] == 0 || str_case_eq(e->architecture, "x64");
+        return e->architecture[0] == 0 || uk_str_case_eq(e->architecture, "x64");
 }
 
 static bool ends_with_case(const char *s, size_t len, const char *suffix) {
@@ -108,7 +112,7 @@ static bool stems_eq(const char *a, size_t an, const char *a_tail, const char *b
         for (size_t i = 0; i < an; i++)
                 if (uk_tolower(a[i]) != uk_tolower(b[i]))
                         return false;
-        return str_case_eq(a_tail, b_tail);
+        return uk_str_case_eq(a_tail, b_tail);
 }
 
 int uk_entries_find(const struct uk_entry *entries, size_t n, const char *id) {
@@ -119,7 +123,7 @@ int uk_entries_find(const struct uk_entry *entries, size_t n, const char *id) {
 
         /* An exact id wins, so "foo.conf" is never shadowed by "foo.efi". */
         for (size_t i = 0; i < n; i++)
-                if (str_case_eq(entries[i].id, id))
+                if (uk_str_case_eq(entries[i].id, id))
                         return (int) i;
 
         id_n = id_stem(id, &id_tail);

@@ -101,8 +101,9 @@ struct uk_fs_ops;
 /* What the machine tells about itself that decides the automatic entries: both twins supply it. */
 struct uk_menu_facts {
         bool firmware_setup;        /* OsIndicationsSupported has EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
-        const char *own_path;       /* the boot loader's own ESP path ('/'-separated; EFI: its loaded image,
-                                     * Linux: LoaderImageIdentifier), NULL if unknown */
+        const char *own_path;       /* the boot loader's own ESP path as the firmware names it ('\' or '/'
+                                     * separated; EFI: its loaded image, Linux: LoaderImageIdentifier),
+                                     * NULL if unknown; anything not starting with a separator is unknown */
 };
 
 #define UK_AUTO_ENTRIES_MAX 6
@@ -198,6 +199,10 @@ struct uk_fs_ops {
         uk_err (*open_source)(void *ctx, const char *path, struct uk_source *ret_src);
         void (*close_source)(void *ctx, struct uk_source *src);
 };
+
+/* Open path on fs and close it again: UK_OK when it is there, else the open's error (UK_E_NOT_FOUND for
+ * absence, UK_E_IO when it could not be told). */
+uk_err uk_fs_probe(const struct uk_fs_ops *fs, const char *path);
 
 /* Fill every entry's show_title as systemd-boot 252 does: the title (else the id); where two entries
  * would look alike, " (version)" is added to those, then " (" + 8 characters of machine-id + ")", then

@@ -8,19 +8,19 @@
 #define DEFAULT_LOADER_PATH "/EFI/BOOT/BOOTX64.EFI"
 
 static bool exists(const struct uk_fs_ops *fs, const char *path) {
-        struct uk_source src;
-        if (!fs || !fs->open_source || fs->open_source(fs->ctx, path, &src) != UK_OK)
-                return false;
-        fs->close_source(fs->ctx, &src);
-        return true;
+        return uk_fs_probe(fs, path) == UK_OK;
 }
 
-static bool path_eq_case(const char *a, const char *b) {
-        size_t i = 0;
-        for (; a[i] && b[i]; i++)
-                if (uk_tolower(a[i]) != uk_tolower(b[i]))
-                        return false;
-        return a[i] == b[i];
+/* Whether the boot loader is known to be somewhere else than the firmware's fallback path: own is an ESP
+ * path with either separator ("\EFI\BOOT\BOOTX64.EFI" as firmware and LoaderImageIdentifier say it). */
+static bool known_elsewhere(const char *own) {
+        char p[UK_PATH_MAX];
+        if (!own || (own[0] != '/' && own[0] != '\\') || uk_strlcpy_checked(p, sizeof(p), own) != 0)
+                return false;
+        for (char *c = p; *c; c++)
+                if (*c == '\\')
+                        *c = '/';
+        return !uk_str_case_eq(p, DEFAULT_LOADER_PATH);
 }
 
 static size_t add(struct uk_entry *entries, size_t n, size_t cap, const char *id, const char *title,
@@ -51,8 +51,7 @@ size_t uk_entries_add_auto(const struct uk_fs_ops *fs, const struct uk_loader_co
                 if (exists(fs, SHELL_PATH))
                         n = add(entries, n, limit, "auto-efi-shell", "EFI Shell", UK_ENTRY_KIND_EFI, SHELL_PATH);
                 /* The firmware's fallback loader, unless that is the boot loader itself (or nobody knows). */
-                if (facts && facts->own_path && !path_eq_case(facts->own_path, DEFAULT_LOADER_PATH) &&
-                    exists(fs, DEFAULT_LOADER_PATH))
+                if (facts && known_elsewhere(facts->own_path) && exists(fs, DEFAULT_LOADER_PATH))
                         n = add(entries, n, limit, "auto-efi-default", "EFI Default Loader", UK_ENTRY_KIND_EFI,
                                 DEFAULT_LOADER_PATH);
         }

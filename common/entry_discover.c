@@ -82,13 +82,7 @@ static bool join_path(char *buf, size_t cap, const char *dir, const char *name) 
  * what was removed. Only absence hides it: a file that is there but cannot be read keeps its entry, which
  * is then refused with the read error if chosen (an I/O error is not absence). `uki-url` has no file. */
 static bool target_missing(struct discover *d, const struct uk_entry *e) {
-        struct uk_source src;
-        if (e->kind == UK_ENTRY_KIND_UKI_URL)
-                return false;
-        uk_err r = d->fs->open_source(d->fs->ctx, uk_entry_target(e), &src);
-        if (r == UK_OK)
-                d->fs->close_source(d->fs->ctx, &src);
-        return r == UK_E_NOT_FOUND;
+        return e->kind != UK_ENTRY_KIND_UKI_URL && uk_fs_probe(d->fs, uk_entry_target(e)) == UK_E_NOT_FOUND;
 }
 
 static uk_err on_conf(void *ctx, const char *name, bool is_dir) {

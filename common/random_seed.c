@@ -10,13 +10,16 @@ void uk_seed_wipe(void *p, size_t len) {
                 *b++ = 0;
 }
 
+static void put_le64(uint8_t out[8], uint64_t v) {
+        for (int i = 0; i < 8; i++)
+                out[i] = (uint8_t) (v >> (8 * i));
+}
+
 /* One input: its length as 8 little-endian bytes (systemd-boot hashes a size_t, 8 bytes on x64 and arm64),
  * then its bytes. */
 static void add(struct uk_seed *s, const void *data, size_t len) {
         uint8_t le[8];
-        uint64_t v = len;
-        for (int i = 0; i < 8; i++)
-                le[i] = (uint8_t) (v >> (8 * i));
+        put_le64(le, len);
         uk_sha256_update(&s->hash, le, sizeof(le));
         if (len > 0)
                 uk_sha256_update(&s->hash, data, len);
@@ -71,8 +74,7 @@ uk_err uk_seed_add_counter(struct uk_seed *s, bool have, uint64_t counter) {
         if (!have && !s->seeded_by_efi)
                 return UK_E_NOT_FOUND;
         uint8_t le[8];
-        for (int i = 0; i < 8; i++)
-                le[i] = have ? (uint8_t) (counter >> (8 * i)) : 0;
+        put_le64(le, have ? counter : 0);
         add(s, le, sizeof(le));      /* systemd-boot hashes the counter variable even when the call failed */
         return UK_OK;
 }

@@ -86,6 +86,12 @@ bool uk_isdigit(int c) { return c >= '0' && c <= '9'; }
 bool uk_isalpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 int uk_tolower(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
 
+bool uk_str_case_eq(const char *a, const char *b) {
+        while (*a && uk_tolower(*a) == uk_tolower(*b))
+                a++, b++;
+        return uk_tolower(*a) == uk_tolower(*b);
+}
+
 bool uk_parse_u64(const char *s, size_t len, uint64_t *ret) {
         uint64_t v = 0;
         if (len == 0)

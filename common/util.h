@@ -20,6 +20,8 @@ bool uk_isspace(int c);
 bool uk_isdigit(int c);
 bool uk_isalpha(int c);
 int uk_tolower(int c);
+/* ASCII case-insensitive equality (FAT names, architecture words). */
+bool uk_str_case_eq(const char *a, const char *b);
 /* Parse a decimal unsigned number from s[0..len); false on empty, junk or overflow. */
 bool uk_parse_u64(const char *s, size_t len, uint64_t *ret);
 /* Format v as decimal into buf[cap] with NUL; returns length or 0 if it does not fit. */

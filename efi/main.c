@@ -58,21 +58,11 @@ struct choice {
         const char *one_shot, *efi_default;
 };
 
-/* The entry's options replaced by the editor's line for one attempt (restored after it). */
-static void swap_options(struct uk_entry *e, char *other, bool *other_has) {
-        static char tmp[UK_OPTIONS_MAX];
-        bool has = e->has_options;
-        uk_memcpy(tmp, e->options, sizeof(tmp));
-        uk_memcpy(e->options, other, sizeof(tmp));
-        uk_memcpy(other, tmp, sizeof(tmp));
-        e->has_options = *other_has;
-        *other_has = has;
-}
-
 static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootmenu *m, const struct choice *c,
                                      size_t sel, bool chosen, const char *append, const char *replace) {
-        static char line[UK_OPTIONS_MAX];
-        bool line_has = true;
+        /* The chosen entry's own options while the editor's line replaces them for its attempt. */
+        static char saved[UK_OPTIONS_MAX];
+        bool saved_has = false;
         size_t n = m->found.n;
         for (size_t k = 0; k < n; k++) {
                 struct uk_entry *e = &m->entries[uk_failure_order(sel, k, n)];
@@ -87,14 +77,18 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
                         vars_apply_last_booted(uk_last_booted_action(e->id, c->one_shot, c->efi_default,
                                                                      m->conf.default_pattern), e->id);
                 /* Edits were meant for the chosen entry, not for its fallbacks. */
-                bool measured = false, swapped = k == 0 && replace;
-                if (swapped) {
-                        uk_strlcpy_checked(line, sizeof(line), replace);
-                        swap_options(e, line, &line_has);
+                bool measured = false, replaced = k == 0 && replace;
+                if (replaced) {
+                        uk_memcpy(saved, e->options, sizeof(saved));
+                        saved_has = e->has_options;
+                        uk_strlcpy_checked(e->options, sizeof(e->options), replace);
+                        e->has_options = true;
                 }
                 EFI_STATUS st = boot_entry(env, e, k == 0 ? append : NULL, &measured);
-                if (swapped)
-                        swap_options(e, line, &line_has);
+                if (replaced) {
+                        uk_memcpy(e->options, saved, sizeof(saved));
+                        e->has_options = saved_has;
+                }
                 struct uk_attempt a = { .chosen = chosen && k == 0, .tried = k + 1, .n = n,
                                         .reboot_on_error = m->conf.reboot_on_error, .measured = measured };
                 enum uk_next next = uk_failure_next(&a);
@@ -131,18 +125,13 @@ static bool firmware_setup_supported(const CHAR16 **ret_failed) {
         return !EFI_ERROR(st) && size == sizeof(v) && (v & 0x1);       /* EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
 }
 
-/* Our own file on the ESP, '/'-separated, from the loaded image's file path; false if it has none. */
+/* Our own file as the loaded image's file path names it (common/entry_auto.c reads it); false if none. */
 static bool own_image_path(EFI_LOADED_IMAGE *loaded, char *buf, size_t cap) {
         _cleanup_pool_ CHAR16 *p = loaded && loaded->FilePath ? DevicePathToStr(loaded->FilePath) : NULL;
         size_t n = 0;
         while (p && p[n])
                 n++;
-        if (!p || !str16_to_8(p, n, buf, cap) || (buf[0] != '\\' && buf[0] != '/'))
-                return false;
-        for (char *c = buf; *c; c++)
-                if (*c == '\\')
-                        *c = '/';
-        return true;
+        return p && str16_to_8(p, n, buf, cap);
 }
 
 /* Read a Boot Loader Interface variable that steers the automatic choice; true if it is set. A read error

@@ -325,12 +325,8 @@ int esp_bootmenu(struct esp *e, struct uk_bootmenu **ret, struct esp_choice *ret
                 free(m);
                 return log_fail(EXIT_FAILED, "LoaderImageIdentifier: %s", strerror(EIO));
         }
-        if (ri >= 0 && (own[0] == '\\' || own[0] == '/')) {
-                for (char *p = own; *p; p++)
-                        if (*p == '\\')
-                                *p = '/';
+        if (ri >= 0)
                 facts.own_path = own;
-        }
         uk_err r = uk_bootmenu_load_facts(&ops, &facts, c.have_one_shot ? c.one_shot : NULL,
                                           c.have_default ? c.efi_default : NULL,
                                           c.have_last_booted ? c.last_booted : NULL, m);

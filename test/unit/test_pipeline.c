@@ -557,6 +557,16 @@ static void test_auto_entries(void) {
         CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &self, NULL, NULL, NULL, &menu), UK_OK, "self");
         CHECK(entry("auto-efi-default") == NULL && entry("auto-reboot-to-firmware-setup") == NULL,
               "no default loader when it is us, no firmware entry without support");
+        /* The path as firmware and LoaderImageIdentifier spell it: backslashes, any case. */
+        const struct uk_menu_facts self16 = { .own_path = "\\EFI\\Boot\\bootx64.efi" };
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &self16, NULL, NULL, NULL, &menu), UK_OK, "self, backslashes");
+        CHECK(entry("auto-efi-default") == NULL, "backslashed own path is the fallback loader: not offered");
+        const struct uk_menu_facts odd = { .own_path = "EFI/ukiboot/ukibootx64.efi" };
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &odd, NULL, NULL, NULL, &menu), UK_OK, "no leading separator");
+        CHECK(entry("auto-efi-default") == NULL, "an own path that is no ESP path counts as unknown");
+        const struct uk_menu_facts other16 = { .own_path = "\\EFI\\ukiboot\\ukibootx64.efi" };
+        CHECK_EQ_INT(uk_bootmenu_load_facts(&ops, &other16, NULL, NULL, NULL, &menu), UK_OK, "elsewhere, backslashes");
+        CHECK(entry("auto-efi-default") != NULL, "loaded from elsewhere: the fallback loader is offered");
         CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "no facts");
         CHECK(entry("auto-efi-default") == NULL && entry("auto-windows") != NULL, "no facts: the files still count");
         files[n_files - 1] = (struct fake_file) { "/loader/loader.conf", conf_off, sizeof(conf_off) - 1, false };
