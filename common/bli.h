@@ -3,6 +3,8 @@
 
 /* Boot Loader Interface (systemd.io/BOOT_LOADER_INTERFACE): LoaderEntryDefault, LoaderEntryOneShot, ... */
 #define UK_BLI_LOADER_GUID_STR "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+/* The GPT partition type of the Extended Boot Loader partition (Discoverable Partitions Specification). */
+#define UK_XBOOTLDR_TYPE_STR "bc13c2ff-59e6-4262-a352-b275fd6f7172"
 /* ukiboot's own vendor GUID (same value as UKIBOOT_GUID in efi/vars.h). */
 #define UK_UKIBOOT_GUID_STR "22c44f96-4754-4d81-af20-54b2324bd537"
 /* Volatile variable under UK_UKIBOOT_GUID_STR: the canonical plan the EFI twin executed (ASCII, no NUL). */
@@ -11,13 +13,14 @@
 
 /* LoaderFeatures bits (systemd's efivars-fundamental.h, v258) and the ones ukiboot really provides: the
  * timeouts and their one-shot (common/timeout.c), LoaderEntryDefault/OneShot, boot counting, sort-key,
- * `default @saved`, menu-disabled, multi-profile UKIs, Type #1 `uki` and `uki-url`, the random seed. Not:
- * XBOOTLDR, drivers, devicetree, Secure Boot enrollment, retaining shim, LoaderDeviceURL, PCR bank reporting. */
+ * `default @saved`, menu-disabled, multi-profile UKIs, Type #1 `uki` and `uki-url`, the random seed, XBOOTLDR. Not:
+ * drivers, devicetree, Secure Boot enrollment, retaining shim, LoaderDeviceURL, PCR bank reporting. */
 #define UK_LOADER_FEATURE_CONFIG_TIMEOUT          (1ULL << 0)
 #define UK_LOADER_FEATURE_CONFIG_TIMEOUT_ONE_SHOT (1ULL << 1)
 #define UK_LOADER_FEATURE_ENTRY_DEFAULT           (1ULL << 2)
 #define UK_LOADER_FEATURE_ENTRY_ONESHOT           (1ULL << 3)
 #define UK_LOADER_FEATURE_BOOT_COUNTING           (1ULL << 4)
+#define UK_LOADER_FEATURE_XBOOTLDR                (1ULL << 5)
 #define UK_LOADER_FEATURE_RANDOM_SEED             (1ULL << 6)
 #define UK_LOADER_FEATURE_SORT_KEY                (1ULL << 8)
 #define UK_LOADER_FEATURE_SAVED_ENTRY             (1ULL << 9)
@@ -27,7 +30,8 @@
 #define UK_LOADER_FEATURE_TYPE1_UKI_URL           (1ULL << 17)
 #define UK_LOADER_FEATURES (UK_LOADER_FEATURE_CONFIG_TIMEOUT | UK_LOADER_FEATURE_CONFIG_TIMEOUT_ONE_SHOT | \
                             UK_LOADER_FEATURE_ENTRY_DEFAULT | UK_LOADER_FEATURE_ENTRY_ONESHOT | \
-                            UK_LOADER_FEATURE_BOOT_COUNTING | UK_LOADER_FEATURE_RANDOM_SEED | \
+                            UK_LOADER_FEATURE_BOOT_COUNTING | UK_LOADER_FEATURE_XBOOTLDR | \
+                            UK_LOADER_FEATURE_RANDOM_SEED | \
                             UK_LOADER_FEATURE_SORT_KEY | \
                             UK_LOADER_FEATURE_SAVED_ENTRY | UK_LOADER_FEATURE_MENU_DISABLE | \
                             UK_LOADER_FEATURE_MULTI_PROFILE_UKI | UK_LOADER_FEATURE_TYPE1_UKI | \

@@ -4,7 +4,8 @@
 #include "uki.h"
 #include "util.h"
 
-uk_err uk_editor_start(const struct uk_fs_ops *fs, const struct uk_entry *e, char *buf, size_t cap) {
+uk_err uk_editor_start(const struct uk_fs_ops *esp, const struct uk_entry *e, char *buf, size_t cap) {
+        const struct uk_fs_ops *fs = uk_entry_fs(esp, e);
         struct uk_span secs[_UK_SEC_MAX];
         struct uk_source src;
         struct uk_uki uki;

@@ -64,6 +64,11 @@ bool uk_kv_key_is(const struct uk_kv *kv, const char *key) {
         return kv->key_len == n && uk_memcmp(kv->key, key, n) == 0;
 }
 
+const struct uk_fs_ops *uk_entry_fs(const struct uk_fs_ops *esp, const struct uk_entry *e) {
+        /* Never the ESP for an XBOOTLDR entry: a file of the same name there is another file. */
+        return esp && e && e->xbootldr ? esp->xbootldr : esp;
+}
+
 uk_err uk_fs_probe(const struct uk_fs_ops *fs, const char *path) {
         struct uk_source src;
         if (!fs || !fs->open_source || !fs->close_source || !path)

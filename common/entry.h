@@ -54,6 +54,8 @@ struct uk_entry {
         unsigned profile;              /* `profile N`, or the @N of a Type #2 profile entry */
         uint32_t tries_left;           /* UK_TRIES_UNSET without boot counting */
         uint32_t tries_done;
+        bool xbootldr;                 /* found on the Extended Boot Loader partition: path and every file it
+                                        * names are there, not on the ESP (as systemd-boot reads them) */
 };
 
 /* Parse a Type #1 .conf file named `filename` (for id and boot counting) found at `path`. */
@@ -198,7 +200,13 @@ struct uk_fs_ops {
         /* Open a file as a source for PE parsing of Type #2 UKIs; close with close_source. */
         uk_err (*open_source)(void *ctx, const char *path, struct uk_source *ret_src);
         void (*close_source)(void *ctx, struct uk_source *src);
+        /* The Extended Boot Loader partition beside this ESP (same ops, its own ctx), NULL without one:
+         * entries are found on both, loader.conf and the random seed only on the ESP. */
+        const struct uk_fs_ops *xbootldr;
 };
+
+/* The file system an entry's files are on: esp's XBOOTLDR partition for an entry found there, else esp. */
+const struct uk_fs_ops *uk_entry_fs(const struct uk_fs_ops *esp, const struct uk_entry *e);
 
 /* Open path on fs and close it again: UK_OK when it is there, else the open's error (UK_E_NOT_FOUND for
  * absence, UK_E_IO when it could not be told). */
@@ -220,8 +228,8 @@ struct uk_discovery {
         char io_path[UK_PATH_MAX];      /* the first of them */
 };
 
-/* Find all entries on the ESP: /loader/entries/NAME.conf and /EFI/Linux/NAME.efi (one entry per UKI profile),
- * fill entries[cap] with the first cap of them in boot order (whatever order the directories list them in),
+/* Find all entries on the ESP and on its XBOOTLDR partition (fs->xbootldr): /loader/entries/NAME.conf and
+ * /EFI/Linux/NAME.efi (one entry per UKI profile), fill entries[cap] with the first cap of them in boot order (whatever order the directories list them in),
  * sort them and set their show titles. Malformed files are skipped and counted; a Type #1 entry whose file
  * is absent is hidden and counted (as systemd-boot, which does not offer it). */
 uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries, size_t cap,

@@ -12,7 +12,8 @@
 #define OSREL_MAX 4096
 
 struct discover {
-        const struct uk_fs_ops *fs;
+        const struct uk_fs_ops *fs;     /* the partition being read: the ESP, then its XBOOTLDR */
+        bool xbootldr;
         struct uk_entry *entries;
         size_t cap, n, skipped, dropped, io_errors, hidden;
         char io_path[UK_PATH_MAX];
@@ -106,6 +107,7 @@ static uk_err on_conf(void *ctx, const char *name, bool is_dir) {
                 d->skipped++;
                 return UK_OK;
         }
+        slot(d)->xbootldr = d->xbootldr;
         if (target_missing(d, slot(d))) {
                 d->hidden++;
                 return UK_OK;
@@ -254,6 +256,7 @@ static bool add_uki_profile(struct discover *d, const struct uk_source *src, con
         uk_memset(e, 0, sizeof(*e));
         e->type = UK_ENTRY_TYPE2;
         e->kind = UK_ENTRY_KIND_UKI;
+        e->xbootldr = d->xbootldr;
         if (!fill_from_osrel(d->text, len, e))
                 return false;
         if (uk_entry_parse_tries(name, e->id, sizeof(e->id), &e->tries_left, &e->tries_done) != UK_OK)
@@ -332,21 +335,30 @@ uk_err uk_entries_discover(const struct uk_fs_ops *fs, struct uk_entry *entries,
                 return UK_E_INVALID_ARG;
 
         /* A missing directory just means no entries of that type. A directory that cannot be read costs
-         * only its own entries (counted as skipped): a boot loader must still offer what it did find. */
+         * only its own entries (counted as skipped): a boot loader must still offer what it did find. Both
+         * partitions are read the same way, the ESP first (as systemd-boot); one sort orders them together. */
         static const struct { const char *dir; uk_err (*cb)(void *, const char *, bool); } dirs[] = {
                 { ENTRIES_DIR, on_conf },
                 { UKI_DIR, on_uki },
         };
+        const struct uk_fs_ops *parts[] = { fs, fs->xbootldr };
         uk_err first_error = UK_OK;
-        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-                r = fs->list_dir(fs->ctx, dirs[i].dir, dirs[i].cb, &d);
-                if (r && r != UK_E_NOT_FOUND) {
-                        if (!first_error)
-                                first_error = r;
-                        if (r == UK_E_IO)
-                                io_error(&d, dirs[i].dir);
-                        else
-                                d.skipped++;
+        for (size_t p = 0; p < UK_ELEMENTSOF(parts); p++) {
+                if (!parts[p] || !parts[p]->list_dir || !parts[p]->read_file || !parts[p]->open_source ||
+                    !parts[p]->close_source)
+                        continue;
+                d.fs = parts[p];
+                d.xbootldr = p > 0;
+                for (size_t i = 0; i < UK_ELEMENTSOF(dirs); i++) {
+                        r = d.fs->list_dir(d.fs->ctx, dirs[i].dir, dirs[i].cb, &d);
+                        if (r && r != UK_E_NOT_FOUND) {
+                                if (!first_error)
+                                        first_error = r;
+                                if (r == UK_E_IO)
+                                        io_error(&d, dirs[i].dir);
+                                else
+                                        d.skipped++;
+                        }
                 }
         }
         if (first_error && d.n == 0)

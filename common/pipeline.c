@@ -240,14 +240,14 @@ static uk_err prepare_action(const struct uk_boot_request *req, const char *who,
 /* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
 static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
                            uint64_t sizes[UK_ENTRY_MAX_INITRDS], struct uk_boot *b) {
+        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
         for (unsigned i = 0; i < e->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
                 struct uk_source s;
-                uk_err r = io->fs && io->fs->open_source ? io->fs->open_source(io->fs->ctx, e->initrd[i], &s)
-                                                         : UK_E_NOT_FOUND;
+                uk_err r = fs && fs->open_source ? fs->open_source(fs->ctx, e->initrd[i], &s) : UK_E_NOT_FOUND;
                 if (r)
                         return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", e->initrd[i], ": ", NULL);
                 sizes[i] = s.size;
-                io->fs->close_source(io->fs->ctx, &s);
+                fs->close_source(fs->ctx, &s);
         }
         return UK_OK;
 }
@@ -259,11 +259,14 @@ static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e
  * has would silently change the initrd. */
 static uk_err scan_extras(const struct uk_boot_io *io, const struct uk_entry *e, const char *who, struct uk_boot *b,
                           const struct uk_extras **ret) {
+        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
         uk_err r;
         *ret = NULL;
-        if (!io->fs || !io->fs->list_dir)
+        if (!fs || !fs->list_dir)
                 return UK_OK;
-        r = uk_extras_scan(io->fs, e->uki_path, &b->extras);
+        /* From the UKI's own partition, the global directories too: systemd-stub reads them from the
+         * device it was loaded from. */
+        r = uk_extras_scan(fs, e->uki_path, &b->extras);
         if (r == UK_OK) {
                 *ret = b->extras.n > 0 ? &b->extras : NULL;
                 return UK_OK;
@@ -300,7 +303,7 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "", NULL);
         b->kind = e ? e->kind : UK_ENTRY_KIND_UKI;
         b->is_uki = row->is_uki;
-        b->where = e ? row->where : req->image_where;
+        b->where = !e ? req->image_where : row->where == UK_IMAGE_ESP && e->xbootldr ? UK_IMAGE_XBOOTLDR : row->where;
         name = e ? uk_entry_target(e) : req->image;
         b->image_name = name;
 
@@ -384,7 +387,8 @@ void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b) {
         b->src_open = false;
 }
 
-bool uk_boot_editor_locked(const struct uk_fs_ops *fs, const struct uk_entry *e, bool secure_boot) {
+bool uk_boot_editor_locked(const struct uk_fs_ops *esp, const struct uk_entry *e, bool secure_boot) {
+        const struct uk_fs_ops *fs = uk_entry_fs(esp, e);
         struct uk_source src;
         struct uk_uki uki;
         bool locked = false;

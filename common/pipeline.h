@@ -56,13 +56,14 @@ uk_err uk_bootmenu_load_facts(const struct uk_fs_ops *fs, const struct uk_menu_f
 /* Where an image comes from, for the twin's open hook. */
 enum uk_image_where {
         UK_IMAGE_ESP,           /* an ESP path (`uki`, `linux`, Type #2) */
+        UK_IMAGE_XBOOTLDR,      /* the same, of an entry on the XBOOTLDR partition */
         UK_IMAGE_URL,           /* `uki-url`, or a URL given directly */
         UK_IMAGE_FILE,          /* a file given directly (Linux twin: a path on the running system) */
 };
 
 struct uk_boot_io {
         void *ctx;
-        const struct uk_fs_ops *fs;       /* the ESP; NULL when there is none */
+        const struct uk_fs_ops *fs;       /* the ESP (and its XBOOTLDR, fs->xbootldr); NULL when there is none */
         /* Open the image to boot (a UKI, or a `linux` entry's kernel) as a source that stays valid until
          * close_image; the twin chooses how (read whole, file descriptor, download). */
         uk_err (*open_image)(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src);
@@ -127,7 +128,8 @@ struct uk_boot {
  * pieces are read from ret->src until uk_boot_release. */
 uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *ret);
 
-/* Whether booting e reads files from the ESP (a UKI or kernel path, initrd files), from the kind table. */
+/* Whether booting e reads files from the ESP or its XBOOTLDR partition (a UKI or kernel path, initrd files),
+ * from the kind table. */
 bool uk_entry_reads_esp(const struct uk_entry *e);
 
 /* Close the image uk_boot_prepare opened (idempotent). */

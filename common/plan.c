@@ -519,6 +519,7 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
          * before gen[] is cleared: gen is meaningful up to gen_len alone, and clearing 32 KiB per build
          * is what dominated the cost. */
         uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
+        ret_plan->xbootldr = in->entry && in->entry->xbootldr;
         r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
         if (!r)
                 r = check_record(ret_plan);

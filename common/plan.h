@@ -108,6 +108,7 @@ struct uk_plan {
         uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
         uint64_t uki_size;
         char title[128];
+        bool xbootldr;                    /* FILE and CPIO_FILE paths are on the XBOOTLDR partition (the entry's) */
         uint8_t digest[32];               /* SHA-256 of the canonical form: the layout, not every byte */
         /* Content identity: the SHA-256 of each piece's bytes as booted (bit 0 / [0]: the kernel, bit 1 + i /
          * [1 + i]: initrd[i]). Generated pieces are known from the plan; the rest only once a twin called
@@ -148,6 +149,7 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
  * decimal, digests in lower-case hex. Lines appear in this order:
  *
  *   ukiboot-plan 1
+ *   partition xbootldr                                   only when the files are on the XBOOTLDR partition
  *   uki <file-size> <sha256 of the PE headers>          UKI plans only
  *   profile <N>                                          UKI plans only
  *   kernel uki .linux <offset> <length>                  or: kernel file <esp-path> <length>
@@ -160,7 +162,7 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
  *   cmdline <length> <text>                              text is the normalised line (no bytes < 0x20)
  *   notes <bits>                                         enum uk_cmdline_note bits, decimal
  *
- * ESP paths are '/'-separated and ESP-absolute, the same on both twins; bytes <= 0x20, 0x7f, '%' and
+ * ESP paths (XBOOTLDR paths in a "partition xbootldr" plan) are '/'-separated and ESP-absolute, the same on both twins; bytes <= 0x20, 0x7f, '%' and
  * >= 0x80 in them are written as %XX. Display-only facts (title, kernel version) are not part of it, and
  * nothing depends on where the UKI file itself lives. */
 uk_err uk_plan_canonical(const struct uk_plan *p, char *buf, size_t cap, size_t *ret_len);

@@ -107,6 +107,9 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
         bool uki = p->kernel.source == UK_PIECE_UKI;
 
         put_str(s, "ukiboot-plan 1\n");
+        /* The same paths on another partition are other files; ESP plans keep their form. */
+        if (p->xbootldr)
+                put_str(s, "partition xbootldr\n");
         if (uki) {
                 put_str(s, "uki ");
                 put_u64(s, p->uki_size);
@@ -335,6 +338,8 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
 
         put_str(&s, "title:    ");
         put_display(&s, p->title[0] ? p->title : "(none)", sizeof(p->title));
+        if (p->xbootldr)
+                put_str(&s, "\nfiles:    on the XBOOTLDR partition");
         if (p->kernel.source == UK_PIECE_UKI) {
                 put_str(&s, "\nprofile:  ");
                 put_u64(&s, p->profile);
@@ -528,6 +533,10 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         put_char(&s, '{');
         json_key(&s, "title", &first);
         put_json_str(&s, p->title, sizeof(p->title));
+        if (p->xbootldr) {
+                json_key(&s, "partition", &first);
+                put_str(&s, "\"xbootldr\"");
+        }
         if (uki) {
                 json_u64(&s, "profile", p->profile, &first);
                 json_u64(&s, "profiles", p->n_profiles, &first);

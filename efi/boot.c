@@ -25,6 +25,14 @@ struct kernel_start {
         bool verified;                   /* kernel lies inside a UKI the firmware verified (Secure Boot) */
 };
 
+/* The partition an entry's files are on, and the one a plan's file pieces are read from. */
+static struct efi_fs *entry_fs(const struct boot_env *env, const struct uk_entry *e) {
+        return e->xbootldr ? env->xbootldr : env->fs;
+}
+static struct efi_fs *plan_fs(const struct boot_env *env, const struct uk_plan *p) {
+        return p->xbootldr ? env->xbootldr : env->fs;
+}
+
 /* Read piece bytes of a Type #1 `initrd` file: opened per call, LoadFile2 asks only twice. */
 static uk_err file_read(void *ctx, const char *path, uint64_t offset, void *buf, size_t len) {
         struct efi_fs *fs = ctx;
@@ -72,7 +80,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
          * under Secure Boot. */
         const struct handover_in ho = {
                 .image = env->image, .kernel = k->kernel, .kernel_len = k->kernel_len, .plan = p,
-                .uki = k->uki, .uki_size = k->uki_size, .file_read = file_read, .file_ctx = env->fs,
+                .uki = k->uki, .uki_size = k->uki_size, .file_read = file_read, .file_ctx = plan_fs(env, p),
         };
         bool ho_allowed = !env->secure_boot || k->verified;
         const char *why = NULL;
@@ -90,7 +98,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
         if (k->image_path) {
                 _cleanup_pool_ CHAR16 *path16 = xpath_to_16(k->image_path);
                 if (path16)
-                        dp = FileDevicePath(env->fs->device, path16);
+                        dp = FileDevicePath(entry_fs(env, k->entry)->device, path16);
         }
         if (k->verified)
                 st = secure_load_verified(env->image, dp, k->kernel, k->kernel_len, &h);
@@ -116,7 +124,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
                 log_error(L"%a: cannot set kernel command line: %r", k->entry->id, st);
                 return st;
         }
-        st = initrd_install(p, k->uki, k->uki_size, file_read, env->fs, &initrd);
+        st = initrd_install(p, k->uki, k->uki_size, file_read, plan_fs(env, p), &initrd);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot provide initrd: %r", k->entry->id, st);
                 return st;
@@ -162,11 +170,12 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         if (where == UK_IMAGE_URL) {
                 io->status = http_fetch(io->id, name, &io->buf, &io->size, &io->pages);
                 r = EFI_ERROR(io->status) ? (io->status == EFI_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO) : UK_OK;
-        } else if (where == UK_IMAGE_ESP) {
-                r = efi_fs_read_whole(io->env->fs, name, &io->buf, &io->size, &io->pages);
+        } else if (where == UK_IMAGE_ESP || (where == UK_IMAGE_XBOOTLDR && io->env->xbootldr)) {
+                r = efi_fs_read_whole(where == UK_IMAGE_ESP ? io->env->fs : io->env->xbootldr, name, &io->buf,
+                                      &io->size, &io->pages);
                 io->status = r ? efi_fs_last_status() : EFI_SUCCESS;
         } else
-                r = UK_E_NOT_FOUND;     /* the EFI twin boots nothing from outside the ESP */
+                r = UK_E_NOT_FOUND;     /* the EFI twin boots nothing from outside the ESP and XBOOTLDR */
         if (r)
                 return r;
         uk_source_from_memory(ret_src, io->buf, io->size);
@@ -184,8 +193,9 @@ static void io_close_image(void *ctx, struct uk_source *src) {
 static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
                               char *why, size_t why_cap) {
         struct efi_image_io *io = ctx;
-        io->status = secure_verify_uki(io->env->image, io->env->fs->device, where == UK_IMAGE_ESP ? name : NULL,
-                                       io->buf, io->size);
+        bool on_disk = where == UK_IMAGE_ESP || where == UK_IMAGE_XBOOTLDR;
+        struct efi_fs *fs = where == UK_IMAGE_XBOOTLDR ? io->env->xbootldr : io->env->fs;
+        io->status = secure_verify_uki(io->env->image, fs->device, on_disk ? name : NULL, io->buf, io->size);
         if (!EFI_ERROR(io->status))
                 return UK_OK;
         return io->status == EFI_SECURITY_VIOLATION || io->status == EFI_ACCESS_DENIED ? UK_E_SECURITY : UK_E_IO;
@@ -207,7 +217,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
         _cleanup_pool_ CHAR16 *lo = NULL;
         EFI_STATUS st;
 
-        if (!path16 || !(dp = FileDevicePath(env->fs->device, path16))) {
+        if (!path16 || !(dp = FileDevicePath(entry_fs(env, e)->device, path16))) {
                 log_error(L"%a: cannot load %a: out of memory", e->id, e->efi_path);
                 return EFI_OUT_OF_RESOURCES;
         }
@@ -270,10 +280,10 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
-        *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, env->fs);
+        *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));
         struct kernel_start k = {
                 .entry = e,
-                .image_path = b->where == UK_IMAGE_ESP ? b->image_name : NULL,
+                .image_path = b->where == UK_IMAGE_ESP || b->where == UK_IMAGE_XBOOTLDR ? b->image_name : NULL,
                 .kernel = (const uint8_t *) img->buf + b->plan.kernel.offset,
                 .kernel_len = b->plan.kernel.length,
                 .plan = &b->plan,
@@ -294,7 +304,7 @@ static void count_boot(const struct boot_env *env, struct uk_entry *e) {
         if (uk_entry_count_next(e->path, &c) != UK_OK)
                 return;
         log_info(L"%a: counting this boot: %a -> %a", e->id, c.from, c.to_name);
-        st = efi_fs_rename(env->fs, c.from, c.to_name);
+        st = efi_fs_rename(entry_fs(env, e), c.from, c.to_name);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: boot not counted: cannot rename %a to %a: %r", e->id, c.from, c.to_name, st);
                 return;
@@ -307,7 +317,7 @@ static void count_boot(const struct boot_env *env, struct uk_entry *e) {
 EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char *append, bool *ret_measured) {
         _cleanup_pool_ struct uk_boot *b = AllocatePool(sizeof(*b));
         struct efi_image_io img = { .env = env, .id = e->id };
-        struct uk_fs_ops ops;
+        struct uk_fs_ops ops, xb_ops;
         EFI_STATUS st;
         uk_err r;
 
@@ -321,7 +331,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
         /* As systemd-boot: after the counter, before the image is read, for every kernel it starts itself. */
         if (uk_entry_takes_random_seed(e))
                 random_seed_process(env->fs, env->secure_boot);
-        efi_fs_ops(env->fs, &ops);
+        efi_fs_ops_pair(env->fs, env->xbootldr, &ops, &xb_ops);
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,
                 .open_image = io_open_image, .close_image = io_close_image, .verify_image = io_verify_image,

@@ -7,6 +7,7 @@
 struct boot_env {
         EFI_HANDLE image;           /* ukiboot's own image handle: parent of everything we load */
         struct efi_fs *fs;          /* the ESP we were loaded from */
+        struct efi_fs *xbootldr;    /* the XBOOTLDR partition beside it, NULL without one */
         bool secure_boot;
         const char *sbat_level;     /* SbatLevel's text (revoked generations), for the pipeline's SBAT check */
         size_t sbat_level_len;

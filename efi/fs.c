@@ -232,6 +232,16 @@ void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops) {
         ret_ops->read_file = fs_read_file;
         ret_ops->open_source = fs_open_source;
         ret_ops->close_source = fs_close_source;
+        ret_ops->xbootldr = NULL;
+}
+
+void efi_fs_ops_pair(struct efi_fs *esp, struct efi_fs *xbootldr, struct uk_fs_ops *ret_esp,
+                     struct uk_fs_ops *ret_xbootldr) {
+        efi_fs_ops(esp, ret_esp);
+        if (xbootldr) {
+                efi_fs_ops(xbootldr, ret_xbootldr);
+                ret_esp->xbootldr = ret_xbootldr;
+        }
 }
 
 uk_err efi_fs_read_whole(struct efi_fs *fs, const char *path, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {

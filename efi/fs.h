@@ -18,6 +18,11 @@ void efi_fs_close(struct efi_fs *fs);
 /* Fill ops so that uk_entries_discover() and friends read from fs. */
 void efi_fs_ops(struct efi_fs *fs, struct uk_fs_ops *ret_ops);
 
+/* The ops of the ESP with its XBOOTLDR partition (xbootldr NULL: none) chained as ret_esp->xbootldr; both
+ * stay valid as long as ret_xbootldr does. */
+void efi_fs_ops_pair(struct efi_fs *esp, struct efi_fs *xbootldr, struct uk_fs_ops *ret_esp,
+                     struct uk_fs_ops *ret_xbootldr);
+
 /* The firmware's EFI_STATUS behind the last failed operation above (EFI_SUCCESS if none), then forgotten. */
 EFI_STATUS efi_fs_last_status(void);
 

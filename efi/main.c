@@ -12,6 +12,7 @@
 #include "secure.h"
 #include "util.h"
 #include "vars.h"
+#include "xbootldr.h"
 
 /* Parse a timeout variable's text (common/timeout.h); false when absent or not a timeout (ignored, as
  * systemd-boot ignores it). */
@@ -43,9 +44,9 @@ static void list_entries(const struct uk_bootmenu *m) {
                 log_info(L"%d entries found, %d skipped", m->found.n, m->found.skipped);
         for (size_t i = 0; i < m->found.n; i++) {
                 const struct uk_entry *e = &m->entries[i];
-                log_info(L"entry %d: %a [%a, %a] %a%a", i, e->id,
+                log_info(L"entry %d: %a [%a, %a%a] %a%a", i, e->id,
                          e->type == UK_ENTRY_TYPE1 ? "type1" : e->type == UK_ENTRY_TYPE2 ? "type2" : "auto",
-                         uk_entry_kind_name(e->kind),
+                         uk_entry_kind_name(e->kind), e->xbootldr ? ", xbootldr" : "",
                          e->show_title, (int) i == m->def ? " (default)" : "");
         }
 }
@@ -104,9 +105,7 @@ static enum uk_next boot_with_policy(const struct boot_env *env, struct uk_bootm
 
 /* The line the menu's editor starts from (common/editor.c decides): "" when it would not fit. */
 static void editor_start(void *ctx, const struct uk_entry *e, char *buf, size_t cap) {
-        struct uk_fs_ops ops;
-        efi_fs_ops(ctx, &ops);
-        if (uk_editor_start(&ops, e, buf, cap) != UK_OK)
+        if (uk_editor_start(ctx, e, buf, cap) != UK_OK)
                 buf[0] = 0;
 }
 
@@ -153,7 +152,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         EFI_LOADED_IMAGE *loaded = NULL;
         _cleanup_pool_ struct uk_bootmenu *m = NULL;
         _cleanup_fs_ struct efi_fs fs = {};
-        struct uk_fs_ops ops;
+        _cleanup_fs_ struct efi_fs xbootldr = {};
+        bool have_xbootldr;
+        struct uk_fs_ops ops, xb_ops;
         char oneshot[UK_PATH_MAX], efi_default[UK_PATH_MAX], last_booted[UK_PATH_MAX], timeout_text[32];
         char timeout_oneshot_text[32];
         struct uk_timeout_sources timeouts = {};
@@ -182,7 +183,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 log_error(L"cannot open the ESP we were loaded from: %r", st);
                 return st;
         }
-        efi_fs_ops(&fs, &ops);
+        /* Entries on an Extended Boot Loader partition of the same disk join the ESP's (systemd-boot's layout
+         * when /boot is not the ESP). */
+        have_xbootldr = !EFI_ERROR(xbootldr_open(&fs, &xbootldr));
+        if (have_xbootldr)
+                log_info(L"XBOOTLDR partition found: its entries join the ESP's");
+        efi_fs_ops_pair(&fs, have_xbootldr ? &xbootldr : NULL, &ops, &xb_ops);
 
         m = AllocatePool(sizeof(*m));
         if (!m) {
@@ -246,9 +252,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .keys_ignored = !m->io_error[0] && keys_ignored,
                 .editor = m->conf.editor,
                 .cmdline_locked = vars_secure_boot() ? secure_editor_locked : NULL,
-                .cmdline_locked_ctx = &fs,
+                .cmdline_locked_ctx = &ops,
                 .editor_start = editor_start,
-                .editor_ctx = &fs,
+                .editor_ctx = &ops,
                 .save_default = vars_save_default,
                 .saved_default = efi_default,
                 .saved_default_cap = sizeof(efi_default),
@@ -259,6 +265,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         struct boot_env env = {
                 .image = image,
                 .fs = &fs,
+                .xbootldr = have_xbootldr ? &xbootldr : NULL,
                 .secure_boot = vars_secure_boot(),
                 .sbat_level = sbat_level,
                 .sbat_level_len = vars_sbat_level(sbat_level, sizeof(sbat_level)),
@@ -277,7 +284,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                  * else replaces the entry's options. */
                 const char *append = NULL, *replace = NULL;
                 if (was_edited) {
-                        editor_start(&fs, &m->entries[sel], start, sizeof(start));
+                        editor_start(&ops, &m->entries[sel], start, sizeof(start));
                         switch (uk_editor_result(start, edited, &append)) {
                         case UK_EDIT_UNCHANGED:
                                 break;
@@ -308,6 +315,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         if (next == UK_NEXT_REBOOT) {
                 /* ResetSystem does not return: nothing is left open for the firmware that comes after. */
                 efi_fs_close(&fs);
+                efi_fs_close(&xbootldr);
                 FreePool(TAKE_PTR(m));
                 RT->ResetSystem(EfiResetCold, EFI_LOAD_ERROR, 0, NULL);
         }

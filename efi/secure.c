@@ -228,9 +228,5 @@ EFI_STATUS secure_load_file(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, EFI_HANDLE *
 }
 
 bool secure_editor_locked(void *ctx, const struct uk_entry *e) {
-        struct uk_fs_ops ops;
-        if (!ctx)
-                return false;
-        efi_fs_ops(ctx, &ops);
-        return uk_boot_editor_locked(&ops, e, true);
+        return ctx && uk_boot_editor_locked(ctx, e, true);
 }

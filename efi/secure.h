@@ -21,7 +21,7 @@ EFI_STATUS secure_load_verified(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, const vo
  * image shim trusts (a key in MokList) is accepted too, as systemd-boot does. */
 EFI_STATUS secure_load_file(EFI_HANDLE parent, EFI_DEVICE_PATH *dp, EFI_HANDLE *ret_image);
 
-/* For the menu under Secure Boot (ctx: the struct efi_fs of the ESP): true if entry e is a UKI whose chosen
+/* For the menu under Secure Boot (ctx: the uk_fs_ops of the ESP, XBOOTLDR chained): true if entry e is a UKI whose chosen
  * profile embeds a .cmdline, so editor text would be ignored (common/secureboot.h decides). Reads only the PE
  * headers; false when that cannot be told (the plan still applies the rule when booting). */
 bool secure_editor_locked(void *ctx, const struct uk_entry *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 #include "source_fd.h"
 #include "efivars.h"
 #include "esp.h"
+#include "bli.h"
 
 /* Find name in directory dir_fd ignoring case (FAT semantics on a copy that lives on ext4/tmpfs). */
 static int lookup_ci(int dir_fd, const char *name, char *ret, size_t cap) {
@@ -146,22 +148,50 @@ static bool has_boot_dirs(int fd) {
         return lookup_ci(fd, "loader", name, sizeof name) == 0 || lookup_ci(fd, "EFI", name, sizeof name) == 0;
 }
 
-int esp_open(const char *dir, struct esp *ret) {
+/* Whether the block device behind directory dir is a GPT partition of XBOOTLDR's type, as udev probed it
+ * (ID_PART_ENTRY_TYPE in its database: what bootctl's udev-based lookup reads). No udev: not known, no. */
+static bool is_xbootldr(const char *dir) {
+        struct stat st, parent;
+        char up[4200], db[64], line[256];
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || major(st.st_dev) == 0)
+                return false;
+        /* Only a mount point is a partition of its own (a directory on the root file system is not). */
+        snprintf(up, sizeof up, "%s/..", dir);
+        if (stat(up, &parent) < 0 || parent.st_dev == st.st_dev)
+                return false;
+        snprintf(db, sizeof db, "/run/udev/data/b%u:%u", major(st.st_dev), minor(st.st_dev));
+        FILE *f = fopen(db, "re");
+        if (!f)
+                return false;
+        bool yes = false;
+        while (fgets(line, sizeof line, f))
+                if (strncmp(line, "E:ID_PART_ENTRY_TYPE=", 21) == 0) {
+                        yes = strncasecmp(line + 21, UK_XBOOTLDR_TYPE_STR, strlen(UK_XBOOTLDR_TYPE_STR)) == 0;
+                        break;
+                }
+        fclose(f);
+        return yes;
+}
+
+static int open_dir(const char *dir, struct esp *ret) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", dir, strerror(errno));
+        *ret = (struct esp) { .dir_fd = fd };
+        snprintf(ret->path, sizeof ret->path, "%s", dir);
+        return EXIT_OK;
+}
+
+static int find_esp(const char *skip, struct esp *ret) {
         static const char *const candidates[] = { "/efi", "/boot", "/boot/efi" };
-        if (dir) {
-                int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (fd < 0)
-                        return log_fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_FAILED, "%s: %s", dir, strerror(errno));
-                ret->dir_fd = fd;
-                snprintf(ret->path, sizeof ret->path, "%s", dir);
-                return EXIT_OK;
-        }
         for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+                if (skip && strcmp(candidates[i], skip) == 0)
+                        continue;
                 int fd = open(candidates[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
                 if (has_boot_dirs(fd)) {
-                        ret->dir_fd = fd;
+                        *ret = (struct esp) { .dir_fd = fd };
                         snprintf(ret->path, sizeof ret->path, "%s", candidates[i]);
                         return EXIT_OK;
                 }
@@ -170,10 +200,39 @@ int esp_open(const char *dir, struct esp *ret) {
         return log_fail(EXIT_NOT_FOUND, "no ESP found (looked for /loader or /EFI in /efi, /boot, /boot/efi); use --esp DIR");
 }
 
+int esp_open(const char *dir, const char *xbootldr_dir, struct esp *ret) {
+        const char *xb = xbootldr_dir ? xbootldr_dir : !dir && is_xbootldr("/boot") ? "/boot" : NULL;
+        struct esp e, *x = NULL;
+        int r = dir ? open_dir(dir, &e) : find_esp(xb, &e);
+        if (r)
+                return r;
+        if (xb) {
+                x = malloc(sizeof *x);
+                if (!x || (r = open_dir(xb, x))) {
+                        free(x);
+                        close(e.dir_fd);
+                        return x ? r : log_fail(EXIT_FAILED, "out of memory");
+                }
+                x->xbootldr = NULL;
+        }
+        e.xbootldr = x;
+        *ret = e;
+        return EXIT_OK;
+}
+
+const struct esp *esp_part(const struct esp *e, bool xbootldr) {
+        return xbootldr ? e->xbootldr : e;
+}
+
 void esp_close(struct esp *e) {
         if (e->dir_fd >= 0)
                 close(e->dir_fd);
         e->dir_fd = -1;
+        if (e->xbootldr) {
+                esp_close(e->xbootldr);
+                free(e->xbootldr);
+                e->xbootldr = NULL;
+        }
 }
 
 static uk_err fs_list_dir(void *ctx, const char *path,
@@ -276,6 +335,10 @@ void esp_fs_ops(struct esp *e, struct uk_fs_ops *ret) {
                 .open_source = fs_open_source,
                 .close_source = fs_close_source,
         };
+        if (e->xbootldr) {
+                esp_fs_ops(e->xbootldr, &e->xbootldr_ops);
+                ret->xbootldr = &e->xbootldr_ops;
+        }
 }
 
 /* OsIndicationsSupported has EFI_OS_INDICATIONS_BOOT_TO_FW_UI: 1, 0, or -EIO when it cannot be read (it

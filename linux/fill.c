@@ -160,13 +160,14 @@ static uk_err fill_segment(void *ctx, const struct uk_initrd_segment *seg) {
                         return UK_E_IO;
                 }
         } else {
-                if (!t->have_esp) {
+                const struct esp *part = t->have_esp ? esp_part(&t->esp, t->plan->xbootldr) : NULL;
+                if (!part) {
                         f->exit_code = log_fail(EXIT_INVALID, "%s: file outside an ESP", piece->path);
                         return UK_E_INVALID_ARG;
                 }
-                int fd = esp_open_file(&t->esp, piece->path, O_RDONLY);
+                int fd = esp_open_file(part, piece->path, O_RDONLY);
                 if (fd < 0) {
-                        f->exit_code = log_fail(exit_code_for_errno(-fd), "%s%s: %s", t->esp.path, piece->path,
+                        f->exit_code = log_fail(exit_code_for_errno(-fd), "%s%s: %s", part->path, piece->path,
                                                 strerror(-fd));
                         return uk_err_from_errno(-fd);
                 }
@@ -174,7 +175,7 @@ static uk_err fill_segment(void *ctx, const struct uk_initrd_segment *seg) {
                 r = copy_range(fd, base + seg->piece_offset, seg->length, f->out_fd);
                 close(fd);
                 if (r < 0) {
-                        f->exit_code = log_fail(EXIT_FAILED, "%s%s: %s", t->esp.path, piece->path, strerror(-r));
+                        f->exit_code = log_fail(EXIT_FAILED, "%s%s: %s", part->path, piece->path, strerror(-r));
                         return UK_E_IO;
                 }
         }
@@ -204,9 +205,10 @@ static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64
         uk_err r;
 
         if (piece != &t->plan->kernel && piece->source != UK_PIECE_UKI) {
-                if (!t->have_esp)
+                struct esp *part = t->have_esp ? (struct esp *) esp_part(&t->esp, t->plan->xbootldr) : NULL;
+                if (!part)
                         return UK_E_NOT_FOUND;
-                esp_fs_ops(&t->esp, &ops);
+                esp_fs_ops(part, &ops);
                 if ((r = ops.open_source(ops.ctx, piece->path, &file)))
                         return r;
                 src = &file;

@@ -24,6 +24,8 @@ static void print_json(const struct uk_entry *entries, size_t n, int def, FILE *
                 json_string(f, e->sort_key);
                 fputs(", \"path\": ", f);
                 json_string(f, e->path);
+                if (e->xbootldr)
+                        fputs(", \"partition\": \"xbootldr\"", f);
                 fputs(", \"boots\": ", f);
                 json_string(f, uk_entry_target(e));
                 if (e->has_profile)
@@ -53,7 +55,8 @@ static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *
                 if (e->type == UK_ENTRY_AUTO)
                         fprintf(f, "  [auto, %s ", uk_entry_kind_name(e->kind));
                 else
-                        fprintf(f, "  [type %d, %s ", e->type == UK_ENTRY_TYPE1 ? 1 : 2, uk_entry_kind_name(e->kind));
+                        fprintf(f, "  [type %d%s, %s ", e->type == UK_ENTRY_TYPE1 ? 1 : 2, e->xbootldr ? " on XBOOTLDR" : "",
+                                uk_entry_kind_name(e->kind));
                 text(f, uk_entry_target(e));
                 fputs("]\n", f);
         }
@@ -62,11 +65,12 @@ static void print_text(const struct uk_entry *entries, size_t n, int def, FILE *
 int verb_list(int argc, char **argv) {
         static const struct option opts[] = {
                 { "esp", required_argument, NULL, OPT_ESP },
+                { "xbootldr", required_argument, NULL, OPT_XBOOTLDR },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        const char *esp_dir = NULL;
+        const char *esp_dir = NULL, *xbootldr_dir = NULL;
         bool json = false;
         int c;
         optind = 0;
@@ -74,6 +78,9 @@ int verb_list(int argc, char **argv) {
                 switch (c) {
                 case OPT_ESP:
                         esp_dir = optarg;
+                        break;
+                case OPT_XBOOTLDR:
+                        xbootldr_dir = optarg;
                         break;
                 case OPT_JSON:
                         json = true;
@@ -89,7 +96,7 @@ int verb_list(int argc, char **argv) {
                 return usage_error("list", "unexpected argument '%s'", argv[optind]);
 
         struct esp esp;
-        int r = esp_open(esp_dir, &esp);
+        int r = esp_open(esp_dir, xbootldr_dir, &esp);
         if (r)
                 return r;
         struct uk_bootmenu *m;

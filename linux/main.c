@@ -25,7 +25,7 @@ static const struct verb verbs[] = {
           "                  place) measures, starting from zeros, as '11:sha256=HEX' (systemd-measure's form)\n"
           "  --profile N     with --pcr11: for profile N (default 0)\n" },
         { "plan", verb_plan,
-          "plan UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current|--diff FILE] [--content]",
+          "plan UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--json|--canonical|--diff-current|--diff FILE] [--content]",
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
           "their padding), and the final command line. Nothing is loaded.\n"
           "\n"
@@ -33,6 +33,8 @@ static const struct verb verbs[] = {
           "  --entry ID      a boot entry on the ESP (see 'list'); a path to a .conf file is parsed directly\n"
           "  --default       the entry systemd-boot would boot by default\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
+          "  --xbootldr DIR  the Extended Boot Loader partition, whose entries join the ESP's (default:\n"
+          "                  /boot when udev says it is one and no --esp is given)\n"
           "  --append ARGS   extra kernel arguments (ignored under Secure Boot when the UKI embeds .cmdline)\n"
           "  --profile N     UKI profile number (default: the entry's, else 0)\n"
           "  --secure-boot on|off  assume this Secure Boot state instead of reading the SecureBoot variable\n"
@@ -47,14 +49,16 @@ static const struct verb verbs[] = {
           "                  proven the same, 'cannot tell' for pieces the current boot did not hash\n"
           "  --diff FILE     the same against a plan saved with --canonical --content\n"
           "  --content       also print the content record: the SHA-256 of every piece's bytes (reads them all)\n" },
-        { "list", verb_list, "list [--esp DIR] [--json]",
+        { "list", verb_list, "list [--esp DIR] [--xbootldr DIR] [--json]",
           "List boot entries (Type #1 /loader/entries/*.conf, Type #2 /EFI/Linux/*.efi, one per UKI profile)\n"
           "in systemd-boot's order. '*' marks the default: LoaderEntryOneShot, else LoaderEntryDefault (EFI\n"
           "variables), else loader.conf 'default', else the first entry.\n"
           "\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
+          "  --xbootldr DIR  the Extended Boot Loader partition, whose entries join the ESP's (default:\n"
+          "                  /boot when udev says it is one and no --esp is given)\n"
           "  --json          machine-readable output\n" },
-        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--crash] [--no-count]",
+        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--crash] [--no-count]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
           "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
@@ -71,7 +75,7 @@ static const struct verb verbs[] = {
           "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"
           "and SbatLevelRT, from one sealed in-memory copy; a refused UKI leaves the loaded kernel in place.\n"
           "  (other options as for 'plan')\n" },
-        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--force]",
+        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--force]",
           "'load' followed by 'exec'. UKI may be an http:// or https:// URL, downloaded into memory first.\n" },
         { "exec", verb_exec, "exec [--force]",
           "Boot the loaded kernel. With systemd as PID 1 this runs 'systemctl kexec' (clean shutdown);\n"
@@ -98,7 +102,7 @@ static const struct verb verbs[] = {
           "                  PEM/DER certificates\n"
           "  --dbx FILE      revoke these instead of the firmware's dbx (same formats)\n" },
         { "extract", verb_extract,
-          "extract UKI|--entry ID|--default [--esp DIR] [--append ARGS] [--profile N] [--kernel FILE] [--initrd FILE]",
+          "extract UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--kernel FILE] [--initrd FILE]",
           "Write the kernel and the initrd exactly as 'load' would hand them to kexec_file_load. UKI may be an\n"
           "http:// or https:// URL, downloaded into memory first.\n"
           "\n"

@@ -27,6 +27,9 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         case OPT_ESP:
                 o->esp = arg;
                 return true;
+        case OPT_XBOOTLDR:
+                o->xbootldr = arg;
+                return true;
         case OPT_APPEND:
                 o->append = arg;
                 return true;
@@ -131,7 +134,7 @@ static int entry_from_esp(const struct target_opts *o, struct target *t, size_t 
 static int need_esp(const struct target_opts *o, struct target *t) {
         if (t->have_esp)
                 return EXIT_OK;
-        int r = esp_open(o->esp, &t->esp);
+        int r = esp_open(o->esp, o->xbootldr, &t->esp);
         if (r == EXIT_OK)
                 t->have_esp = true;
         return r;
@@ -180,12 +183,14 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         t->detail[0] = 0;
         t->reason_printed = false;
         switch (where) {
-        case UK_IMAGE_ESP: {
-                if (!t->have_esp)
+        case UK_IMAGE_ESP:
+        case UK_IMAGE_XBOOTLDR: {
+                const struct esp *part = t->have_esp ? esp_part(&t->esp, where == UK_IMAGE_XBOOTLDR) : NULL;
+                if (!part)
                         return UK_E_NOT_FOUND;
-                int fd = esp_open_file(&t->esp, name, O_RDONLY);
+                int fd = esp_open_file(part, name, O_RDONLY);
                 char label[4096 + UK_PATH_MAX];
-                snprintf(label, sizeof label, "%s%s", t->esp.path, name);
+                snprintf(label, sizeof label, "%s%s", part->path, name);
                 if (fd < 0) {
                         snprintf(t->detail, sizeof t->detail, "%s: %s", label, strerror(-fd));
                         return uk_err_from_errno(-fd);
@@ -250,7 +255,7 @@ static void count_boot(struct target *t, struct uk_entry *e) {
         struct uk_count c;
         if (uk_entry_count_next(e->path, &c) != UK_OK)
                 return;
-        int r = esp_rename(&t->esp, c.from, c.to);
+        int r = esp_rename(esp_part(&t->esp, e->xbootldr), c.from, c.to);
         if (r < 0) {
                 log_warn("%s: boot not counted: cannot rename %s to %s: %s", e->id, c.from, c.to_name, strerror(-r));
                 return;

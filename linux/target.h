@@ -12,6 +12,7 @@ struct target_opts {
         const char *entry;      /* id on the ESP, or a .conf file path when no ESP is given */
         bool use_default;
         const char *esp;
+        const char *xbootldr;   /* --xbootldr DIR */
         const char *append;
         bool has_profile;
         unsigned profile;
@@ -44,13 +45,14 @@ void target_free(struct target *t);
 enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
-        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX, OPT_NO_COUNT,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX, OPT_NO_COUNT, OPT_XBOOTLDR,
 };
 /* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
 #define TARGET_OPTIONS \
         { "entry", required_argument, NULL, OPT_ENTRY }, \
         { "default", no_argument, NULL, OPT_DEFAULT }, \
         { "esp", required_argument, NULL, OPT_ESP }, \
+        { "xbootldr", required_argument, NULL, OPT_XBOOTLDR }, \
         { "append", required_argument, NULL, OPT_APPEND }, \
         { "profile", required_argument, NULL, OPT_PROFILE }
 /* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */

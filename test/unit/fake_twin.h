@@ -7,6 +7,7 @@
 
 struct fake_twin {
         struct fake_fs *fs;
+        struct fake_fs *xbootldr;       /* UK_IMAGE_XBOOTLDR images come from here (NULL: none) */
         int open_images;
         uk_err verdict;                 /* what verify_image answers */
         int verified;                   /* how often it was asked */
@@ -14,11 +15,12 @@ struct fake_twin {
 
 static inline uk_err fake_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
         struct fake_twin *t = ctx;
-        if (where != UK_IMAGE_ESP)
+        struct fake_fs *fs = where == UK_IMAGE_ESP ? t->fs : where == UK_IMAGE_XBOOTLDR ? t->xbootldr : NULL;
+        if (!fs)
                 return UK_E_NOT_FOUND;
-        uk_err r = fake_open_source(t->fs, name, ret);
+        uk_err r = fake_open_source(fs, name, ret);
         if (r == UK_OK) {
-                t->fs->open_sources--;          /* counted as an image instead */
+                fs->open_sources--;             /* counted as an image instead */
                 t->open_images++;
         }
         return r;

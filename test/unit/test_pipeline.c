@@ -8,6 +8,7 @@
 #include "unit.h"
 #include "pipeline.h"
 #include "cmdline.h"
+#include "editor.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -574,6 +575,76 @@ static void test_auto_entries(void) {
         CHECK_EQ_INT(menu.found.n, 1, "auto-entries no, auto-firmware no: only the ESP's");
 }
 
+/* XBOOTLDR: entries from both partitions in one order; each entry's files from its own partition (a file of the
+ * same name on the other one is not it); loader.conf only from the ESP; the plan says where its files are. */
+static void test_xbootldr(void) {
+        static const char esp_conf[] = "default x*\ntimeout 3\n";
+        static const char xb_conf[] = "default a.conf\ntimeout 9\n";     /* not read: loader.conf is the ESP's */
+        static const char conf_x[] = "title X\nsort-key a\nversion 2\nlinux /k/vmlinuz\ninitrd /k/initrd.img\n";
+        static const char conf_espfile[] = "title Only on the ESP\nsort-key z\nuki /ukis/a.efi\n";
+        static const char initrd[] = "XBOOTLDR-INITRD";
+        struct fake_file esp_files[] = {
+                { "/loader/loader.conf", esp_conf, sizeof(esp_conf) - 1, false },
+                { "/loader/entries/a.conf", conf_a, sizeof(conf_a) - 1, false },
+                { "/ukis/a.efi", uki_a, uki_a_len, false },
+        };
+        struct fake_file xb_files[] = {
+                { "/loader/loader.conf", xb_conf, sizeof(xb_conf) - 1, false },
+                { "/loader/entries/x.conf", conf_x, sizeof(conf_x) - 1, false },
+                { "/loader/entries/esp-file.conf", conf_espfile, sizeof(conf_espfile) - 1, false },
+                { "/k/vmlinuz", kernel, sizeof(kernel), false },
+                { "/k/initrd.img", initrd, sizeof(initrd) - 1, false },
+                { "/EFI/Linux/xb.efi", uki_b, uki_b_len, false },
+        };
+        struct fake_fs esp = { .files = esp_files, .n = UK_ELEMENTSOF(esp_files) };
+        struct fake_fs xb = { .files = xb_files, .n = UK_ELEMENTSOF(xb_files) };
+        struct uk_fs_ops xb_ops = fake_fs_ops(&xb), ops = fake_fs_ops(&esp);
+        ops.xbootldr = &xb_ops;
+
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu over ESP + XBOOTLDR");
+        CHECK_EQ_INT(menu.found.n, 3, "a.conf, x.conf, xb.efi");
+        CHECK_EQ_INT(menu.found.hidden, 1, "an XBOOTLDR entry naming an ESP-only file is hidden");
+        CHECK(menu.conf.has_timeout && menu.conf.timeout == 3, "loader.conf from the ESP only");
+        const struct uk_entry *a = entry("a.conf"), *x = entry("x.conf"), *u = entry("xb.efi");
+        CHECK(a && x && u && !a->xbootldr && x->xbootldr && u->xbootldr, "each entry knows its partition");
+        CHECK(menu.def >= 0 && strcmp(menu.entries[menu.def].id, "x.conf") == 0, "ESP loader.conf's default picks an XBOOTLDR entry");
+        CHECK(uk_entry_fs(&ops, x) == &xb_ops && uk_entry_fs(&ops, a) == &ops, "uk_entry_fs");
+        struct uk_fs_ops bare = fake_fs_ops(&esp);
+        CHECK(uk_entry_fs(&bare, x) == NULL, "an XBOOTLDR entry never reads the ESP in its place");
+
+        struct fake_twin tw = { .fs = &esp, .xbootldr = &xb };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        struct uk_boot_request req = { .entry = x, .conf = &menu.conf };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "x.conf: kernel and initrd from XBOOTLDR");
+        CHECK(boot.where == UK_IMAGE_XBOOTLDR && boot.plan.xbootldr, "plan and image on XBOOTLDR");
+        CHECK(boot.plan.n_initrd == 1 && boot.plan.initrd[0].length == sizeof(initrd) - 1, "initrd size from XBOOTLDR");
+        char canon[UK_PLAN_CANONICAL_MAX];
+        size_t len;
+        CHECK(uk_plan_canonical(&boot.plan, canon, sizeof(canon), &len) == UK_OK &&
+              strncmp(canon, "ukiboot-plan 1\npartition xbootldr\nkernel file /k/vmlinuz ", 55) == 0,
+              "canonical form names the partition");
+        uk_boot_release(&io, &boot);
+        req.entry = u;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "Type #2 UKI on XBOOTLDR");
+        CHECK(boot.where == UK_IMAGE_XBOOTLDR && strcmp(boot.image_name, "/EFI/Linux/xb.efi") == 0, "opened there");
+        uk_boot_release(&io, &boot);
+        req.entry = a;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "ESP entry");
+        CHECK(boot.where == UK_IMAGE_ESP && !boot.plan.xbootldr &&
+              uk_plan_canonical(&boot.plan, canon, sizeof(canon), &len) == UK_OK && !strstr(canon, "partition"),
+              "ESP plans keep their form");
+        uk_boot_release(&io, &boot);
+        char line[256];
+        CHECK(uk_editor_start(&ops, u, line, sizeof(line)) == UK_OK && strcmp(line, "console=ttyS0") == 0,
+              "the editor reads the XBOOTLDR UKI's .cmdline");
+        CHECK(tw.open_images == 0 && esp.open_sources == 0 && xb.open_sources == 0, "all closed");
+
+        /* Without XBOOTLDR files, an unreadable XBOOTLDR costs only its own entries. */
+        xb.fail_dir = "*";
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "XBOOTLDR unreadable");
+        CHECK(menu.found.n == 1 && menu.found.io_errors == 2, "the ESP's entry offered, the read errors counted");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -591,5 +662,6 @@ int main(void) {
         test_record_limit();
         test_failure_policy();
         test_auto_entries();
+        test_xbootldr();
         return unit_finish();
 }
