@@ -121,7 +121,7 @@ $(B)/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/san/libukicommon.a
 # The EFI front end's own sources on the host, against a fake firmware (test/efihost/), under ASan/UBSan:
 # whole boots with each firmware call failing in turn.
 EFIHOST_SRC := $(EFI_SRC) $(sort $(wildcard test/efihost/*.c))
-EFIHOST_CFLAGS := $(SAN_CFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI $(EFI_INC) -Iefi -Itest/unit -Itest/efihost
+EFIHOST_CFLAGS := $(SAN_CFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI -DUKIBOOT_EFIHOST $(EFI_INC) -Iefi -Itest/unit -Itest/efihost
 
 $(B)/efihost/efihost: $(EFIHOST_SRC) $(EFI_HDR) $(wildcard test/efihost/*.h test/unit/*.h) $(B)/san/libukicommon.a
 	@mkdir -p $(dir $@)

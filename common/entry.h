@@ -96,7 +96,16 @@ struct uk_loader_conf {
         bool ukiboot_handover;              /* `ukiboot-handover` (ours): force the x86 EFI handover protocol */
         bool reboot_on_error;               /* `reboot-on-error`: reboot once every entry failed (default: back to
                                              * the firmware, which tries its next boot option) */
+        uint32_t console_mode;              /* `console-mode`: a text mode number or UK_CONSOLE_MODE_* */
+        bool beep;                          /* `beep`: the PC speaker beeps N times for the Nth entry */
+        uint8_t log_level;                  /* `log-level`: syslog numbering, UK_LOG_* (default info) */
 };
+
+#define UK_CONSOLE_MODE_KEEP UINT32_MAX           /* leave the firmware's mode (the default) */
+#define UK_CONSOLE_MODE_AUTO (UINT32_MAX - 1)     /* "auto": ukiboot keeps the firmware's mode too (doc/efi.md) */
+#define UK_CONSOLE_MODE_MAX (UINT32_MAX - 2)      /* the mode with the most character cells */
+#define UK_LOG_ERR 3            /* errors only */
+#define UK_LOG_INFO 6           /* what ukiboot does (the default) */
 
 struct uk_fs_ops;
 

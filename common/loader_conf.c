@@ -50,11 +50,39 @@ static void parse_default(struct uk_loader_conf *c, const struct uk_kv *kv) {
         (void) uk_strncpy_checked(c->default_pattern, sizeof(c->default_pattern), kv->val, kv->val_len);
 }
 
+/* `console-mode`: "keep", "auto", "max" or a mode number, as systemd-boot takes them. */
+static void parse_console_mode(struct uk_loader_conf *c, const struct uk_kv *kv) {
+        uint64_t v;
+        if (val_is(kv, "keep"))
+                c->console_mode = UK_CONSOLE_MODE_KEEP;
+        else if (val_is(kv, "auto"))
+                c->console_mode = UK_CONSOLE_MODE_AUTO;
+        else if (val_is(kv, "max"))
+                c->console_mode = UK_CONSOLE_MODE_MAX;
+        else if (uk_parse_u64(kv->val, kv->val_len, &v) && v < UK_CONSOLE_MODE_MAX)
+                c->console_mode = (uint32_t) v;
+}
+
+/* `log-level`: a syslog level name or its number 0-7; anything else keeps the previous value. */
+static void parse_log_level(struct uk_loader_conf *c, const struct uk_kv *kv) {
+        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+        uint64_t v;
+        for (size_t i = 0; i < UK_ELEMENTSOF(names); i++)
+                if (val_is(kv, names[i])) {
+                        c->log_level = (uint8_t) i;
+                        return;
+                }
+        if (uk_parse_u64(kv->val, kv->val_len, &v) && v < UK_ELEMENTSOF(names))
+                c->log_level = (uint8_t) v;
+}
+
 uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf *ret_conf) {
         struct uk_loader_conf c = {
                 .editor = true,
                 .auto_entries = true,
                 .auto_firmware = true,
+                .console_mode = UK_CONSOLE_MODE_KEEP,
+                .log_level = UK_LOG_INFO,
         };
         struct uk_kv_iter it = { .text = text, .len = len };
         struct uk_kv kv;
@@ -81,7 +109,13 @@ uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf 
                         (void) parse_bool(&kv, &c.reboot_on_error);
                 else if (uk_kv_key_is(&kv, "ukiboot-handover"))
                         (void) parse_bool(&kv, &c.ukiboot_handover);
-                /* anything else (console-mode, beep, secure-boot-enroll ...) is not ours to decide */
+                else if (uk_kv_key_is(&kv, "console-mode"))
+                        parse_console_mode(&c, &kv);
+                else if (uk_kv_key_is(&kv, "beep"))
+                        (void) parse_bool(&kv, &c.beep);
+                else if (uk_kv_key_is(&kv, "log-level"))
+                        parse_log_level(&c, &kv);
+                /* anything else (secure-boot-enroll, ...) is not ours to decide */
         }
         uk_memcpy(ret_conf, &c, sizeof(c));
         return UK_OK;

@@ -2,6 +2,7 @@
 #include "efi-util.h"
 
 const char ukiboot_id[] = "ukiboot " UKIBOOT_VERSION;
+uint8_t efi_log_level = 6;
 
 CHAR16 *xstr8_to_16(const char *s, size_t len) {
         CHAR16 *r = AllocatePool((len + 1) * sizeof(CHAR16));

@@ -13,9 +13,12 @@
 /* "ukiboot <version>": one definition, so the banner and LoaderInfo/StubInfo can never disagree. */
 extern const char ukiboot_id[];
 
+/* loader.conf's `log-level` (syslog numbering): informational lines need 6 (the default), errors 3. */
+extern uint8_t efi_log_level;
+
 /* Print one line prefixed with the tag; fmt is a gnu-efi Print() format (UTF-16, %a for ASCII). */
-#define log_info(fmt, ...) Print(LOG_TAG fmt L"\n", ##__VA_ARGS__)
-#define log_error(fmt, ...) Print(LOG_TAG L"error: " fmt L"\n", ##__VA_ARGS__)
+#define log_info(fmt, ...) do { if (efi_log_level >= 6) Print(LOG_TAG fmt L"\n", ##__VA_ARGS__); } while (0)
+#define log_error(fmt, ...) do { if (efi_log_level >= 3) Print(LOG_TAG L"error: " fmt L"\n", ##__VA_ARGS__); } while (0)
 
 /* Convert an ASCII/UTF-8 string to a freshly pooled UTF-16 string (non-ASCII bytes become '?'). */
 CHAR16 *xstr8_to_16(const char *s, size_t len);

@@ -1,5 +1,6 @@
 /* ukiboot EFI — entry point: find entries on our ESP, show the menu, boot, fall back on failure. */
 #include "boot.h"
+#include "console.h"
 #include "cleanup.h"
 #include "efi-util.h"
 #include "entry.h"
@@ -233,6 +234,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 log_error(L"entry discovery failed: %a", uk_strerror(r));
                 m->found.n = 0;
         }
+        /* loader.conf's display settings before anything else is said. */
+        efi_log_level = m->conf.log_level;
         vars_set_entries(m->entries, m->found.n);
         list_entries(m);
         if (m->found.n == 0) {
@@ -260,7 +263,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .saved_default_cap = sizeof(efi_default),
                 .timeout_now = timeouts.has_var ? timeouts.var : m->conf.has_timeout ? m->conf.timeout : UK_TIMEOUT_UNSET,
                 .save_timeout = vars_save_timeout,
+                .beep = m->conf.beep,
+                .secure_boot = vars_secure_boot(),
         };
+        console_set_configured(m->conf.console_mode);
         static char sbat_level[4096];
         struct boot_env env = {
                 .image = image,

@@ -1,5 +1,6 @@
 /* ukiboot EFI — boot menu: entries in order, default highlighted, countdown, arrows/Enter, 'e' to edit. */
 #include "menu.h"
+#include "console.h"
 #include "timeout.h"
 #include "util.h"
 
@@ -181,6 +182,38 @@ static void toggle_default(const struct menu_config *cfg, const struct uk_entry 
         }
 }
 
+/* 'p': what systemd-boot's status page shows that a person at the console needs: who we are, the firmware,
+ * Secure Boot, the console, the timeout, the saved default, and what the selected entry boots. */
+static void status_page(const struct menu_config *cfg, const struct uk_entry *e, uint64_t timeout) {
+        char text[80];
+        UINTN mode = 0, cols = 0, rows = 0;
+        EFI_INPUT_KEY k;
+
+        ST->ConOut->SetAttribute(ST->ConOut, ATTR_NORMAL);
+        ST->ConOut->ClearScreen(ST->ConOut);
+        Print(L"%a\n\n", ukiboot_id);
+        Print(L"firmware:     %s %d.%02d (UEFI %d.%02d)\n", ST->FirmwareVendor ? ST->FirmwareVendor : L"?",
+              ST->FirmwareRevision >> 16, ST->FirmwareRevision & 0xffff, ST->Hdr.Revision >> 16,
+              ST->Hdr.Revision & 0xffff);
+        Print(L"secure boot:  %s\n", cfg->secure_boot ? L"on" : L"off");
+        if (console_describe(&mode, &cols, &rows))
+                Print(L"console:      mode %d, %dx%d\n", mode, cols, rows);
+        uk_timeout_step_text(timeout, text, sizeof(text));
+        Print(L"timeout:      %a\n", text);
+        Print(L"saved default: %a\n\n", saved_id[0] ? saved_id : "(none)");
+        Print(L"entry:        %a\n", e->id);
+        Print(L"title:        %a\n", e->show_title);
+        Print(L"file:         %a%a\n", e->path[0] ? e->path : "(made up by the boot loader)",
+              e->xbootldr ? " on XBOOTLDR" : "");
+        Print(L"boots:        %a %a\n", uk_entry_kind_name(e->kind), uk_entry_target(e));
+        if (e->has_options)
+                Print(L"options:      %a\n", e->options);
+        if (e->tries_left != UK_TRIES_UNSET)
+                Print(L"tries:        %d left, %d done\n", e->tries_left, e->tries_done == UK_TRIES_UNSET ? 0 : e->tries_done);
+        Print(L"\npress any key\n");
+        (void) wait_key(0, &k);
+}
+
 int menu_run(const struct uk_entry *entries, size_t n, int def, const struct menu_config *cfg,
              const char *message, char *edited, size_t cap, bool *ret_edited, bool *ret_chosen) {
         size_t sel = def >= 0 && (size_t) def < n ? (size_t) def : 0, first = 0, v;
@@ -209,6 +242,8 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 first = sel - v + 1;
         draw(entries, first, v, sel);
         draw_status(v, remaining, counting, cfg->editor);
+        if (cfg->beep)
+                console_beep(sel + 1);
         if (message) {
                 ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
                 Print(L"%a\n", message);
@@ -277,7 +312,20 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.UnicodeChar == 'h' || k.UnicodeChar == '?') {
                         ST->ConOut->SetCursorPosition(ST->ConOut, 0, v + 5);
                         Print(L"keys: Up/Down Home/End PgUp/PgDn 1-9 select, Enter boot, e edit, d default, "
-                              L"+/- t/T timeout, f firmware setup\n");
+                              L"+/- t/T timeout, f firmware setup, p status, r/R console mode\n");
+                        continue;
+                } else if (k.UnicodeChar == 'r' || k.UnicodeChar == 'R' || k.UnicodeChar == 'p') {
+                        /* A new screen: the console mode changed or the status page covered the menu. */
+                        if (k.UnicodeChar == 'r')
+                                console_next_mode();
+                        else if (k.UnicodeChar == 'R')
+                                console_reset_mode();
+                        else
+                                status_page(cfg, &entries[sel], timeout);
+                        v = visible_entries(n);
+                        first = sel >= v ? sel - v + 1 : 0;
+                        draw(entries, first, v, sel);
+                        draw_status(v, remaining, counting, cfg->editor);
                         continue;
                 } else if (k.UnicodeChar == 'e' && cfg->editor) {
                         if (cfg->cmdline_locked && cfg->cmdline_locked(cfg->cmdline_locked_ctx, &entries[sel])) {
@@ -303,6 +351,8 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                         first = sel;
                 else if (sel >= first + v)
                         first = sel - v + 1;
+                if (cfg->beep && sel != old_sel)
+                        console_beep(sel + 1);
                 if (first == old_first) {
                         /* Only the two lines that changed: a full redraw is kilobytes on a slow serial line. */
                         if (sel != old_sel) {

@@ -25,6 +25,8 @@ struct menu_config {
          * else UK_TIMEOUT_UNSET) that `+`/`-` step from, and how a changed one is kept (NULL: not kept). */
         uint64_t timeout_now;
         EFI_STATUS (*save_timeout)(uint64_t timeout);
+        bool beep;                  /* loader.conf `beep`: N beeps when the Nth entry is selected */
+        bool secure_boot;           /* for the 'p' status page */
 };
 
 /* Let the user pick an entry; returns its index (def when the timeout runs out). The whole command line as

@@ -90,7 +90,7 @@ struct scenario {
         bool expect_reset;          /* the clean boot ends in a reset into firmware setup, not a start */
 };
 
-static struct fw_file type1_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
+static struct fw_file type1_files[8], quiet_files[8], linux_files[8], sb_files[4], net_files[4], efi_files[4], menu_files[8];
 static const struct fw_var sb_vars[] = {
         { .name = "SecureBoot", .guid = &global_guid, .raw = "\1", .raw_len = 1 },
         { .name = "SetupMode", .guid = &global_guid, .raw = "\0", .raw_len = 1 },
@@ -201,6 +201,12 @@ static size_t make_scenarios(struct scenario *s) {
                   .vars = setup_vars, .n_vars = UK_ELEMENTSOF(setup_vars) },
                 .must_say = "auto-reboot-to-firmware-setup: reboots into the firmware's setup",
                 .expect_reset = true,
+        };
+        s[n++] = (struct scenario) {
+                .name = "log-level", "loader.conf `log-level err`: type1-profile's boot without its informational lines",
+                { .files = quiet_files, .n_files = esp_common(quiet_files, "default sel.conf\ntimeout 0\nlog-level err\n"),
+                  .tpm = true },
+                .must_not_say = "ukiboot: booting entry",
         };
         return n;
 }

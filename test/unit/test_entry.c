@@ -422,6 +422,27 @@ static void test_loader_conf(void) {
         CHECK(c.ukiboot_handover, "handover forced");
         CHECK_EQ_INT(uk_loader_conf_parse("ukiboot-handover 1\nukiboot-handover sure\n", 41, &c), UK_OK, "handover bad");
         CHECK(c.ukiboot_handover, "a bad value keeps the old one");
+
+        /* console-mode, beep, log-level: the values systemd-boot takes, anything else keeps the old one. */
+        static const struct { const char *text; uint32_t mode; bool beep; uint8_t level; } d[] = {
+                { "", UK_CONSOLE_MODE_KEEP, false, UK_LOG_INFO },
+                { "console-mode 2\nbeep yes\nlog-level err\n", 2, true, UK_LOG_ERR },
+                { "console-mode max\n", UK_CONSOLE_MODE_MAX, false, UK_LOG_INFO },
+                { "console-mode auto\nconsole-mode keep\n", UK_CONSOLE_MODE_KEEP, false, UK_LOG_INFO },
+                { "console-mode 1\nconsole-mode wide\n", 1, false, UK_LOG_INFO },
+                { "console-mode auto\n", UK_CONSOLE_MODE_AUTO, false, UK_LOG_INFO },
+                { "console-mode 4294967295\n", UK_CONSOLE_MODE_KEEP, false, UK_LOG_INFO },
+                { "console-mode -1\nbeep maybe\n", UK_CONSOLE_MODE_KEEP, false, UK_LOG_INFO },
+                { "log-level 7\nlog-level 8\n", UK_CONSOLE_MODE_KEEP, false, 7 },
+                { "log-level debug\nlog-level Info\n", UK_CONSOLE_MODE_KEEP, false, 7 },
+                { "beep 1\nbeep off\n", UK_CONSOLE_MODE_KEEP, false, UK_LOG_INFO },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(d); i++) {
+                CHECK_EQ_INT(uk_loader_conf_parse(d[i].text, strlen(d[i].text), &c), UK_OK, "display case %zu", i);
+                CHECK_EQ_INT(c.console_mode, d[i].mode, "display case %zu console-mode", i);
+                CHECK_EQ_INT(c.beep, d[i].beep, "display case %zu beep", i);
+                CHECK_EQ_INT(c.log_level, d[i].level, "display case %zu log-level", i);
+        }
 }
 
 /* ---- ordering --------------------------------------------------------------------------------------- */
