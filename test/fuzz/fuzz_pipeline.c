@@ -6,7 +6,8 @@
  * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd). A UKI or kernel slot whose
  * record starts with 0xff keeps the built-in valid image and patches one byte of it (offset: the next two
  * bytes, value: the one after), so the fuzzer reaches deep into valid UKIs quickly. The first byte of the
- * input also chooses Secure Boot and editor text. Beyond "does not crash", the pipeline's promises are
+ * input also chooses Secure Boot, editor text, and whether the files of c.conf, x.efi, the kernel and the
+ * initrd lie on an XBOOTLDR partition instead (every file an entry names must then come from there). Beyond "does not crash", the pipeline's promises are
  * checked: refusals say something, nothing stays open, plans stay inside their files and serialize to
  * exactly initrd_total bytes. */
 #include <stdint.h>
@@ -27,12 +28,13 @@ static const char *const paths[SLOTS] = {
         "/ukis/u.efi.extra.d/s.raw", "/k/vmlinuz", "/k/initrd.img",
 };
 static const bool is_image[SLOTS] = { [4] = true, [5] = true, [9] = true };
+static const bool xbootldr_slot[SLOTS] = { [3] = true, [4] = true, [9] = true, [10] = true };
 
 static uint8_t kernel[2048];
 static uint8_t base_uki[16384];
 static size_t base_uki_len;
 static uint8_t store[SLOTS][FILE_MAX];
-static struct fake_file files[SLOTS];
+static struct fake_file files[SLOTS], xb_files[SLOTS];
 static struct uk_bootmenu menu;
 static struct uk_boot boot;
 static uint8_t initrd_buf[SLOTS * FILE_MAX + 4 * 65536];
@@ -58,9 +60,9 @@ static const struct fake_file *find(const struct fake_fs *fs, const char *path) 
         return NULL;
 }
 
-/* Piece bytes: the opened image for UKI pieces and the kernel, ESP files by path. */
+/* Piece bytes: the opened image for UKI pieces and the kernel, files by path from the plan's partition. */
 struct reader {
-        struct fake_fs *fs;
+        struct fake_fs *fs;             /* the partition the plan's files are on */
         const struct uk_plan *plan;
         const struct uk_source *src;
 };
@@ -81,7 +83,8 @@ static uk_err read_piece(void *ctx, const struct uk_plan_piece *piece, uint64_t 
         return UK_OK;
 }
 
-static void check_plan(struct fake_fs *fs, struct uk_plan *p, const struct uk_source *src) {
+static void check_plan(struct fake_fs *esp, struct fake_fs *xb, struct uk_plan *p, const struct uk_source *src) {
+        struct fake_fs *fs = p->xbootldr ? xb : esp;
         size_t len;
         if (!uk_range_ok(p->kernel.offset, p->kernel.length, src->size))
                 abort();
@@ -109,7 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size == 0)
                 return 0;
         uint8_t flags = data[0];
-        size_t pos = 1, n = 0;
+        bool on_xb = flags & 0x08;
+        size_t pos = 1, n = 0, n_xb = 0;
 
         bool used[SLOTS] = {};
         while (pos + 3 <= size && n < SLOTS) {
@@ -135,17 +139,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         memcpy(store[slot], d, flen > FILE_MAX ? FILE_MAX : flen);
                 if (flen > FILE_MAX)
                         flen = FILE_MAX;
-                files[n++] = (struct fake_file) { .path = paths[slot], .data = store[slot], .len = flen };
+                const struct fake_file f = { .path = paths[slot], .data = store[slot], .len = flen };
+                if (on_xb && xbootldr_slot[slot])
+                        xb_files[n_xb++] = f;
+                else
+                        files[n++] = f;
                 pos += len;
         }
 
-        struct fake_fs fs = { .files = files, .n = n };
-        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct fake_fs fs = { .files = files, .n = n }, xb = { .files = xb_files, .n = n_xb };
+        struct uk_fs_ops ops = fake_fs_ops(&fs), xb_ops = fake_fs_ops(&xb);
+        if (on_xb)
+                ops.xbootldr = &xb_ops;
         /* Machine facts from the flags: firmware setup offered, and whether the fallback loader is us. */
         const struct uk_menu_facts facts = { .firmware_setup = flags & 0x40,
                                              .own_path = (flags & 0x80) ? "/EFI/BOOT/BOOTX64.EFI" : "/EFI/x/y.efi" };
         uk_err r = uk_bootmenu_load_facts(&ops, &facts, (flags & 0x20) ? "b.conf" : NULL, NULL, NULL, &menu);
-        if (fs.open_sources != 0)
+        if (fs.open_sources != 0 || xb.open_sources != 0)
                 abort();
         if (r)
                 return 0;
@@ -156,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (!memchr(menu.notes[i], 0, UK_NOTE_MAX) || !menu.notes[i][0])
                         abort();
 
-        struct fake_twin tw = { .fs = &fs, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
+        struct fake_twin tw = { .fs = &fs, .xbootldr = &xb, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
         const struct uk_boot_io io = fake_twin_io(&tw, &ops);
         for (size_t i = 0; i < menu.found.n; i++) {
                 const struct uk_entry *e = &menu.entries[i];
@@ -181,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         if (uk_editor_result(start, line, &added) != UK_EDIT_APPEND || strcmp(added, "x=1") != 0)
                                 abort();
                 }
-                if (fs.open_sources != 0)
+                if (fs.open_sources != 0 || xb.open_sources != 0 || (e->xbootldr && !on_xb))
                         abort();
                 const struct uk_boot_request req = {
                         .entry = e,
@@ -197,10 +207,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 abort();
                         continue;
                 }
-                if (boot.have_plan)
-                        check_plan(&fs, &boot.plan, &boot.src);
+                if (boot.have_plan) {
+                        /* The plan reads its files from the entry's own partition, and says which. */
+                        if (boot.plan.xbootldr != e->xbootldr ||
+                            (e->xbootldr && boot.where != UK_IMAGE_XBOOTLDR && boot.where != UK_IMAGE_URL))
+                                abort();
+                        check_plan(&fs, &xb, &boot.plan, &boot.src);
+                }
                 uk_boot_release(&io, &boot);
-                if (tw.open_images != 0 || fs.open_sources != 0)
+                if (tw.open_images != 0 || fs.open_sources != 0 || xb.open_sources != 0)
                         abort();
         }
         return 0;
