@@ -33,17 +33,31 @@ esp_new() {  # NAME
   echo "$d"
 }
 
-# GPT disk with one ESP (partition GUID $ESP_PARTUUID) holding the tree DIR; sized to fit.
-mkdisk() {  # DIR IMG
-  local dir=$1 img=$2
-  local kib; kib=$(du -sk "$dir" | cut -f1)
-  local mib=$(( (kib / 1024) * 12 / 10 + 40 ))
-  rm -f "$img"; truncate -s "${mib}M" "$img"
-  sgdisk -n 1:2048:0 -t 1:ef00 -c 1:ESP -u 1:$ESP_PARTUUID "$img" >/dev/null 2>&1 ||
-    { echo "mkdisk: sgdisk failed" >&2; return 1; }
+# GPT disk with one ESP (partition GUID $ESP_PARTUUID) holding the tree DIR, and with XBDIR an Extended Boot
+# Loader partition (type XBOOTLDR, FAT) after it holding that tree; each sized to fit.
+XBOOTLDR_TYPE=bc13c2ff-59e6-4262-a352-b275fd6f7172
+fat_size_mib() { echo $(( ($(du -sk "$1" | cut -f1) / 1024) * 12 / 10 + 40 )); }
+fat_fill() {  # IMG@@OFFSET DIR SECTORS LABEL
+  mformat -i "$1" -T "$3" -h 1 -s 63 -H 2048 -F -v "$4" :: >/dev/null &&
+  (cd "$2" && for f in *; do [ -e "$f" ] || continue; mcopy -s -Q -i "$1" "$f" ::/ || exit 1; done)
+}
+mkdisk() {  # DIR IMG [XBDIR]
+  local dir=$1 img=$2 xb=${3:-}
+  local mib; mib=$(fat_size_mib "$dir")
+  local xmib=0; [ -n "$xb" ] && xmib=$(fat_size_mib "$xb")
+  rm -f "$img"; truncate -s "$((mib + xmib + 2))M" "$img"
+  if [ -n "$xb" ]; then
+    sgdisk -n "1:2048:+${mib}M" -t 1:ef00 -c 1:ESP -u 1:$ESP_PARTUUID \
+           -n 2:0:0 -t "2:$XBOOTLDR_TYPE" -c 2:XBOOTLDR "$img" >/dev/null 2>&1
+  else
+    sgdisk -n 1:2048:0 -t 1:ef00 -c 1:ESP -u 1:$ESP_PARTUUID "$img" >/dev/null 2>&1
+  fi || { echo "mkdisk: sgdisk failed" >&2; return 1; }
   local sectors; sectors=$(sgdisk -i 1 "$img" 2>/dev/null | awk '/^Partition size:/{print $3}')
-  mformat -i "$img@@1M" -T "$sectors" -h 1 -s 63 -H 2048 -F -v ESP :: >/dev/null &&
-  (cd "$dir" && for f in *; do mcopy -s -Q -i "$img@@1M" "$f" ::/ || exit 1; done)
+  fat_fill "$img@@1M" "$dir" "$sectors" ESP || return 1
+  [ -n "$xb" ] || return 0
+  local first; first=$(sgdisk -i 2 "$img" 2>/dev/null | awk '/^First sector:/{print $3}')
+  sectors=$(sgdisk -i 2 "$img" 2>/dev/null | awk '/^Partition size:/{print $3}')
+  fat_fill "$img@@$((first * 512))" "$xb" "$sectors" XBOOTLDR
 }
 
 # QEMU + OVMF on DISK, serial to LOG (or to the chardev given in extra args), bounded by $OVMF_TIMEOUT.

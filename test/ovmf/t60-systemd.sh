@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Differential against systemd on the same firmware:
 #  - basic.efi started directly as BOOTX64.EFI (systemd-stub does the work) vs ukiboot booting it (t10);
-#  - systemd-boot choosing the same Type #1 entry with options vs ukiboot (t20). systemd-boot 252 has no
-#    `uki` key, so its entry says `efi` for the same UKI: the stub then takes the options as load options.
+#  - systemd-boot choosing the same Type #1 entry with options vs ukiboot (t20), both reading it from the
+#    XBOOTLDR partition. systemd-boot 252 has no `uki` key, so its entry says `efi` for the same UKI: the
+#    stub then takes the options as load options.
 # Compared: /proc/cmdline, initrd markers, and the Boot Loader Interface variables both loaders set.
 source "$(dirname "$0")/lib.sh"
 need_fixtures
@@ -22,10 +23,11 @@ else
 fi
 
 w=$OVMF_WORK/sd-boot; rm -rf "$w"; mkdir -p "$w"
-cp -a "$OVMF_WORK/type1/esp" "$w/esp" 2>/dev/null || { fail diff-sdboot "reference ESP of t20 missing"; exit 1; }
+cp -a "$OVMF_WORK/type1/esp" "$w/esp" 2>/dev/null && cp -a "$OVMF_WORK/type1/xbootldr" "$w/xbootldr" 2>/dev/null ||
+  { fail diff-sdboot "reference ESP and XBOOTLDR of t20 missing"; exit 1; }
 cp "$SDBOOT" "$w/esp/EFI/BOOT/BOOTX64.EFI"
-sed -i 's|^uki |efi |' "$w/esp/loader/entries/t1.conf"
-mkdisk "$w/esp" "$w/disk.img" || { fail sd-boot-setup "mkdisk"; exit 1; }
+sed -i 's|^uki |efi |' "$w/xbootldr/loader/entries/t1.conf"
+mkdisk "$w/esp" "$w/disk.img" "$w/xbootldr" || { fail sd-boot-setup "mkdisk"; exit 1; }
 boot_ovmf "$w/disk.img" "$w/serial.log"
 log=$w/serial.log
 loader=$(guest_var "$log" LoaderInfo)
