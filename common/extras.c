@@ -1,6 +1,7 @@
-/* ukiboot — which files next to a UKI become initrd pieces, and in which order, as systemd-stub 252 does it.
+/* ukiboot — which files next to a UKI become initrd pieces, and in which order, as systemd-stub v258 does it.
  *
- * The stub lists <its own path>.extra.d/ and /loader/credentials/ on the volume it was loaded from, keeps
+ * The stub lists <its own path>.extra.d/, /loader/credentials/ and /loader/extensions/ on the volume it was
+ * loaded from, keeps
  * regular, non-hidden, ASCII files with the right suffix, sorts each set by name and packs each set into
  * its own cpio archive. Deciding the list here lets both twins append exactly the same files. */
 #include "extras.h"
@@ -9,10 +10,18 @@
 #define EXTRA_NAME_LEN_MAX 255u
 #define CPIO_SIZE_MAX UINT32_MAX        /* a newc header holds 32-bit sizes */
 
+#define CONFEXT_SUFFIX ".confext.raw"
 static const struct uk_extra_layout layouts[_UK_EXTRA_KIND_MAX] = {
-        [UK_EXTRA_CREDENTIAL] = { ".extra/credentials", ".cred", 0500, 0400, 12, "Credentials initrd" },
-        [UK_EXTRA_GLOBAL_CREDENTIAL] = { ".extra/global_credentials", ".cred", 0500, 0400, 12, "Global credentials initrd" },
-        [UK_EXTRA_SYSEXT] = { ".extra/sysext", ".raw", 0555, 0444, 13, "System extension initrd" },
+        [UK_EXTRA_CREDENTIAL] = { ".extra/credentials", NULL, ".cred", NULL, 0500, 0400, 12, "Credentials initrd" },
+        [UK_EXTRA_GLOBAL_CREDENTIAL] = { ".extra/global_credentials", UK_EXTRAS_GLOBAL_DIR, ".cred", NULL, 0500, 0400,
+                                         12, "Global credentials initrd" },
+        [UK_EXTRA_SYSEXT] = { ".extra/sysext", NULL, ".raw", CONFEXT_SUFFIX, 0555, 0444, 13, "System extension initrd" },
+        [UK_EXTRA_GLOBAL_SYSEXT] = { ".extra/global_sysext", UK_EXTRAS_EXTENSIONS_DIR, ".raw", CONFEXT_SUFFIX, 0555, 0444,
+                                     13, "Global system extension initrd" },
+        [UK_EXTRA_CONFEXT] = { ".extra/confext", NULL, CONFEXT_SUFFIX, NULL, 0555, 0444, 12,
+                               "Configuration extension initrd" },
+        [UK_EXTRA_GLOBAL_CONFEXT] = { ".extra/global_confext", UK_EXTRAS_EXTENSIONS_DIR, CONFEXT_SUFFIX, NULL, 0555, 0444,
+                                      12, "Global configuration extension initrd" },
 };
 
 const struct uk_extra_layout *uk_extra_layout(enum uk_extra_kind kind) {
@@ -42,7 +51,7 @@ bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir) {
                 /* '/' and '\\' cannot come from a directory listing; refusing them keeps the cpio path one level deep. */
                 if ((uint8_t) name[i] >= 0x80 || name[i] == '/' || name[i] == '\\')
                         return false;
-        return ends_with_no_case(name, len, l->suffix);
+        return ends_with_no_case(name, len, l->suffix) && !(l->exclude && ends_with_no_case(name, len, l->exclude));
 }
 
 uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char *dir, const char *name,
@@ -105,16 +114,20 @@ struct scan {
         const struct uk_fs_ops *fs;
         struct uk_extras *x;
         const char *dir;
-        bool global;            /* listing /loader/credentials rather than the drop-in directory */
+        const char *from;       /* the layouts' `from` being listed: NULL for the drop-in directory */
         uk_err err;
 };
+
+static bool same_from(const char *a, const char *b) {
+        return a == b || (a && b && uk_strcmp(a, b) == 0);
+}
 
 static uk_err scan_one(void *ctx, const char *name, bool is_dir) {
         struct scan *s = ctx;
         struct uk_source src;
 
         for (enum uk_extra_kind k = 0; k < _UK_EXTRA_KIND_MAX; k++) {
-                if ((k == UK_EXTRA_GLOBAL_CREDENTIAL) != s->global)
+                if (!same_from(layouts[k].from, s->from))
                         continue;
                 if (!uk_extra_wanted(k, name, is_dir))
                         continue;
@@ -147,14 +160,42 @@ static uk_err scan_one(void *ctx, const char *name, bool is_dir) {
 }
 
 /* List one directory into s; a listing that fails with an I/O error (not a missing directory) fails the scan. */
-static void scan_dir(struct scan *s, const char *dir, bool global) {
+static void scan_dir(struct scan *s, const char *dir, const char *from) {
         s->dir = dir;
-        s->global = global;
+        s->from = from;
         uk_err r = s->fs->list_dir(s->fs->ctx, dir, scan_one, s);
         if (r == UK_E_IO && s->err == UK_OK) {
                 uk_strlcpy_checked(s->x->io_path, sizeof(s->x->io_path), dir);
                 s->err = r;
         }
+}
+
+/* "<dir>/<name without +LEFT[-DONE]>.extra.d": the stub names the drop-in directory after the UKI as it was
+ * installed, so a counted UKI keeps its extras. False if it would not fit an ESP path. */
+static bool dropin_dir(const char *uki_path, char *buf, size_t cap) {
+        const char *base = uki_path;
+        for (const char *p = uki_path; *p; p++)
+                if (*p == '/')
+                        base = p + 1;
+        size_t dl = (size_t) (base - uki_path);
+        char name[UK_PATH_MAX];
+        uint32_t left, done;
+        if (dl >= cap || uk_entry_parse_tries(base, name, sizeof(name), &left, &done) != UK_OK)
+                return false;
+        /* The id is lower-cased; keep the listed case: the name's head and its extension, the counter cut. */
+        size_t nl = uk_strlen(name), bl = uk_strlen(base), el = 0;
+        for (size_t i = bl; i > 0; i--)
+                if (base[i - 1] == '.') {
+                        el = bl - (i - 1);
+                        break;
+                }
+        if (nl == 0 || nl < el || nl >= cap - dl - (sizeof(UK_EXTRAS_DROPIN_SUFFIX) - 1))
+                return false;
+        uk_memcpy(buf, uki_path, dl);
+        uk_memcpy(buf + dl, base, nl - el);
+        uk_memcpy(buf + dl + nl - el, base + bl - el, el);
+        uk_memcpy(buf + dl + nl, UK_EXTRAS_DROPIN_SUFFIX, sizeof(UK_EXTRAS_DROPIN_SUFFIX));
+        return true;
 }
 
 uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct uk_extras *ret) {
@@ -168,14 +209,11 @@ uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct u
         /* A missing directory (or a file where a directory would be) has nothing to offer, as in the stub;
          * so has a drop-in directory whose name would not fit an ESP path. One that fails to list is an
          * I/O error (scan_dir). */
-        size_t ul = uk_strlen(uki_path);
-        if (ul > 0 && ul < sizeof(dropin) - (sizeof(UK_EXTRAS_DROPIN_SUFFIX) - 1)) {
-                uk_memcpy(dropin, uki_path, ul);
-                uk_memcpy(dropin + ul, UK_EXTRAS_DROPIN_SUFFIX, sizeof(UK_EXTRAS_DROPIN_SUFFIX));
-                scan_dir(&s, dropin, false);
-        }
-        if (s.err == UK_OK)
-                scan_dir(&s, UK_EXTRAS_GLOBAL_DIR, true);
+        if (dropin_dir(uki_path, dropin, sizeof(dropin)))
+                scan_dir(&s, dropin, NULL);
+        static const char *const globals[] = { UK_EXTRAS_GLOBAL_DIR, UK_EXTRAS_EXTENSIONS_DIR };
+        for (size_t i = 0; i < UK_ELEMENTSOF(globals) && s.err == UK_OK; i++)
+                scan_dir(&s, globals[i], globals[i]);
         if (s.err) {
                 ret->n = 0;
                 return s.err;

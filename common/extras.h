@@ -1,4 +1,5 @@
-/* ukiboot — files systemd-stub picks up next to a UKI on the ESP: credentials and system extensions. */
+/* ukiboot — files systemd-stub picks up next to a UKI on the ESP: credentials, system and configuration
+ * extensions (v258's rules). */
 #pragma once
 #include <stdint.h>
 #include <stdbool.h>
@@ -9,13 +10,17 @@
 #define UK_EXTRAS_MAX 24                /* files a plan carries; more is refused (UK_E_TOO_MANY), not cut */
 #define UK_EXTRA_NAME_MAX 256           /* Linux's 255-byte name limit, as systemd-stub applies it, + NUL */
 #define UK_EXTRAS_GLOBAL_DIR "/loader/credentials"
+#define UK_EXTRAS_EXTENSIONS_DIR "/loader/extensions"
 #define UK_EXTRAS_DROPIN_SUFFIX ".extra.d"
 
-/* In boot order: systemd-stub 252 appends the archives in this order after the UKI's .initrd. */
+/* In boot order: systemd-stub (v258) appends the archives in this order after the UKI's .initrd. */
 enum uk_extra_kind {
         UK_EXTRA_CREDENTIAL,            /* <UKI>.extra.d/ NAME.cred -> /.extra/credentials/, 0400 */
         UK_EXTRA_GLOBAL_CREDENTIAL,     /* /loader/credentials/ NAME.cred -> /.extra/global_credentials/, 0400 */
-        UK_EXTRA_SYSEXT,                /* <UKI>.extra.d/ NAME.raw -> /.extra/sysext/, 0444 */
+        UK_EXTRA_SYSEXT,                /* <UKI>.extra.d/ NAME.raw, not .confext.raw -> /.extra/sysext/, 0444 */
+        UK_EXTRA_GLOBAL_SYSEXT,         /* /loader/extensions/ the same -> /.extra/global_sysext/ (v258) */
+        UK_EXTRA_CONFEXT,               /* <UKI>.extra.d/ NAME.confext.raw -> /.extra/confext/, 0444 */
+        UK_EXTRA_GLOBAL_CONFEXT,        /* /loader/extensions/ the same -> /.extra/global_confext/ (v258) */
         _UK_EXTRA_KIND_MAX,
 };
 
@@ -33,10 +38,13 @@ struct uk_extras {
         char io_path[UK_PATH_MAX];      /* after UK_E_IO from uk_extras_scan: the directory or file that failed */
 };
 
-/* How each kind is packed: the cpio directory, its mode, and the files' mode (systemd-stub 252's stub.c). */
+/* Where each kind comes from and how it is packed: the cpio directory, its mode, the files' mode, the PCR
+ * (systemd-stub v258's stub.c). */
 struct uk_extra_layout {
         const char *dir;                /* ".extra/credentials" (no leading '/', as in the archive) */
+        const char *from;               /* the ESP directory listed, NULL: the UKI's own <UKI>.extra.d */
         const char *suffix;             /* matched case-insensitively */
+        const char *exclude;            /* names ending so (case-insensitively) are another kind's; NULL: none */
         uint32_t dir_mode;
         uint32_t file_mode;
         uint32_t pcr;                   /* where the stub measures the whole archive */
@@ -57,7 +65,8 @@ uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char 
  * then fails that whole archive (cpio sizes are 32-bit) and boots without it. */
 void uk_extras_finish(struct uk_extras *x);
 
-/* List <uki_path>.extra.d and /loader/credentials through fs, take the sizes, and fill ret in boot order.
+/* List <uki_path>.extra.d (the UKI's name without its boot counter, as the stub names it), /loader/credentials
+ * and /loader/extensions through fs, take the sizes, and fill ret in boot order.
  * Missing directories and files that vanish or are not regular files are skipped, as systemd-stub skips
  * them. An I/O error listing a directory or opening a file fails with UK_E_IO and ret->io_path (the stub
  * would skip it, but the initrd would then silently lack files the ESP has: doc/efi.md); more files than

@@ -362,8 +362,8 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         }
         if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
                 return r;
-        /* Then each generated archive, whole, as systemd-stub 252's pack_cpio measures it once built:
-         * credentials and global credentials into PCR 12, system extensions into PCR 13. */
+        /* Then each generated archive, whole, as systemd-stub's pack_cpio measures it once built:
+         * credentials and configuration extensions into PCR 12, system extensions into PCR 13. */
         for (enum uk_extra_kind k = 0; k < _UK_EXTRA_KIND_MAX; k++) {
                 const struct uk_extra_layout *l = uk_extra_layout(k);
                 if (archives[k].length == 0 || !l)

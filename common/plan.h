@@ -42,7 +42,7 @@ struct uk_measurement {
         enum uk_measure_kind kind;
         uint32_t pcr;
         uint32_t event_type;
-        char name[32];                    /* NAME, SECTION: the section name; INITRD: the description */
+        char name[48];                    /* NAME, SECTION: the section name; INITRD: the description */
         uint64_t offset, length, zero_fill;       /* SECTION */
 };
 

@@ -159,6 +159,16 @@ bool tpm_measure_loader_options(const char *options, size_t len) {
         return true;
 }
 
+
+/* Whether m is one of the configuration-extension archives (their PCR has a variable of its own). */
+static bool is_confext_archive(const struct uk_measurement *m) {
+        static const enum uk_extra_kind kinds[] = { UK_EXTRA_CONFEXT, UK_EXTRA_GLOBAL_CONFEXT };
+        for (size_t i = 0; i < UK_ELEMENTSOF(kinds); i++)
+                if (uk_strcmp(m->name, uk_extra_layout(kinds[i])->description) == 0)
+                        return true;
+        return false;
+}
+
 /* One generated cpio archive, whole, as the stub measures it after building it: read from the initrd. */
 static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement *m, const void *uki, uint64_t size,
                             const struct uk_plan *p, initrd_file_read_fn read_file, void *read_ctx,
@@ -178,7 +188,7 @@ static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement
 bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, initrd_file_read_fn read_file,
                       void *read_ctx) {
         struct tcg2_protocol *t = tcg2();
-        unsigned archives = 0;
+        unsigned archives = 0, confexts = 0;
         bool touched = t && p->n_measure > 0;
         unsigned sections = 0, params = 0;
         bool sections_ok = t != NULL, params_ok = true;
@@ -199,6 +209,7 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                 if (m->kind == UK_MEASURE_INITRD) {
                         ok = t && measure_archive(t, m, uki, size, p, read_file, read_ctx, name16);
                         archives += ok;
+                        confexts += ok && is_confext_archive(m);
                         /* A credentials archive that could not be measured: PCR 12 is no longer what the
                          * stub would leave, so StubPcrKernelParameters is not set. */
                         if (m->pcr == UK_PCR_KERNEL_PARAMETERS)
@@ -225,7 +236,7 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
         if (t && params > 0 && params_ok)
                 log_info(L"tpm: measured the command line into PCR 12");
         if (archives > 0)
-                log_info(L"tpm: measured %d credential / system extension archives (PCR 12, 13)", archives);
+                log_info(L"tpm: measured %d credential / extension archives (PCR 12, 13)", archives);
 
         /* The variables exactly as stub 252 leaves them (seen on OVMF with and without a TPM): the kernel
          * image PCR only if every section measurement succeeded; the parameters PCR unless a command line
@@ -236,5 +247,8 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
         if (params_ok)
                 vars_set_str(L"StubPcrKernelParameters", "12");
         vars_set_str(L"StubPcrInitRDSysExts", "13");
+        /* v258 names the configuration extensions' PCR once one of their archives was measured. */
+        if (confexts > 0)
+                vars_set_str(L"StubPcrInitRDConfExts", "12");
         return touched;
 }

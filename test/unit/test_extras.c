@@ -72,6 +72,16 @@ static void test_wanted(void) {
                 { UK_EXTRA_SYSEXT, "x.raw", false, true },
                 { UK_EXTRA_SYSEXT, "x.Raw", false, true },
                 { UK_EXTRA_SYSEXT, "x.cred", false, false },
+                { UK_EXTRA_SYSEXT, "x.confext.raw", false, false },     /* the confext's, not a sysext */
+                { UK_EXTRA_SYSEXT, "x.CONFEXT.RAW", false, false },
+                { UK_EXTRA_SYSEXT, "x.sysext.raw", false, true },
+                { UK_EXTRA_CONFEXT, "x.confext.raw", false, true },
+                { UK_EXTRA_CONFEXT, "x.Confext.Raw", false, true },
+                { UK_EXTRA_CONFEXT, "x.raw", false, false },
+                { UK_EXTRA_CONFEXT, "confext.raw", false, false },
+                { UK_EXTRA_GLOBAL_SYSEXT, "g.raw", false, true },
+                { UK_EXTRA_GLOBAL_SYSEXT, "g.confext.raw", false, false },
+                { UK_EXTRA_GLOBAL_CONFEXT, "g.confext.raw", false, true },
                 { _UK_EXTRA_KIND_MAX, "x.raw", false, false },
         };
         for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -97,8 +107,12 @@ static void test_scan_order(void) {
                 { DROPIN, "notes.txt", false, 1 },
                 { DROPIN, "Z.CRED", false, 7 },
                 { DROPIN, "a.raw", false, 9 },
+                { DROPIN, "etc.confext.raw", false, 13 },
                 { "/loader/credentials", "g.cred", false, 11 },
-                { "/loader/credentials", "g.raw", false, 11 },          /* sysexts are only per-UKI */
+                { "/loader/credentials", "g.raw", false, 11 },          /* extensions are not credentials */
+                { "/loader/extensions", "h.raw", false, 17 },           /* v258: global extensions */
+                { "/loader/extensions", "e.confext.raw", false, 19 },
+                { "/loader/extensions", "c.cred", false, 1 },           /* credentials are not extensions */
                 { "/EFI/Linux", "other.cred", false, 1 },               /* next to, not inside, the drop-in dir */
         };
         static const struct { enum uk_extra_kind kind; const char *path; uint64_t size; } want[] = {
@@ -108,6 +122,9 @@ static void test_scan_order(void) {
                 { UK_EXTRA_GLOBAL_CREDENTIAL, "/loader/credentials/g.cred", 11 },
                 { UK_EXTRA_SYSEXT, DROPIN "/a.raw", 9 },
                 { UK_EXTRA_SYSEXT, DROPIN "/sys.raw", 1000 },
+                { UK_EXTRA_GLOBAL_SYSEXT, "/loader/extensions/h.raw", 17 },
+                { UK_EXTRA_CONFEXT, DROPIN "/etc.confext.raw", 13 },
+                { UK_EXTRA_GLOBAL_CONFEXT, "/loader/extensions/e.confext.raw", 19 },
         };
         fake = files, n_fake = sizeof files / sizeof files[0];
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_OK, "line %d", __LINE__);
@@ -128,9 +145,16 @@ static void test_scan_order(void) {
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_OK, "line %d", __LINE__);
         CHECK_EQ_STR(extras.io_path, "");
 
+        /* A counted UKI keeps its drop-in directory: the stub names it without the counter. */
+        CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x+2-1.efi", &extras), UK_OK, "line %d", __LINE__);
+        CHECK_EQ_INT(extras.n, sizeof want / sizeof want[0], "counted UKI: line %d", __LINE__);
+        CHECK_EQ_STR(extras.files[0].path, DROPIN "/Z.CRED");
+        CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/X+3.EFI", &extras), UK_OK, "line %d", __LINE__);
+        CHECK_EQ_INT(extras.n, 3, "other case: only the global files in this fake, line %d", __LINE__);
+
         /* Nothing next to another UKI, and no directories at all. */
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/y.efi", &extras), UK_OK, "line %d", __LINE__);
-        CHECK_EQ_INT(extras.n, 1, "line %d", __LINE__);
+        CHECK_EQ_INT(extras.n, 3, "line %d", __LINE__);
         fake = NULL, n_fake = 0;
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/x.efi", &extras), UK_OK, "line %d", __LINE__);
         CHECK_EQ_INT(extras.n, 0, "line %d", __LINE__);
