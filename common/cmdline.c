@@ -6,7 +6,6 @@
 #include "secureboot.h"
 #include "util.h"
 
-#define UK_CMDLINE_DEFAULT_MAX 2047     /* bzImage protocol < 2.06 had 255; 2047 is the x86 COMMAND_LINE_SIZE - 1 */
 
 /* systemd-stub's notion of whitespace: every control character, space and DEL. */
 static bool is_blank(uint8_t c) {

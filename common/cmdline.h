@@ -4,6 +4,10 @@
 #include <stdbool.h>
 #include "error.h"
 
+/* A kernel that states no limit gets this one: bzImage protocol < 2.06 had 255; 2047 is the x86
+ * COMMAND_LINE_SIZE - 1. */
+#define UK_CMDLINE_DEFAULT_MAX 2047
+
 /* Inputs to the merge; NULL pointers mean "absent". Lengths exclude any NUL. */
 struct uk_cmdline_in {
         const char *uki_cmdline;     /* .cmdline of the chosen profile (untrusted bytes) */

@@ -9,6 +9,7 @@
 #include "osrel.h"
 #include "sha256.h"
 #include "util.h"
+#include "smbios.h"
 
 #define HEADER_HASH_MAX 4096u          /* PE headers are hashed up to here: identity, not integrity */
 #define OSREL_READ_MAX 4096u           /* os-release files are well under this; longer ones are cut */
@@ -298,6 +299,44 @@ static uk_err merge_cmdline(const struct uk_plan_in *in, const char *uki_cmdline
         return UK_OK;
 }
 
+static bool is_blank_byte(char c) {
+        return (uint8_t) c <= 0x20 || c == 0x7f;
+}
+
+/* The firmware's SMBIOS OEM string that extends the line: systemd-stub's for a UKI (its ends trimmed, as
+ * the stub mangles it), systemd-boot's for a `linux` entry. Appended last, after one space, control
+ * characters as spaces (the plan's line never holds any). Also under Secure Boot, as systemd does: it is
+ * measured into PCR 12 on its own (UKI) or with the options (`linux`). */
+static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct uk_plan *p) {
+        const char *v;
+        size_t vl;
+
+        p->cmdline_smbios_len = 0;
+        if (!in->machine.smbios || uk_smbios_oem_string(in->machine.smbios, in->machine.smbios_len,
+                                                        uki ? UK_SMBIOS_STUB_CMDLINE_EXTRA : UK_SMBIOS_BOOT_CMDLINE_EXTRA,
+                                                        &v, &vl) != UK_OK)
+                return UK_OK;
+        while (uki && vl > 0 && is_blank_byte(v[0]))
+                v++, vl--;
+        while (uki && vl > 0 && is_blank_byte(v[vl - 1]))
+                vl--;
+        if (vl == 0)
+                return UK_OK;
+        size_t at = p->cmdline_len + (p->cmdline_len > 0);
+        size_t max = p->kernel_info.format == UK_KERNEL_BZIMAGE && p->kernel_info.cmdline_size ?
+                     p->kernel_info.cmdline_size : UK_CMDLINE_DEFAULT_MAX;
+        if (vl > max || at > max - vl || at + vl >= sizeof(p->cmdline))
+                return UK_E_CMDLINE_TOO_LONG;
+        if (p->cmdline_len > 0)
+                p->cmdline[p->cmdline_len] = ' ';
+        for (size_t i = 0; i < vl; i++)
+                p->cmdline[at + i] = (uint8_t) v[i] < 0x20 || v[i] == 0x7f ? ' ' : v[i];
+        p->cmdline_len = at + vl;
+        p->cmdline[p->cmdline_len] = 0;
+        p->cmdline_smbios_len = vl;
+        return UK_OK;
+}
+
 static void set_title(struct uk_plan *p, const struct uk_entry *e, const char *osrel, size_t osrel_len) {
         /* The entry's title is what the menu showed (Type #1 `title`, a profile's TITLE=), so it wins. */
         if (e && e->show_title[0] && uk_strlcpy_checked(p->title, sizeof(p->title), e->show_title) == 0)
@@ -343,13 +382,16 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         struct uk_pcr11_item items[_UK_SEC_MAX];
         unsigned n = 0;
         bool outside = p->cmdline_from != 0;
+        /* The line as systemd-boot hands it over, and the SMBIOS extra the stub appends (its own event). */
+        size_t base = p->cmdline_len - (p->cmdline_smbios_len ? p->cmdline_smbios_len + (p->cmdline_len >
+                                                                                         p->cmdline_smbios_len) : 0);
         enum uk_stub_gen gen;
         uk_err r;
 
         if ((r = uk_uki_stub_gen(in->src, in->uki, &gen)))
                 return r;
         p->stub_gen_252 = gen == UK_STUB_GEN_252;
-        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
+        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, base, 0)))
                 return r;
         if ((r = uk_uki_pcr11_items(in->uki, p->profile, gen, items, &n)))
                 return r;
@@ -360,7 +402,11 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
                                          items[i].length, items[i].zero_fill)))
                         return r;
         }
-        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0)))
+        if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, base, 0)))
+                return r;
+        if (p->cmdline_smbios_len && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL,
+                                                          p->cmdline_len - p->cmdline_smbios_len,
+                                                          p->cmdline_smbios_len, 0)))
                 return r;
         /* Then each generated archive, whole, as systemd-stub's pack_cpio measures it once built:
          * credentials and configuration extensions into PCR 12, system extensions into PCR 13. */
@@ -447,6 +493,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         r = merge_cmdline(in, text, text_len, has_cmdline, p);
+        if (!r)
+                r = append_smbios_extra(in, true, p);
         if (r)
                 return r;
 
@@ -486,12 +534,14 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         }
 
         r = merge_cmdline(in, NULL, 0, false, p);
+        if (!r)
+                r = append_smbios_extra(in, false, p);
         if (r)
                 return r;
         set_title(p, e, NULL, 0);
-        /* systemd-boot measures the load options it hands a kernel with an EFI stub. */
+        /* systemd-boot measures the load options it hands a kernel with an EFI stub, its SMBIOS extra with them. */
         if (p->cmdline_len > 0)
-                return add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, 0, 0);
+                return add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, p->cmdline_len, 0);
         return UK_OK;
 }
 

@@ -32,7 +32,8 @@ enum uk_piece_source {
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
-        UK_MEASURE_CMDLINE,     /* the plan's command line as UTF-16 with its NUL, described by itself */
+        UK_MEASURE_CMDLINE,     /* cmdline[offset, offset + length) as UTF-16 with a NUL, described by itself:
+                                 * the line before the SMBIOS extra, or that extra alone */
         UK_MEASURE_NAME,        /* a section name's bytes with the NUL, described by the name */
         UK_MEASURE_SECTION,     /* a UKI span as loaded (file bytes, then zero_fill zeros), described by the name */
         UK_MEASURE_INITRD,      /* offset/length of the concatenated initrd: one generated cpio archive
@@ -73,6 +74,9 @@ struct uk_machine {
         size_t sbat_level_len;
         uint16_t pe_machine;       /* UK_PE_MACHINE_* of the CPU that will run the kernel; 0 = not checked
                                     * (inspecting a UKI for another machine is fine, booting it is not) */
+        const uint8_t *smbios;     /* the SMBIOS structure table (EFI: the configuration table's; Linux:
+                                    * /sys/firmware/dmi/tables/DMI), NULL if there is none */
+        size_t smbios_len;
 };
 
 /* Policy knobs (defaults: all false = systemd-stub compatible). */
@@ -105,6 +109,7 @@ struct uk_plan {
         size_t cmdline_len;
         unsigned cmdline_notes;           /* UK_CMDLINE_NOTES_DROPPED bits: what the policy left out */
         unsigned cmdline_from;            /* UK_CMDLINE_NOTES_FROM bits: where the line came from (not canonical) */
+        size_t cmdline_smbios_len;        /* the last bytes of cmdline are the SMBIOS OEM string's (0: none) */
         uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
         uint64_t uki_size;
         char title[128];

@@ -39,6 +39,14 @@ int uk_memcmp(const void *a, const void *b, size_t n) {
         return 0;
 }
 
+const void *uk_memchr(const void *p, int c, size_t n) {
+        const uint8_t *x = p;
+        for (size_t i = 0; i < n; i++)
+                if (x[i] == (uint8_t) c)
+                        return x + i;
+        return NULL;
+}
+
 void *uk_memcpy(void *dst, const void *src, size_t n) {
         uint8_t *d = dst;
         const uint8_t *s = src;

@@ -9,6 +9,8 @@ size_t uk_strnlen(const char *s, size_t max);
 int uk_strcmp(const char *a, const char *b);
 int uk_strncmp(const char *a, const char *b, size_t n);
 int uk_memcmp(const void *a, const void *b, size_t n);
+/* The first byte c in p[0..n), or NULL. */
+const void *uk_memchr(const void *p, int c, size_t n);
 void *uk_memcpy(void *dst, const void *src, size_t n);
 void *uk_memmove(void *dst, const void *src, size_t n);
 void *uk_memset(void *dst, int c, size_t n);

@@ -341,7 +341,8 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 .conf = env->conf,
                 .append = append,
                 .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native(),
-                             .sbat_level = env->sbat_level, .sbat_level_len = env->sbat_level_len },
+                             .sbat_level = env->sbat_level, .sbat_level_len = env->sbat_level_len,
+                             .smbios = env->smbios, .smbios_len = env->smbios_len },
                 .can_chain_load = true,
         };
         r = uk_boot_prepare(&io, &req, b);

@@ -13,6 +13,8 @@ struct boot_env {
         size_t sbat_level_len;
         bool force_handover;        /* loader.conf `ukiboot-handover`: x86 EFI handover protocol for every kernel */
         const struct uk_loader_conf *conf;      /* loader.conf as the pipeline read it */
+        const uint8_t *smbios;      /* the firmware's SMBIOS structure table (OEM strings), NULL if none */
+        size_t smbios_len;
 };
 
 /* Boot e with extra arguments append (NULL for none); e's paths follow its file when boot counting renames it. Returns only if the boot failed or the started

@@ -13,6 +13,7 @@
 #include "secure.h"
 #include "util.h"
 #include "vars.h"
+#include "smbios_table.h"
 #include "xbootldr.h"
 
 /* Parse a timeout variable's text (common/timeout.h); false when absent or not a timeout (ignored, as
@@ -278,6 +279,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                 .force_handover = m->conf.ukiboot_handover,
                 .conf = &m->conf,
         };
+        /* Its OEM strings may extend a command line (common/smbios.c decides which and how). */
+        (void) efi_smbios_table(&env.smbios, &env.smbios_len);
         const char *shown = NULL;
         enum uk_next next;
         int def = m->def;

@@ -198,7 +198,8 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                 const struct uk_measurement *m = &p->measure[i];
                 bool ok = false;
                 if (m->kind == UK_MEASURE_CMDLINE) {
-                        ok = t && measure_cmdline(t, p->cmdline, p->cmdline_len);
+                        ok = t && m->offset <= p->cmdline_len && m->length <= p->cmdline_len - m->offset &&
+                             measure_cmdline(t, p->cmdline + m->offset, (size_t) m->length);
                         params++;
                         params_ok = params_ok && ok;
                         continue;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "efivars.h"
 #include "esp.h"
+#include "dmi.h"
 #include "target.h"
 #include "fetch.h"
 #include "fill.h"
@@ -311,6 +312,8 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                         .sbat_level = t->trust.sbat_level,
                         .sbat_level_len = t->trust.sbat_level_len,
                         .pe_machine = o->this_machine ? uk_pe_machine_native() : 0,
+                        .smbios = t->smbios,
+                        .smbios_len = t->smbios_len,
                 },
                 .can_chain_load = false,
         };
@@ -345,6 +348,8 @@ int target_plan(const struct target_opts *o, struct target *t) {
                                        .for_boot = o->this_machine, .db_file = o->db_file, .dbx_file = o->dbx_file };
         if ((r = trust_setup(&to, &t->trust)))
                 return r;
+        /* The firmware's OEM strings may extend the command line, as they do under the EFI twin. */
+        dmi_table_read(&t->smbios, &t->smbios_len);
         if (o->uki_path && !o->entry && !o->use_default) {
                 /* A UKI named directly: an ESP is read only for the files an entry would name. A URL
                  * that cannot be one is a usage error, said before anything is fetched. */
@@ -423,6 +428,7 @@ void target_free(struct target *t) {
         free(t->entry);
         free(t->menu);
         free(t->boot);
+        free(t->smbios);
         trust_free(&t->trust);
         t->uki = NULL, t->entry = NULL, t->plan = NULL, t->menu = NULL, t->boot = NULL;
         t->have_file = t->have_esp = false;

@@ -35,6 +35,8 @@ struct target {
         struct uk_boot *boot;   /* the pipeline's result (common/pipeline.c) */
         struct trust trust;     /* Secure Boot: the state assumed and what signatures are checked against */
         const struct uk_plan *plan;     /* &boot->plan once planned */
+        uint8_t *smbios;        /* the SMBIOS structure table (dmi_table_read), NULL if none */
+        size_t smbios_len;
         char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
         bool reason_printed;    /* the failed open already said why on its own line */
 };

@@ -3,7 +3,7 @@
  * for every plan the canonical form, the content record, the initrd serializer and the content hash.
  *
  * Input: records of [slot byte][length: 2 bytes LE][bytes]. The slot picks one of a fixed set of ESP paths
- * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd). A UKI or kernel slot whose
+ * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd) or the SMBIOS table. A UKI or kernel slot whose
  * record starts with 0xff keeps the built-in valid image and patches one byte of it (offset: the next two
  * bytes, value: the one after), so the fuzzer reaches deep into valid UKIs quickly. The first byte of the
  * input also chooses Secure Boot, editor text, and whether the files of c.conf, x.efi, the kernel and the
@@ -19,13 +19,14 @@
 #include "pipeline.h"
 #include "util.h"
 
-#define SLOTS 11
+#define SLOTS 12
+#define SMBIOS_SLOT 11          /* not a file: the machine's SMBIOS structure table */
 #define FILE_MAX 65536
 
 static const char *const paths[SLOTS] = {
         "/loader/loader.conf", "/loader/entries/a.conf", "/loader/entries/b.conf", "/loader/entries/c.conf",
         "/EFI/Linux/x.efi", "/ukis/u.efi", "/ukis/u.efi.extra.d/c.cred", "/loader/credentials/g.cred",
-        "/ukis/u.efi.extra.d/s.raw", "/k/vmlinuz", "/k/initrd.img",
+        "/ukis/u.efi.extra.d/s.raw", "/k/vmlinuz", "/k/initrd.img", "(smbios)",
 };
 static const bool is_image[SLOTS] = { [4] = true, [5] = true, [9] = true };
 static const bool xbootldr_slot[SLOTS] = { [3] = true, [4] = true, [9] = true, [10] = true };
@@ -113,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         uint8_t flags = data[0];
         bool on_xb = flags & 0x08;
-        size_t pos = 1, n = 0, n_xb = 0;
+        size_t pos = 1, n = 0, n_xb = 0, smbios_len = 0;
 
         bool used[SLOTS] = {};
         while (pos + 3 <= size && n < SLOTS) {
@@ -140,7 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (flen > FILE_MAX)
                         flen = FILE_MAX;
                 const struct fake_file f = { .path = paths[slot], .data = store[slot], .len = flen };
-                if (on_xb && xbootldr_slot[slot])
+                if (slot == SMBIOS_SLOT)
+                        smbios_len = flen;
+                else if (on_xb && xbootldr_slot[slot])
                         xb_files[n_xb++] = f;
                 else
                         files[n++] = f;
@@ -197,7 +200,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         .entry = e,
                         .conf = menu.have_conf ? &menu.conf : NULL,
                         .append = (flags & 2) ? "fuzz=1" : NULL,
-                        .machine = { .secure_boot = flags & 1 },
+                        .machine = { .secure_boot = flags & 1, .smbios = smbios_len ? store[SMBIOS_SLOT] : NULL,
+                                     .smbios_len = smbios_len },
                         .can_chain_load = (flags & 4) != 0,
                 };
                 r = uk_boot_prepare(&io, &req, &boot);

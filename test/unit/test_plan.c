@@ -736,6 +736,63 @@ static void test_machine_check(void) {
               "native machine known on the test host");
 }
 
+/* SMBIOS OEM strings: systemd-stub's extra after a UKI's line (mangled, its own PCR 12 event, also under
+ * Secure Boot), systemd-boot's after a `linux` entry's options (measured with them). */
+static void test_smbios_extra(void) {
+        static const uint8_t table[] = "\x0b\x05\x00\x00\x02" "io.systemd.stub.kernel-cmdline-extra= \tsmbios=1\x01x=2 \0"
+                                       "io.systemd.boot.kernel-cmdline-extra=boot=1\0" "\0" "\x7f\x04\x01\x00\0\0";
+        struct sec s[7];
+        build_single(s);
+        struct uk_plan_in in = { .machine = { .smbios = table, .smbios_len = sizeof(table) - 1 } };
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "UKI + SMBIOS extra");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1 smbios=1 x=2", "mangled, appended after one space");
+        CHECK_EQ_INT(plan.cmdline_smbios_len, 12, "its length");
+        const struct uk_measurement *last = NULL;
+        for (unsigned i = 0; i < plan.n_measure; i++)
+                if (plan.measure[i].kind == UK_MEASURE_CMDLINE)
+                        last = &plan.measure[i];
+        CHECK(last && last->pcr == 12 && last->offset == 23 && last->length == 12, "measured alone into PCR 12");
+        in.machine.secure_boot = true;
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "UKI + SMBIOS extra under Secure Boot");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1 smbios=1 x=2", "not skipped under Secure Boot");
+        in.machine.secure_boot = false;
+        static struct uk_entry e;
+        memset(&e, 0, sizeof(e));
+        e.kind = UK_ENTRY_KIND_UKI;
+        strcpy(e.options, "root=/dev/vdb");
+        e.has_options = true;
+        in.entry = &e;
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "options + extra");
+        unsigned lines = 0;
+        for (unsigned i = 0; i < plan.n_measure; i++)
+                if (plan.measure[i].kind == UK_MEASURE_CMDLINE) {
+                        lines++;
+                        CHECK(plan.measure[i].offset == 0 ? plan.measure[i].length == 13 : plan.measure[i].offset == 14,
+                              "options measured without the extra, the extra alone");
+                }
+        CHECK_EQ_INT(lines, 3, "options twice (boot loader, stub), the extra once");
+
+        /* A `linux` entry: systemd-boot's own string, after the options, not trimmed. */
+        make_kernel(2047, true);
+        static struct uk_entry le;
+        memset(&le, 0, sizeof(le));
+        le.kind = UK_ENTRY_KIND_LINUX;
+        strcpy(le.linux_path, "/vmlinuz");
+        strcpy(le.options, "root=/dev/vda");
+        le.has_options = true;
+        struct uk_source src;
+        uk_source_from_memory(&src, kernel, sizeof(kernel));
+        struct uk_plan_in lin = { .src = &src, .entry = &le, .machine = in.machine };
+        CHECK_EQ_INT(uk_plan_build(&lin, &plan), UK_OK, "linux entry + SMBIOS");
+        CHECK_EQ_STR(plan.cmdline, "root=/dev/vda boot=1", "systemd-boot's extra");
+        CHECK(plan.n_measure == 1 && plan.measure[0].length == plan.cmdline_len, "measured with the options");
+
+        /* One that does not fit the kernel's limit refuses the plan rather than cut it. */
+        make_kernel(16, true);
+        CHECK_EQ_INT(uk_plan_build(&lin, &plan), UK_E_CMDLINE_TOO_LONG, "over the kernel's limit");
+        make_kernel(2047, true);
+}
+
 int main(void) {
         unit_suite = "plan";
         test_machine_check();
@@ -743,6 +800,7 @@ int main(void) {
         test_secure_boot_and_policy();
         test_profiles();
         test_linux_entry();
+        test_smbios_extra();
         test_fixtures();
         return unit_finish();
 }

@@ -13,6 +13,8 @@ vm_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 F=${FIXTURES:-$vm_top/build/fixtures}
 VM_WORK=${VM_WORK:-$vm_top/build/vm}
 UKIBOOT_STATIC=${UKIBOOT_STATIC:-$vm_top/build/static/ukiboot}
+# Plans made on the host never take this host's SMBIOS OEM strings (tests that want some pass a table).
+export UKIBOOT_SMBIOS_TABLE=${UKIBOOT_SMBIOS_TABLE:-/dev/null}
 UKIBOOT_HOST=${UKIBOOT_HOST:-$vm_top/linux/ukiboot}
 EFI_TWIN=${EFI_TWIN:-$vm_top/efi/ukibootx64.efi}
 VM_TIMEOUT=${VM_TIMEOUT:-240}
