@@ -393,6 +393,14 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         p->stub_gen_252 = gen == UK_STUB_GEN_252;
         if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, base, 0)))
                 return r;
+        /* The stub (v257+) measures a profile other than 0 first, before its sections. */
+        if (!p->stub_gen_252 && p->profile > 0) {
+                char digits[12];
+                digits[uk_fmt_u64(digits, sizeof(digits) - 1, p->profile)] = 0;
+                if ((r = add_measurement(p, UK_MEASURE_PROFILE, UK_PCR_KERNEL_PARAMETERS, digits, 0, 0, 0)))
+                        return r;
+                p->measure[p->n_measure - 1].event_type = UK_TCG_EV_EVENT_TAG;
+        }
         if ((r = uk_uki_pcr11_items(in->uki, p->profile, gen, items, &n)))
                 return r;
         for (unsigned i = 0; i < n; i++) {
@@ -484,6 +492,17 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                 if (r)
                         return r;
         }
+        /* Since v257 the stub also hands over the os-release and the chosen profile's description (unmeasured:
+         * both are in PCR 11 already); the 252 stub did not. */
+        enum uk_stub_gen gen;
+        if ((r = uk_uki_stub_gen(src, in->uki, &gen)))
+                return r;
+        if (gen != UK_STUB_GEN_252 && secs[UK_SEC_OSREL].length > 0 &&
+            (r = add_extra_file(p, src, secs[UK_SEC_OSREL], "os-release", "/.extra/os-release")))
+                return r;
+        if (gen != UK_STUB_GEN_252 && secs[UK_SEC_PROFILE].length > 0 &&
+            (r = add_extra_file(p, src, secs[UK_SEC_PROFILE], "profile", "/.extra/profile")))
+                return r;
 
         /* Presence by VirtualSize, as systemd-stub decides (and as PCR 11 measures it); file bytes may be fewer. */
         bool has_cmdline = uk_span_present(&secs[UK_SEC_CMDLINE]);

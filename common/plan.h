@@ -24,11 +24,14 @@ enum uk_piece_source {
 };
 
 #define UK_TCG_EV_IPL 0x0000000dU     /* the event type systemd-boot and systemd-stub log their measurements as */
+#define UK_TCG_EV_EVENT_TAG 0x00000006U       /* a tagged event: the profile's measurement */
+#define UK_PROFILE_EVENT_TAG 0x13aed6dbU      /* systemd's tag id for the selected UKI profile */
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
 #define UK_PCR_INITRD_SYSEXTS 13
-/* Two events per PCR 11 section, the command line twice, one per generated extras archive. */
-#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 2 + _UK_EXTRA_KIND_MAX)
+/* Two events per PCR 11 section, the command line twice and its SMBIOS extra, the profile, one per generated
+ * extras archive. */
+#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 4 + _UK_EXTRA_KIND_MAX)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
@@ -38,6 +41,8 @@ enum uk_measure_kind {
         UK_MEASURE_SECTION,     /* a UKI span as loaded (file bytes, then zero_fill zeros), described by the name */
         UK_MEASURE_INITRD,      /* offset/length of the concatenated initrd: one generated cpio archive
                                  * (credentials, system extensions), described by name */
+        UK_MEASURE_PROFILE,     /* the profile number in decimal as UTF-16 with its NUL, a tagged event
+                                 * (UK_PROFILE_EVENT_TAG) described by itself; name holds the digits */
 };
 struct uk_measurement {
         enum uk_measure_kind kind;

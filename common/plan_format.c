@@ -311,6 +311,11 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                 put_str(s, " the name ");
                 put_str(s, m->name);
                 break;
+        case UK_MEASURE_PROFILE:
+                put_str(s, " the profile number ");
+                put_str(s, m->name);
+                put_str(s, " (UTF-16, tagged event)");
+                break;
         case UK_MEASURE_SECTION:
         case UK_MEASURE_INITRD:
                 /* "PCR 11 .linux: 8247232 bytes at 72192 of the UKI", "PCR 12 Credentials initrd: 660 bytes at
@@ -597,14 +602,14 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         json_key(&s, "measurements", &first);
         put_char(&s, '[');
         for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
-                static const char *const kinds[] = { "cmdline", "name", "section", "initrd" };
+                static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile" };
                 const struct uk_measurement *m = &p->measure[i];
                 bool mf = true;
                 put_str(&s, i ? ",{" : "{");
                 json_u64(&s, "pcr", m->pcr, &mf);
                 json_u64(&s, "event_type", m->event_type, &mf);
                 json_key(&s, "kind", &mf);
-                put_json_str(&s, kinds[m->kind < 4 ? m->kind : 0], 16);
+                put_json_str(&s, kinds[m->kind < UK_ELEMENTSOF(kinds) ? m->kind : 0], 16);
                 if (m->kind != UK_MEASURE_CMDLINE) {
                         json_key(&s, "name", &mf);
                         put_json_str(&s, m->name, sizeof(m->name));

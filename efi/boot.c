@@ -129,7 +129,7 @@ static EFI_STATUS start_kernel(const struct boot_env *env, const struct kernel_s
                 log_error(L"%a: cannot provide initrd: %r", k->entry->id, st);
                 return st;
         }
-        vars_set_exec(k->entry, true);
+        vars_set_exec(k->entry, p);
         log_info(L"starting kernel of %a", k->entry->id);
         /* The kernel is an EFI application: if its stub returns, the firmware has unloaded it already. */
         st = BS->StartImage(TAKE_PTR(h), NULL, NULL);
@@ -231,7 +231,7 @@ static EFI_STATUS boot_efi(const struct boot_env *env, const struct uk_entry *e,
                 log_error(L"%a: cannot pass the options to %a: %r", e->id, e->efi_path, st);
                 return st;
         }
-        vars_set_exec(e, false);
+        vars_set_exec(e, NULL);
         *ret_measured = tpm_measure_loader_options(opts, len);
         log_info(L"chain-loading %a", e->efi_path);
         /* An application that returns is unloaded by the firmware itself. */

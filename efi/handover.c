@@ -295,7 +295,7 @@ EFI_STATUS handover_boot(const struct handover_in *in, const struct uk_entry *e)
         log_info(L"handover: kernel at 0x%lx (%ld pages), boot_params at 0x%lx, initrd at 0x%lx (%ld bytes), "
                  L"entry 0x%lx", h.kernel.addr, h.kernel.n, h.params.addr, h.initrd.n ? h.initrd.addr : 0,
                  in->plan->initrd_total, h.entry);
-        vars_set_exec(e, true);
+        vars_set_exec(e, in->plan);
         log_info(L"starting kernel of %a (EFI handover protocol)", e->id);
         /* The entry returns only if the stub gave up without calling Exit() on our handle. */
         ((handover_entry_fn) (UINTN) h.entry)(in->image, ST, ptr(h.params.addr));

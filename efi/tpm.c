@@ -92,10 +92,12 @@ static struct tcg2_protocol *tcg2(void) {
         return cap.tpm_present ? t : NULL;
 }
 
-/* One EV_IPL measurement of data[len] into pcr, logged with the UTF-16 description desc (NUL included). */
-static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint64_t len, const CHAR16 *desc) {
-        UINTN desc_size = StrSize(desc);
-        UINTN ev_size = sizeof(struct tcg2_event) + desc_size;
+/* One measurement of data[len] into pcr, logged with the UTF-16 description desc (NUL included): an EV_IPL
+ * event, or with tag an EV_EVENT_TAG one whose data is {tag, size, desc} (how systemd logs the profile). */
+static bool measure_event(struct tcg2_protocol *t, UINT32 pcr, const UINT32 *tag, const void *data, uint64_t len,
+                          const CHAR16 *desc) {
+        UINTN desc_size = StrSize(desc), head = tag ? 2 * sizeof(UINT32) : 0;
+        UINTN ev_size = sizeof(struct tcg2_event) + head + desc_size;
         struct tcg2_event *ev = AllocateZeroPool(ev_size);
         EFI_STATUS st;
 
@@ -105,8 +107,12 @@ static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint6
         ev->header.header_size = sizeof(ev->header);
         ev->header.header_version = TCG2_EVENT_HEADER_VERSION;
         ev->header.pcr_index = pcr;
-        ev->header.event_type = UK_TCG_EV_IPL;
-        CopyMem(ev->event, (void *) desc, desc_size);
+        ev->header.event_type = tag ? UK_TCG_EV_EVENT_TAG : UK_TCG_EV_IPL;
+        if (tag) {
+                UINT32 tagged[2] = { *tag, (UINT32) desc_size };
+                CopyMem(ev->event, tagged, sizeof(tagged));
+        }
+        CopyMem(ev->event + head, (void *) desc, desc_size);
         st = t->hash_log_extend_event(t, 0, (EFI_PHYSICAL_ADDRESS) (UINTN) data, len, ev);
         FreePool(ev);
         if (EFI_ERROR(st)) {
@@ -114,6 +120,10 @@ static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint6
                 return false;
         }
         return true;
+}
+
+static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint64_t len, const CHAR16 *desc) {
+        return measure_event(t, pcr, NULL, data, len, desc);
 }
 
 /* A section as the stub sees it in its loaded image: the file bytes, then the zero fill up to VirtualSize. */
@@ -215,6 +225,14 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                          * stub would leave, so StubPcrKernelParameters is not set. */
                         if (m->pcr == UK_PCR_KERNEL_PARAMETERS)
                                 params_ok = params_ok && ok;
+                        FreePool(name16);
+                        continue;
+                }
+                if (m->kind == UK_MEASURE_PROFILE) {
+                        /* The profile number as UTF-16 with its NUL, described by itself. */
+                        static const UINT32 tag = UK_PROFILE_EVENT_TAG;
+                        ok = t && measure_event(t, m->pcr, &tag, name16, StrSize(name16), name16);
+                        params_ok = params_ok && ok;
                         FreePool(name16);
                         continue;
                 }

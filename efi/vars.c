@@ -210,13 +210,19 @@ void vars_set_entries(const struct uk_entry *entries, size_t n) {
         FreePool(buf);
 }
 
-void vars_set_exec(const struct uk_entry *e, bool as_stub) {
+void vars_set_exec(const struct uk_entry *e, const struct uk_plan *plan) {
         if (e)
                 vars_set_str(L"LoaderEntrySelected", e->id);
-        if (as_stub) {
+        if (plan) {
                 uint64_t features = UK_STUB_FEATURES;
                 vars_set_str(L"StubInfo", ukiboot_id);
                 RT->SetVariable(L"StubFeatures", &loader_guid, ATTR_VOLATILE, sizeof(features), &features);
+        }
+        if (plan && plan->kernel.source == UK_PIECE_UKI) {
+                /* The profile booted, in decimal, as the v257+ stub says it (also 0). */
+                char digits[12];
+                digits[uk_fmt_u64(digits, sizeof(digits) - 1, plan->profile)] = 0;
+                vars_set_str(L"StubProfile", digits);
         }
         set_usec(L"LoaderTimeExecUSec", timer_usec());
 }

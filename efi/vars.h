@@ -2,6 +2,7 @@
 #pragma once
 #include "efi-util.h"
 #include "entry.h"
+#include "plan.h"
 
 /* Vendor GUID of the Boot Loader Interface. */
 #define LOADER_GUID { 0x4a67b082, 0x0a4c, 0x41cf, { 0xb6, 0xc7, 0x44, 0x0b, 0x29, 0xbb, 0x8c, 0x4f } }
@@ -39,9 +40,9 @@ void vars_set_startup(EFI_LOADED_IMAGE *image, uint64_t init_usec);
 /* LoaderEntries: the ids of all entries, each NUL-terminated UTF-16. */
 void vars_set_entries(const struct uk_entry *entries, size_t n);
 
-/* Just before handing over: LoaderEntrySelected, LoaderTimeExecUSec, and StubInfo when we act as the
- * UKI's stub (we start its kernel ourselves). */
-void vars_set_exec(const struct uk_entry *e, bool as_stub);
+/* Just before handing over: LoaderEntrySelected, LoaderTimeExecUSec, and when we act as the stub (we start
+ * the kernel of plan ourselves; NULL: we chain-load) StubInfo, StubFeatures and, for a UKI, StubProfile. */
+void vars_set_exec(const struct uk_entry *e, const struct uk_plan *plan);
 
 /* UkibootPlan: the canonical plan bytes as they are (ASCII, no NUL). */
 void vars_set_plan(const char *canonical, size_t len);

@@ -217,8 +217,8 @@ static void test_single(void) {
         uk_sha256(uki_buf, size_of_headers, hs);
         CHECK(memcmp(hs, plan.uki_header_sha256, 32) == 0, "header sha256");
 
-        /* Order: .ucode, .initrd, pcrsig cpio, pcrpkey cpio. */
-        CHECK_EQ_INT(plan.n_initrd, 4, "piece count");
+        /* Order: .ucode, .initrd, pcrsig cpio, pcrpkey cpio, os-release cpio (a v257+ stub: no .sdmagic). */
+        CHECK_EQ_INT(plan.n_initrd, 5, "piece count");
         CHECK_EQ_STR(plan.initrd[0].label, ".ucode", "piece 0");
         CHECK_EQ_INT(plan.initrd[0].offset, s[S_UCODE].offset, "ucode offset");
         CHECK_EQ_INT(plan.initrd[0].length, 13, "ucode length");
@@ -234,7 +234,9 @@ static void test_single(void) {
         CHECK_EQ_INT(plan.initrd[3].source, UK_PIECE_GENERATED, "piece 3 generated");
         CHECK_EQ_STR(plan.initrd[3].label, "/.extra/tpm2-pcr-public-key.pem", "piece 3 label");
         CHECK_EQ_INT(plan.initrd[3].offset, plan.initrd[2].length, "piece 3 follows piece 2 in gen");
-        CHECK_EQ_INT(plan.gen_len, plan.initrd[2].length + plan.initrd[3].length, "gen_len");
+        CHECK_EQ_INT(plan.initrd[4].source, UK_PIECE_GENERATED, "piece 4 generated");
+        CHECK_EQ_STR(plan.initrd[4].label, "/.extra/os-release", "piece 4 label");
+        CHECK_EQ_INT(plan.gen_len, plan.initrd[2].length + plan.initrd[3].length + plan.initrd[4].length, "gen_len");
 
         /* Generated archives: sizes from the newc layout (dir entry 120, file header, data, trailer 124). */
         size_t sig_hdr = ALIGN_UP(110 + strlen(".extra/tpm2-pcr-signature.json") + 1, 4);
@@ -249,6 +251,11 @@ static void test_single(void) {
         CHECK(cpio_extract(plan.gen + plan.initrd[3].offset, plan.initrd[3].length, ".extra/tpm2-pcr-public-key.pem",
                            got, sizeof(got)), "pcrpkey cpio extracts");
         CHECK_EQ_STR(got, pcrpkey, "pcrpkey content via cpio -i");
+        size_t osr_hdr = ALIGN_UP(110 + strlen(".extra/os-release") + 1, 4);
+        CHECK_EQ_INT(plan.initrd[4].length, 120 + osr_hdr + ALIGN_UP(sizeof(osrel) - 1, 4) + 124, "os-release cpio size");
+        CHECK(cpio_extract(plan.gen + plan.initrd[4].offset, plan.initrd[4].length, ".extra/os-release", got,
+                           sizeof(got)), "os-release cpio extracts");
+        CHECK_EQ_STR(got, osrel, "os-release content via cpio -i");
 
         /* The concatenation, assembled by hand. */
         static uint8_t expect[4096];
@@ -261,13 +268,15 @@ static void test_single(void) {
         check_initrd_read(&plan, expect, t, "single", read_uki);
 
         /* Canonical text, written out from the format documented in plan.h. */
-        char hh[65], sig_sha[65], key_sha[65], exp[2048];
+        char hh[65], sig_sha[65], key_sha[65], osr_sha[65], exp[2048];
         uint8_t d[32];
         uk_sha256_hex(hs, hh);
         uk_sha256(plan.gen, plan.initrd[2].length, d);
         uk_sha256_hex(d, sig_sha);
         uk_sha256(plan.gen + plan.initrd[3].offset, plan.initrd[3].length, d);
         uk_sha256_hex(d, key_sha);
+        uk_sha256(plan.gen + plan.initrd[4].offset, plan.initrd[4].length, d);
+        uk_sha256_hex(d, osr_sha);
         snprintf(exp, sizeof(exp),
                  "ukiboot-plan 1\n"
                  "uki %zu %s\n"
@@ -277,12 +286,14 @@ static void test_single(void) {
                  "initrd uki .initrd %zu 10 2\n"
                  "initrd gen /.extra/tpm2-pcr-signature.json %llu 0 %s\n"
                  "initrd gen /.extra/tpm2-pcr-public-key.pem %llu 0 %s\n"
+                 "initrd gen /.extra/os-release %llu 0 %s\n"
                  "initrd-total %zu\n"
                  "cmdline 22 console=ttyS0 panic=-1\n"
                  "notes 0\n",
                  uki_len, hh, s[S_LINUX].offset, sizeof(kernel), s[S_UCODE].offset, s[S_INITRD].offset,
                  (unsigned long long) plan.initrd[2].length, sig_sha,
-                 (unsigned long long) plan.initrd[3].length, key_sha, t);
+                 (unsigned long long) plan.initrd[3].length, key_sha,
+                 (unsigned long long) plan.initrd[4].length, osr_sha, t);
         size_t len = 0;
         CHECK_EQ_INT(uk_plan_canonical(&plan, text, sizeof(text), &len), UK_OK, "canonical");
         CHECK_EQ_STR(text, exp, "canonical text");
@@ -418,32 +429,46 @@ static void test_profiles(void) {
         CHECK_EQ_INT(plan.profile, 0, "default profile 0");
         CHECK_EQ_INT(plan.n_profiles, 2, "two profiles");
         CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1", "@0 cmdline");
-        CHECK_EQ_INT(plan.n_initrd, 2, "@0 pieces");
+        /* .ucode, .initrd, then (a v257+ stub) /.extra/os-release and /.extra/profile. */
+        CHECK_EQ_INT(plan.n_initrd, 4, "@0 pieces");
         CHECK_EQ_INT(plan.initrd[1].offset, s[3].offset, "@0 base .initrd");
+        for (unsigned i = 0; i < plan.n_measure; i++)
+                CHECK(plan.measure[i].kind != UK_MEASURE_PROFILE, "profile 0 is not measured");
 
         in.has_profile = true;
         in.profile = 1;
         CHECK_EQ_INT(build(&in, &plan2), UK_OK, "profile 1");
         CHECK_EQ_INT(plan2.profile, 1, "profile 1 chosen");
         CHECK_EQ_STR(plan2.cmdline, "console=ttyS0 panic=-1 debug", "@1 cmdline overrides");
-        CHECK_EQ_INT(plan2.n_initrd, 2, "@1 pieces");
+        CHECK_EQ_INT(plan2.n_initrd, 4, "@1 pieces");
+        CHECK_EQ_STR(plan2.initrd[2].label, "/.extra/os-release", "@1 os-release piece");
+        CHECK_EQ_STR(plan2.initrd[3].label, "/.extra/profile", "@1 profile piece");
+        char got[256];
+        CHECK(cpio_extract(plan2.gen + plan2.initrd[3].offset, plan2.initrd[3].length, ".extra/profile", got,
+                           sizeof(got)), "profile cpio extracts");
+        CHECK_EQ_STR(got, profile1, "the chosen profile's .profile");
+        /* Measured first into PCR 12: "1" as UTF-16, a tagged event. */
+        CHECK(plan2.n_measure > 0 && plan2.measure[0].kind == UK_MEASURE_PROFILE && plan2.measure[0].pcr == 12 &&
+              plan2.measure[0].event_type == UK_TCG_EV_EVENT_TAG && strcmp(plan2.measure[0].name, "1") == 0,
+              "profile 1 measured first, tagged");
         CHECK_EQ_STR(plan2.initrd[0].label, ".ucode", "@1 ucode from base");
         CHECK_EQ_INT(plan2.initrd[0].offset, s[4].offset, "@1 base ucode offset");
         CHECK_EQ_INT(plan2.initrd[1].offset, s[8].offset, "@1 own .initrd");
         CHECK_EQ_INT(plan2.initrd[1].length, 17, "@1 initrd length");
         CHECK_EQ_INT(plan2.initrd[1].pad, 3, "@1 initrd pad");
-        CHECK_EQ_INT(plan2.initrd_total, 16 + 20, "@1 total");
+        CHECK_EQ_INT(plan2.initrd_total, 16 + 20 + plan2.gen_len, "@1 total");
         CHECK(memcmp(plan.digest, plan2.digest, 32) != 0, "profiles differ in digest");
         size_t len;
         CHECK_EQ_INT(uk_plan_canonical(&plan2, text, sizeof(text), &len), UK_OK, "canonical @1");
         CHECK(strstr(text, "\nprofile 1\n") != NULL, "canonical names profile 1");
 
-        static uint8_t expect[64];
+        static uint8_t expect[4096];
         memcpy(expect, ucode, 13);
         memset(expect + 13, 0, 3);
         memcpy(expect + 16, initrd1, 17);
         memset(expect + 33, 0, 3);
-        check_initrd_read(&plan2, expect, 36, "profile 1", read_uki);
+        memcpy(expect + 36, plan2.gen, plan2.gen_len);
+        check_initrd_read(&plan2, expect, 36 + plan2.gen_len, "profile 1", read_uki);
 
         /* The entry's profile applies unless the caller names one. */
         e.has_profile = true;
