@@ -355,6 +355,9 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                         return refuse(b, who, UK_REFUSE_CONTENT, r, "", name, " is not a bootable UKI: ", NULL);
                 }
                 in.uki = &b->uki;
+                /* v258's firmware images for the kernel: not ours to load (both twins say so the same way). */
+                if (uk_pe_find(&b->uki.pe, ".efifw") >= 0)
+                        boot_note(b, who, "", "its .efifw firmware images are not loaded (ukiboot loads no firmware from a UKI)");
                 r = check_sbat(req, who, name, b);
                 if (r) {
                         uk_boot_release(io, b);

@@ -45,8 +45,8 @@ struct inspect {
         struct uk_kernel_info kernel;
         char (*hashes)[65];
         int *section_profile;          /* -1 for base sections */
-        char *osrel, *uname, *cmdline; /* NULL when absent */
-        size_t osrel_len, uname_len, cmdline_len;
+        char *osrel, *uname, *cmdline, *sbat; /* NULL when absent */
+        size_t osrel_len, uname_len, cmdline_len, sbat_len;
         char profile_id[UK_MAX_PROFILES][128];
         char profile_title[UK_MAX_PROFILES][256];
 };
@@ -104,8 +104,11 @@ static int collect(struct inspect *in) {
         }
         if ((e = read_section(in, in->uki.base[UK_SEC_OSREL], &in->osrel, &in->osrel_len)) ||
             (e = read_section(in, in->uki.base[UK_SEC_UNAME], &in->uname, &in->uname_len)) ||
-            (e = read_section(in, in->uki.base[UK_SEC_CMDLINE], &in->cmdline, &in->cmdline_len)))
+            (e = read_section(in, in->uki.base[UK_SEC_CMDLINE], &in->cmdline, &in->cmdline_len)) ||
+            (e = read_section(in, in->uki.base[UK_SEC_SBAT], &in->sbat, &in->sbat_len)))
                 return log_uk(e, label);
+        while (in->sbat && in->sbat_len > 0 && (in->sbat[in->sbat_len - 1] == 0 || in->sbat[in->sbat_len - 1] == '\n'))
+                in->sbat[--in->sbat_len] = 0;
         /* .uname and .cmdline may carry a trailing NUL or newline; show the text. */
         while (in->uname && in->uname_len > 0 && (in->uname[in->uname_len - 1] == 0 || in->uname[in->uname_len - 1] == '\n'))
                 in->uname[--in->uname_len] = 0;
@@ -179,7 +182,12 @@ static void print_json(const struct inspect *in, FILE *f) {
                 if (!op.first)
                         fputs("\n  ", f);
         }
-        fputs("},\n  \"uname\": ", f);
+        fputs("},\n  \"sbat\": ", f);
+        if (in->sbat)
+                json_string_n(f, in->sbat, in->sbat_len);
+        else
+                fputs("null", f);
+        fputs(",\n  \"uname\": ", f);
         if (in->uname)
                 json_string_n(f, in->uname, in->uname_len);
         else
@@ -249,6 +257,19 @@ static void print_text(const struct inspect *in, FILE *f) {
                 fputs("OS release:\n", f);
                 (void) uk_osrel_foreach(in->osrel, in->osrel_len, scratch, sizeof scratch, print_osrel_field, &op);
         }
+        if (in->sbat) {
+                /* One line per component: "name,generation,vendor,package,version,url". */
+                fputs("SBAT:\n  ", f);
+                for (size_t i = 0; i < in->sbat_len && in->sbat[i]; i++) {
+                        if (in->sbat[i] == '\n')
+                                fputs("\n  ", f);
+                        else if (in->sbat[i] != '\r')
+                                text_n(f, in->sbat + i, 1);
+                }
+                fputc('\n', f);
+        }
+        if (in->uki.base[UK_SEC_EFIFW] >= 0)
+                fputs("Note:      .efifw (firmware images) is ignored: ukiboot loads no firmware from a UKI\n", f);
         if (in->uki.n_profiles > 0) {
                 fputs("Profiles:\n", f);
                 for (unsigned p = 0; p < in->uki.n_profiles && p < UK_MAX_PROFILES; p++) {
@@ -344,6 +365,7 @@ int verb_inspect(int argc, char **argv) {
         free(in->section_profile);
         free(in->osrel);
         free(in->uname);
+        free(in->sbat);
         free(in->cmdline);
         free(in);
         return r;

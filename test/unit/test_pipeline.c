@@ -647,6 +647,28 @@ static void test_xbootldr(void) {
         CHECK(menu.found.n == 1 && menu.found.io_errors == 2, "the ESP's entry offered, the read errors counted");
 }
 
+/* A UKI with v258's .efifw: booted without it, and both twins say so in the same words. */
+static void test_efifw_note(void) {
+        static uint8_t uki[16384];
+        const struct peb_section sec[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+                { .name = ".efifw", .data = "FIRMWARE", .len = 8 },
+        };
+        size_t len = peb_build(uki, sizeof(uki), sec, 3);
+        struct fake_file f[] = { { "/EFI/Linux/fw.efi", uki, len, false } };
+        struct fake_fs fs = { .files = f, .n = 1 };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        struct fake_twin tw = { .fs = &fs };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        const struct uk_boot_request req = { .entry = entry("fw.efi") };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted without its firmware");
+        CHECK(boot.n_notes == 1 && strcmp(boot.notes[0], "fw.efi: its .efifw firmware images are not loaded (ukiboot "
+                                                          "loads no firmware from a UKI)") == 0, "one note: %s", boot.notes[0]);
+        uk_boot_release(&io, &boot);
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -665,5 +687,6 @@ int main(void) {
         test_failure_policy();
         test_auto_entries();
         test_xbootldr();
+        test_efifw_note();
         return unit_finish();
 }
