@@ -132,8 +132,12 @@ uk_err uk_uki_parse(const struct uk_source *src, struct uk_uki *ret_uki) {
         for (int i = 0; i < uki.pe.n_sections; i++) {
                 if (!uk_pe_name_eq(&uki.pe.sections[i], ".profile"))
                         continue;
-                if (uki.n_profiles >= UK_MAX_PROFILES)
-                        return UK_E_BAD_PROFILE;
+                if (uki.n_profiles >= UK_MAX_PROFILES) {
+                        /* As systemd's menu stops at its maximum: the rest is ignored, not the whole UKI. */
+                        if (uki.profiles_ignored++ == 0)
+                                uki.profile_end[uki.n_profiles - 1] = i;
+                        continue;
+                }
                 if (uki.n_profiles == 0)
                         base_end = i;
                 else

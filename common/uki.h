@@ -37,14 +37,17 @@ static inline bool uk_span_present(const struct uk_span *s) {
         return s->memory_size > 0;
 }
 
-#define UK_MAX_PROFILES 32
+/* systemd's UNIFIED_PROFILES_MAX. A PE image has at most UK_PE_MAX_SECTIONS (96, systemd's MAX_SECTIONS too), so
+ * in practice a UKI cannot carry more than 95 .profile sections; one that did would have the rest ignored. */
+#define UK_MAX_PROFILES 256
 
 struct uk_uki {
         struct uk_pe pe;
         /* Sections before the first .profile: index into pe.sections or -1. */
         int base[_UK_SEC_MAX];
-        /* Number of .profile sections (0 = single-profile UKI with implicit profile 0). */
+        /* Number of .profile sections (0 = single-profile UKI with implicit profile 0), at most UK_MAX_PROFILES. */
         unsigned n_profiles;
+        unsigned profiles_ignored;  /* .profile sections beyond UK_MAX_PROFILES: their sections belong to none */
         /* For profile i: section index of its .profile and index one past its last section. */
         int profile_first[UK_MAX_PROFILES];
         int profile_end[UK_MAX_PROFILES];

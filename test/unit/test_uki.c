@@ -237,20 +237,23 @@ static void test_duplicates(void) {
 }
 
 static void test_limits_and_errors(void) {
-        struct peb_section s[UK_MAX_PROFILES + 2];
+        struct peb_section s[UK_PE_MAX_SECTIONS + 1];
         struct uk_uki uki;
         struct uk_span sp[_UK_SEC_MAX];
         size_t len;
 
+        /* As many profiles as a PE image can hold sections for: all of them offered. */
         s[0] = (struct peb_section) S(".linux", "K");
         for (unsigned i = 1; i < UK_ELEMENTSOF(s); i++)
                 s[i] = (struct peb_section) S(".profile", "P");
-        len = build(s, UK_MAX_PROFILES + 1);
-        CHECK_EQ_INT(parse(len, &uki), UK_OK, "%d profiles", UK_MAX_PROFILES);
-        CHECK_EQ_INT(uk_uki_profile_count(&uki), UK_MAX_PROFILES, "max profiles");
-        CHECK_EQ_INT(uk_uki_resolve(&uki, UK_MAX_PROFILES - 1, sp), UK_OK, "last profile");
-        len = build(s, UK_MAX_PROFILES + 2);
-        CHECK_EQ_INT(parse(len, &uki), UK_E_BAD_PROFILE, "%d profiles", UK_MAX_PROFILES + 1);
+        len = build(s, UK_PE_MAX_SECTIONS);
+        CHECK_EQ_INT(parse(len, &uki), UK_OK, "%d profiles", UK_PE_MAX_SECTIONS - 1);
+        CHECK_EQ_INT(uk_uki_profile_count(&uki), UK_PE_MAX_SECTIONS - 1, "every profile");
+        CHECK_EQ_INT(uki.profiles_ignored, 0, "none ignored");
+        CHECK_EQ_INT(uk_uki_resolve(&uki, UK_PE_MAX_SECTIONS - 2, sp), UK_OK, "last profile");
+        CHECK(uk_uki_resolve(&uki, UK_PE_MAX_SECTIONS - 1, sp) != UK_OK, "one past the last");
+        len = build(s, UK_PE_MAX_SECTIONS + 1);
+        CHECK_EQ_INT(parse(len, &uki), UK_E_TOO_MANY_SECTIONS, "a PE image over systemd's 96 sections");
 
         /* PE errors come through unchanged, and ret_uki is untouched on failure. */
         const struct peb_section o[] = { S(".linux", "KERNEL"), S(".initrd", "INITRD") };
