@@ -100,8 +100,9 @@ boot_tpm() {  # NAME
   local tpid=$!
   for _ in $(seq 50); do [ -S "$b/tpm/sock" ] && break; sleep 0.1; done
   mkdisk "$b/esp" "$b/disk.img" || { fail "tpm-$1-setup" mkdisk; kill "$tpid"; return 1; }
+  # shellcheck disable=SC2086
   boot_ovmf "$b/disk.img" "$b/serial.log" -chardev socket,id=chrtpm,path="$b/tpm/sock" \
-    -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0
+    -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 ${TPM_QEMU_EXTRA:-}
   kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
   for p in 11 12; do echo "# $1 PCR $p: $(guest_value "$b/serial.log" UKIBOOT-PCR$p)"; done
   "$PY" "$top/test/ovmf/t90-evlog.py" "$b/serial.log" "${EVPCRS:-11,12}" > "$b/events" 2>"$b/events.err" || true
@@ -221,6 +222,34 @@ fi
 for v in StubPcrKernelParameters StubPcrInitRDSysExts; do
   check_eq "tpm-G-var-$v" "$(guest_var "$w/G/serial.log" $v)" "$(guest_var "$w/F/serial.log" $v)"
 done
+
+# H: what v257+ stubs measure beyond 252's. A multi-profile UKI (Debian's 252 stub with a v257 magic: ukiboot
+# follows the magic) booted at profile 1, under an SMBIOS command-line extra. Without options PCR 12 holds just
+# the profile's tagged event (its number as UTF-16) and then the extra (UTF-16), computed here the obvious way.
+"$PY" -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"#### LoaderInfo: systemd-stub 252")
+assert i >= 0; open(sys.argv[2], "wb").write(d[:i + 30] + b"257" + d[i + 33:])' "$STUB" "$w/stub257.efi"
+for s in linux osrel initrd; do uki_section "$uki" ".$s" > "$w/tpm-$s"; done
+printf 'ID=main\n' > "$w/p0"; printf 'ID=second\n' > "$w/p1"
+printf '%s' "$OPTS" > "$w/c0"; printf '%s ukiboot.profile=1' "$OPTS" > "$w/c1"
+mkdir -p "$w/H/esp/EFI/BOOT" "$w/H/esp/EFI/Linux" "$w/H/esp/loader"
+"$PY" "$top/test/fixtures/mkuki.py" "$w/stub257.efi" "$w/H/esp/EFI/Linux/mp.efi" .osrel="$w/tpm-osrel" \
+  .cmdline="$w/c0" .linux="$w/tpm-linux" .initrd="$w/tpm-initrd" .profile="$w/p0" .profile="$w/p1" \
+  .cmdline="$w/c1" > /dev/null || fail tpm-H-setup "mkuki.py"
+cp "$UKIBOOT_EFI" "$w/H/esp/EFI/BOOT/BOOTX64.EFI"
+printf 'timeout 0\ndefault mp.efi@1\n' > "$w/H/esp/loader/loader.conf"
+EVPCRS=12 TPM_QEMU_EXTRA="-smbios type=11,value=io.systemd.stub.kernel-cmdline-extra=ukiboot.smbios=1" boot_tpm H
+want12h=$("$PY" -c '
+import hashlib
+pcr = bytes(32)
+for d in ("1\0", "ukiboot.smbios=1\0"):
+    pcr = hashlib.sha256(pcr + hashlib.sha256(d.encode("utf-16-le")).digest()).digest()
+print(pcr.hex())')
+check_eq tpm-H-cmdline "$(guest_value "$w/H/serial.log" UKIBOOT-CMDLINE)" "$OPTS ukiboot.profile=1 ukiboot.smbios=1"
+check_eq tpm-H-pcr12-profile-and-smbios "$(pcr H 12)" "$want12h"
+check_eq tpm-H-var-StubProfile "$(guest_var "$w/H/serial.log" StubProfile)" 1
+# The event log: the profile as EV_EVENT_TAG (6) with systemd's tag 0x13aed6db, then the extra as EV_IPL.
+ev=$(cut -d' ' -f1,2,4 "$w/H/events" 2>/dev/null | cut -c1-40 | tr '\n' '|')
+check_eq tpm-H-eventlog "$ev" "12 00000006 hex:dbd6ae130400000031000000|12 0000000d utf-16-le:ukiboot.smbios=1\\0|"
 
 # Without a TPM the stub still sets some of these variables (252 counts absent credential archives as
 # measured). The suite's earlier boots have no TPM: compare their logs if they come from this ukiboot.
