@@ -33,6 +33,7 @@ static const char *const uk_err_strings[_UK_E_MAX] = {
         [UK_E_BAD_SIGNATURE] = "malformed signature table",
         [UK_E_SBAT_REVOKED] = "revoked by SBAT",
         [UK_E_NOT_REGULAR] = "not a regular file",
+        [UK_E_UNSUPPORTED] = "not supported by ukiboot yet",
         [UK_E_SECURITY] = "not signed by a key in db, or listed in dbx",
 };
 

@@ -35,6 +35,7 @@ typedef enum uk_err {
         UK_E_BAD_SIGNATURE,        /* the image's certificate table or signature is malformed */
         UK_E_SBAT_REVOKED,         /* the image's SBAT generation is revoked by the machine's SbatLevel */
         UK_E_NOT_REGULAR,          /* a FIFO, device or directory where a file was expected: skipped, never read */
+        UK_E_UNSUPPORTED,          /* something ukiboot does not do (yet), said rather than done in part */
         _UK_E_MAX
 } uk_err;
 

@@ -170,9 +170,7 @@ static void scan_dir(struct scan *s, const char *dir, const char *from) {
         }
 }
 
-/* "<dir>/<name without +LEFT[-DONE]>.extra.d": the stub names the drop-in directory after the UKI as it was
- * installed, so a counted UKI keeps its extras. False if it would not fit an ESP path. */
-static bool dropin_dir(const char *uki_path, char *buf, size_t cap) {
+bool uk_extras_dropin_dir(const char *uki_path, char *buf, size_t cap) {
         const char *base = uki_path;
         for (const char *p = uki_path; *p; p++)
                 if (*p == '/')
@@ -209,7 +207,7 @@ uk_err uk_extras_scan(const struct uk_fs_ops *fs, const char *uki_path, struct u
         /* A missing directory (or a file where a directory would be) has nothing to offer, as in the stub;
          * so has a drop-in directory whose name would not fit an ESP path. One that fails to list is an
          * I/O error (scan_dir). */
-        if (dropin_dir(uki_path, dropin, sizeof(dropin)))
+        if (uk_extras_dropin_dir(uki_path, dropin, sizeof(dropin)))
                 scan_dir(&s, dropin, NULL);
         static const char *const globals[] = { UK_EXTRAS_GLOBAL_DIR, UK_EXTRAS_EXTENSIONS_DIR };
         for (size_t i = 0; i < UK_ELEMENTSOF(globals) && s.err == UK_OK; i++)

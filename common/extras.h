@@ -65,6 +65,10 @@ uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char 
  * then fails that whole archive (cpio sizes are 32-bit) and boots without it. */
 void uk_extras_finish(struct uk_extras *x);
 
+/* "<dir>/<name without +LEFT[-DONE]>.extra.d" into buf[cap]: the stub names the drop-in directory after the
+ * UKI as it was installed, so a counted UKI keeps its extras and addons. False if it would not fit. */
+bool uk_extras_dropin_dir(const char *uki_path, char *buf, size_t cap);
+
 /* List <uki_path>.extra.d (the UKI's name without its boot counter, as the stub names it), /loader/credentials
  * and /loader/extensions through fs, take the sizes, and fill ret in boot order.
  * Missing directories and files that vanish or are not regular files are skipped, as systemd-stub skips

@@ -278,6 +278,116 @@ static uk_err scan_extras(const struct uk_boot_io *io, const struct uk_entry *e,
         return UK_OK;
 }
 
+/* Read one addon whole into b->addon_buf: UK_E_TOO_LARGE-like refusals become a skip (*ret_len 0). */
+static uk_err read_addon(const struct uk_fs_ops *fs, const char *path, struct uk_boot *b, size_t *ret_len) {
+        struct uk_source src;
+        uk_err r = fs->open_source(fs->ctx, path, &src);
+        *ret_len = 0;
+        if (r)
+                return r;
+        if (src.size <= sizeof(b->addon_buf)) {
+                r = uk_source_read(&src, 0, b->addon_buf, (size_t) src.size);
+                if (!r)
+                        *ret_len = (size_t) src.size;
+        }
+        fs->close_source(fs->ctx, &src);
+        return r;
+}
+
+/* The addons systemd-stub would apply, judged one by one (common/addon.c); each one skipped is said in a
+ * note, as the stub logs it, and the boot goes on. Under Secure Boot each is checked like any image before
+ * a byte of it is used. A directory or addon that cannot be read refuses the entry (its line would silently
+ * lack words the ESP has). *ret: the combined command line, NULL without one. */
+static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_request *req, const struct uk_entry *e,
+                           const char *who, struct uk_boot *b, const char **ret) {
+        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
+        enum uk_image_where where = e->xbootldr ? UK_IMAGE_XBOOTLDR : UK_IMAGE_ESP;
+        struct uk_span secs[_UK_SEC_MAX];
+        char uname[256];
+        size_t uname_len = 0, acc = 0;
+        bool have_uname = false;
+        uk_err r;
+
+        *ret = NULL;
+        b->addon_cmdline[0] = 0;
+        if (!fs || !fs->list_dir || !fs->open_source || !fs->close_source)
+                return UK_OK;
+        r = uk_addons_scan(fs, e->uki_path, &b->addons);
+        if (r == UK_E_IO)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", b->addons.io_path, ": ", NULL);
+        if (r) {
+                boot_note(b, who, "addons not picked up: ", r == UK_E_TOO_MANY ? "more than 16" : uk_strerror(r));
+                return UK_OK;
+        }
+        /* The UKI's .uname, of the profile booted (the plan's rule: the request's, else the entry's, else 0). */
+        unsigned profile = req->has_profile ? req->profile : e->has_profile ? e->profile : 0;
+        if (b->addons.n > 0 && uk_uki_resolve(&b->uki, profile, secs) == UK_OK && uk_span_present(&secs[UK_SEC_UNAME])) {
+                uname_len = secs[UK_SEC_UNAME].length < sizeof(uname) ? (size_t) secs[UK_SEC_UNAME].length : sizeof(uname);
+                if ((r = uk_source_read(&b->src, secs[UK_SEC_UNAME].offset, uname, uname_len)))
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", b->image_name, ": ", NULL);
+                have_uname = true;
+        }
+        for (unsigned i = 0; i < b->addons.n; i++) {
+                const struct uk_addon_file *f = &b->addons.files[i];
+                struct uk_source src;
+                struct uk_span cmd;
+                const char *why = NULL;
+                char vwhy[UK_NOTE_MAX] = "";
+                size_t len;
+
+                r = read_addon(fs, f->path, b, &len);
+                if (r == UK_E_IO)
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read addon ", f->path, ": ", NULL);
+                if (r)
+                        continue;       /* gone since the listing, or not a regular file: as the stub, skipped */
+                if (len == 0) {
+                        boot_note(b, who, f->name, " skipped: larger than 256 KiB, or empty");
+                        continue;
+                }
+                uk_source_from_memory(&src, b->addon_buf, len);
+                if (req->machine.secure_boot && io->verify_image &&
+                    io->verify_image(io->ctx, where, f->path, &src, vwhy, sizeof(vwhy)) != UK_OK) {
+                        char what[UK_NOTE_MAX];
+                        struct uk_text t;
+                        uk_text_init(&t, what, sizeof(what));
+                        uk_text_add(&t, " skipped: refused under Secure Boot");
+                        if (vwhy[0]) {
+                                uk_text_add(&t, ": ");
+                                uk_text_add(&t, vwhy);
+                        }
+                        boot_note(b, who, f->name, what);
+                        continue;
+                }
+                if (uk_pe_parse(&src, &b->addon_pe) != UK_OK) {
+                        boot_note(b, who, f->name, " skipped: not a PE image");
+                        continue;
+                }
+                r = uk_addon_check(&src, &b->addon_pe, req->machine.pe_machine, have_uname ? uname : NULL,
+                                   uname_len, &cmd, &why);
+                if (r) {
+                        char what[UK_NOTE_MAX];
+                        struct uk_text t;
+                        uk_text_init(&t, what, sizeof(what));
+                        uk_text_add(&t, " skipped: ");
+                        uk_text_add(&t, why ? why : uk_strerror(r));
+                        boot_note(b, who, f->name, what);
+                        continue;
+                }
+                if (cmd.memory_size == 0)
+                        continue;
+                /* The section as loaded: its file bytes, then zeros (which end the text anyway). */
+                char *text = (char *) b->addon_buf + cmd.offset;
+                size_t tl = (size_t) cmd.length;
+                if (!uk_range_ok(cmd.offset, cmd.length, len))
+                        continue;
+                r = uk_addon_cmdline_append(b->addon_cmdline, sizeof(b->addon_cmdline), &acc, text, tl);
+                if (r)
+                        return refuse(b, who, UK_REFUSE_POLICY, r, "addon ", f->name, ": ", NULL);
+        }
+        *ret = acc > 0 ? b->addon_cmdline : NULL;
+        return UK_OK;
+}
+
 uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request *req, struct uk_boot *b) {
         const struct uk_entry *e;
         const struct kind_row *row;
@@ -363,7 +473,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                         uk_boot_release(io, b);
                         return r;
                 }
-                if (row->has_extras && e && (r = scan_extras(io, e, who, b, &in.extras))) {
+                if (row->has_extras && e && ((r = scan_extras(io, e, who, b, &in.extras)) ||
+                                             (r = apply_addons(io, req, e, who, b, &in.addon_cmdline)))) {
                         uk_boot_release(io, b);
                         return r;
                 }

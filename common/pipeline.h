@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "entry.h"
+#include "addon.h"
 #include "extras.h"
 #include "plan.h"
 #include "sbat.h"
@@ -20,7 +21,7 @@
 #define UK_LOADER_CONF_MAX 16384
 #define UK_NOTE_MAX 256
 #define UK_BOOTMENU_NOTES 4
-#define UK_BOOT_NOTES 4
+#define UK_BOOT_NOTES 8
 #define UK_EFI_OPTIONS_MAX (UK_OPTIONS_MAX + 1024)
 
 /* ---- what the ESP offers ------------------------------------------------------------------------ */
@@ -120,6 +121,10 @@ struct uk_boot {
         unsigned n_notes;
         struct uk_refusal refusal;
         struct uk_extras extras;          /* scratch for the extras scan */
+        struct uk_addons addons;          /* scratch for the addons scan */
+        struct uk_pe addon_pe;            /* scratch: the addon being judged */
+        char addon_cmdline[UK_CMDLINE_MAX];       /* the addons' combined command line */
+        uint8_t addon_buf[UK_ADDON_SIZE_MAX];     /* scratch: one addon, whole (checked as the very bytes used) */
         char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
 };
 

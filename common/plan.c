@@ -303,13 +303,45 @@ static bool is_blank_byte(char c) {
         return (uint8_t) c <= 0x20 || c == 0x7f;
 }
 
+/* Append v[vl] to the line after one space, control characters as spaces (the plan's line never holds
+ * any), within the kernel's limit; *ret_at: where it starts. */
+static uk_err append_part(struct uk_plan *p, const char *v, size_t vl, size_t *ret_at) {
+        size_t at = p->cmdline_len + (p->cmdline_len > 0);
+        size_t max = p->kernel_info.format == UK_KERNEL_BZIMAGE && p->kernel_info.cmdline_size ?
+                     p->kernel_info.cmdline_size : UK_CMDLINE_DEFAULT_MAX;
+        if (vl > max || at > max - vl || at + vl >= sizeof(p->cmdline))
+                return UK_E_CMDLINE_TOO_LONG;
+        if (p->cmdline_len > 0)
+                p->cmdline[p->cmdline_len] = ' ';
+        for (size_t i = 0; i < vl; i++)
+                p->cmdline[at + i] = (uint8_t) v[i] < 0x20 || v[i] == 0x7f ? ' ' : v[i];
+        p->cmdline_len = at + vl;
+        p->cmdline[p->cmdline_len] = 0;
+        *ret_at = at;
+        return UK_OK;
+}
+
+/* The addons' command line (already combined as the stub combines it: common/addon.c), after the line. */
+static uk_err append_addons(const struct uk_plan_in *in, struct uk_plan *p) {
+        size_t at;
+        p->cmdline_addons_len = 0;
+        if (!in->addon_cmdline || !in->addon_cmdline[0])
+                return UK_OK;
+        size_t len = uk_strlen(in->addon_cmdline);
+        uk_err r = append_part(p, in->addon_cmdline, len, &at);
+        if (r)
+                return r;
+        p->cmdline_addons_at = at;
+        p->cmdline_addons_len = len;
+        return UK_OK;
+}
+
 /* The firmware's SMBIOS OEM string that extends the line: systemd-stub's for a UKI (its ends trimmed, as
- * the stub mangles it), systemd-boot's for a `linux` entry. Appended last, after one space, control
- * characters as spaces (the plan's line never holds any). Also under Secure Boot, as systemd does: it is
- * measured into PCR 12 on its own (UKI) or with the options (`linux`). */
+ * the stub mangles it), systemd-boot's for a `linux` entry. Appended last. Also under Secure Boot, as systemd
+ * does: it is measured into PCR 12 on its own (UKI) or with the options (`linux`). */
 static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct uk_plan *p) {
         const char *v;
-        size_t vl;
+        size_t vl, at;
 
         p->cmdline_smbios_len = 0;
         if (!in->machine.smbios || uk_smbios_oem_string(in->machine.smbios, in->machine.smbios_len,
@@ -322,19 +354,10 @@ static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct 
                 vl--;
         if (vl == 0)
                 return UK_OK;
-        size_t at = p->cmdline_len + (p->cmdline_len > 0);
-        size_t max = p->kernel_info.format == UK_KERNEL_BZIMAGE && p->kernel_info.cmdline_size ?
-                     p->kernel_info.cmdline_size : UK_CMDLINE_DEFAULT_MAX;
-        if (vl > max || at > max - vl || at + vl >= sizeof(p->cmdline))
-                return UK_E_CMDLINE_TOO_LONG;
-        if (p->cmdline_len > 0)
-                p->cmdline[p->cmdline_len] = ' ';
-        for (size_t i = 0; i < vl; i++)
-                p->cmdline[at + i] = (uint8_t) v[i] < 0x20 || v[i] == 0x7f ? ' ' : v[i];
-        p->cmdline_len = at + vl;
-        p->cmdline[p->cmdline_len] = 0;
-        p->cmdline_smbios_len = vl;
-        return UK_OK;
+        uk_err r = append_part(p, v, vl, &at);
+        if (!r)
+                p->cmdline_smbios_len = vl;
+        return r;
 }
 
 static void set_title(struct uk_plan *p, const struct uk_entry *e, const char *osrel, size_t osrel_len) {
@@ -383,8 +406,7 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         unsigned n = 0;
         bool outside = p->cmdline_from != 0;
         /* The line as systemd-boot hands it over, and the SMBIOS extra the stub appends (its own event). */
-        size_t base = p->cmdline_len - (p->cmdline_smbios_len ? p->cmdline_smbios_len + (p->cmdline_len >
-                                                                                         p->cmdline_smbios_len) : 0);
+        size_t base = p->cmdline_base_len;
         enum uk_stub_gen gen;
         uk_err r;
 
@@ -412,7 +434,11 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         }
         if (outside && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, base, 0)))
                 return r;
-        if (p->cmdline_smbios_len && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL,
+        /* Then the addons' line as one event, then the SMBIOS extra: the stub's order. */
+        if (p->cmdline_addons_len && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, "addons",
+                                                          p->cmdline_addons_at, p->cmdline_addons_len, 0)))
+                return r;
+        if (p->cmdline_smbios_len && (r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, "smbios",
                                                           p->cmdline_len - p->cmdline_smbios_len,
                                                           p->cmdline_smbios_len, 0)))
                 return r;
@@ -512,6 +538,9 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         r = merge_cmdline(in, text, text_len, has_cmdline, p);
+        p->cmdline_base_len = p->cmdline_len;
+        if (!r)
+                r = append_addons(in, p);
         if (!r)
                 r = append_smbios_extra(in, true, p);
         if (r)

@@ -29,14 +29,14 @@ enum uk_piece_source {
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
 #define UK_PCR_INITRD_SYSEXTS 13
-/* Two events per PCR 11 section, the command line twice and its SMBIOS extra, the profile, one per generated
- * extras archive. */
-#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 4 + _UK_EXTRA_KIND_MAX)
+/* Two events per PCR 11 section, the command line twice, its addon part and SMBIOS extra, the profile, one
+ * per generated extras archive. */
+#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 5 + _UK_EXTRA_KIND_MAX)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
         UK_MEASURE_CMDLINE,     /* cmdline[offset, offset + length) as UTF-16 with a NUL, described by itself:
-                                 * the line before the SMBIOS extra, or that extra alone */
+                                 * the line (name ""), the addons' part ("addons"), the SMBIOS extra ("smbios") */
         UK_MEASURE_NAME,        /* a section name's bytes with the NUL, described by the name */
         UK_MEASURE_SECTION,     /* a UKI span as loaded (file bytes, then zero_fill zeros), described by the name */
         UK_MEASURE_INITRD,      /* offset/length of the concatenated initrd: one generated cpio archive
@@ -98,6 +98,7 @@ struct uk_plan_in {
         const char *append;               /* extra arguments, NULL if none */
         uint64_t initrd_file_sizes[UK_ENTRY_MAX_INITRDS];   /* `linux` entry: sizes of entry->initrd[] */
         const struct uk_extras *extras;   /* credentials / sysexts next to a UKI on the ESP (uk_extras_scan); NULL if none */
+        const char *addon_cmdline;        /* the addons' combined .cmdline (common/addon.c); NULL or "" if none */
         struct uk_machine machine;
         struct uk_policy policy;
 };
@@ -114,6 +115,8 @@ struct uk_plan {
         size_t cmdline_len;
         unsigned cmdline_notes;           /* UK_CMDLINE_NOTES_DROPPED bits: what the policy left out */
         unsigned cmdline_from;            /* UK_CMDLINE_NOTES_FROM bits: where the line came from (not canonical) */
+        size_t cmdline_base_len;          /* the line before addons and the SMBIOS extra */
+        size_t cmdline_addons_at, cmdline_addons_len;     /* the addons' part (length 0: none) */
         size_t cmdline_smbios_len;        /* the last bytes of cmdline are the SMBIOS OEM string's (0: none) */
         uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
         uint64_t uki_size;

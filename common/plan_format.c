@@ -305,7 +305,9 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
         put_u64(s, m->pcr);
         switch (m->kind) {
         case UK_MEASURE_CMDLINE:
-                put_str(s, m->offset > 0 ? " the SMBIOS command-line extra (UTF-16)" : " the command line (UTF-16)");
+                put_str(s, uk_strcmp(m->name, "smbios") == 0 ? " the SMBIOS command-line extra (UTF-16)" :
+                           uk_strcmp(m->name, "addons") == 0 ? " the addons' command line (UTF-16)" :
+                           " the command line (UTF-16)");
                 break;
         case UK_MEASURE_NAME:
                 put_str(s, " the name ");
@@ -614,7 +616,9 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                         json_key(&s, "name", &mf);
                         put_json_str(&s, m->name, sizeof(m->name));
                 }
-                if (m->kind == UK_MEASURE_CMDLINE && m->offset > 0) {       /* the SMBIOS extra alone */
+                if (m->kind == UK_MEASURE_CMDLINE && m->name[0]) {  /* a part: the addons' or the SMBIOS extra */
+                        json_key(&s, "part", &mf);
+                        put_json_str(&s, m->name, sizeof(m->name));
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                 }

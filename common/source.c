@@ -24,6 +24,10 @@ void uk_source_from_memory(struct uk_source *ret_src, const void *mem, uint64_t 
         ret_src->size = size;
 }
 
+const void *uk_source_memory(const struct uk_source *src) {
+        return src && src->read_at == memory_read_at ? src->ctx : NULL;
+}
+
 uk_err uk_source_sha256(struct uk_sha256 *c, const struct uk_source *src, uint64_t offset, uint64_t len,
                         uint8_t *scratch, size_t scratch_len) {
         if (!c || !src || !scratch || scratch_len == 0)

@@ -19,6 +19,10 @@ uk_err uk_source_read(const struct uk_source *src, uint64_t offset, void *buf, s
 /* A source over a memory buffer (the EFI side, tests, fuzzers); mem must outlive the source. */
 void uk_source_from_memory(struct uk_source *ret_src, const void *mem, uint64_t size);
 
+/* The buffer behind a source made by uk_source_from_memory, else NULL (a twin that must hand the very bytes
+ * it checked to its firmware). */
+const void *uk_source_memory(const struct uk_source *src);
+
 struct uk_sha256;
 /* Feed len bytes of src at offset into a running SHA-256, through scratch[scratch_len] (the range is never
  * held whole). UK_E_TRUNCATED when the range is outside the source. */

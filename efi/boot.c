@@ -195,7 +195,10 @@ static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *
         struct efi_image_io *io = ctx;
         bool on_disk = where == UK_IMAGE_ESP || where == UK_IMAGE_XBOOTLDR;
         struct efi_fs *fs = where == UK_IMAGE_XBOOTLDR ? io->env->xbootldr : io->env->fs;
-        io->status = secure_verify_uki(io->env->image, fs->device, on_disk ? name : NULL, io->buf, io->size);
+        /* The very bytes that will be used: the image read whole, or an addon the pipeline holds. */
+        const void *mem = uk_source_memory(src);
+        io->status = secure_verify_uki(io->env->image, fs->device, on_disk ? name : NULL, mem ? mem : io->buf,
+                                       mem ? src->size : io->size);
         if (!EFI_ERROR(io->status))
                 return UK_OK;
         return io->status == EFI_SECURITY_VIOLATION || io->status == EFI_ACCESS_DENIED ? UK_E_SECURITY : UK_E_IO;

@@ -3,7 +3,7 @@
  * for every plan the canonical form, the content record, the initrd serializer and the content hash.
  *
  * Input: records of [slot byte][length: 2 bytes LE][bytes]. The slot picks one of a fixed set of ESP paths
- * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd) or the SMBIOS table. A UKI or kernel slot whose
+ * (loader.conf, three entry files, two UKIs, extras, a kernel and an initrd, two addons) or the SMBIOS table. A UKI or kernel slot whose
  * record starts with 0xff keeps the built-in valid image and patches one byte of it (offset: the next two
  * bytes, value: the one after), so the fuzzer reaches deep into valid UKIs quickly. The first byte of the
  * input also chooses Secure Boot, editor text, and whether the files of c.conf, x.efi, the kernel and the
@@ -19,7 +19,7 @@
 #include "pipeline.h"
 #include "util.h"
 
-#define SLOTS 12
+#define SLOTS 14
 #define SMBIOS_SLOT 11          /* not a file: the machine's SMBIOS structure table */
 #define FILE_MAX 65536
 
@@ -27,13 +27,15 @@ static const char *const paths[SLOTS] = {
         "/loader/loader.conf", "/loader/entries/a.conf", "/loader/entries/b.conf", "/loader/entries/c.conf",
         "/EFI/Linux/x.efi", "/ukis/u.efi", "/ukis/u.efi.extra.d/c.cred", "/loader/credentials/g.cred",
         "/ukis/u.efi.extra.d/s.raw", "/k/vmlinuz", "/k/initrd.img", "(smbios)",
+        "/loader/addons/g.addon.efi", "/ukis/u.efi.extra.d/a.addon.efi",
 };
-static const bool is_image[SLOTS] = { [4] = true, [5] = true, [9] = true };
+static const bool is_image[SLOTS] = { [4] = true, [5] = true, [9] = true, [12] = true, [13] = true };
+static const bool is_addon[SLOTS] = { [12] = true, [13] = true };
 static const bool xbootldr_slot[SLOTS] = { [3] = true, [4] = true, [9] = true, [10] = true };
 
 static uint8_t kernel[2048];
-static uint8_t base_uki[16384];
-static size_t base_uki_len;
+static uint8_t base_uki[16384], base_addon[4096];
+static size_t base_uki_len, base_addon_len;
 static uint8_t store[SLOTS][FILE_MAX];
 static struct fake_file files[SLOTS], xb_files[SLOTS];
 static struct uk_bootmenu menu;
@@ -52,6 +54,11 @@ static void init_base(void) {
                 { .name = ".initrd", .data = "INITRD", .len = 6 },
         };
         base_uki_len = peb_build(base_uki, sizeof(base_uki), s, 4);
+        const struct peb_section a[] = {
+                { .name = ".cmdline", .data = " addon=1\n", .len = 9 },
+                { .name = ".uname", .data = "6.1", .len = 3 },
+        };
+        base_addon_len = peb_build(base_addon, sizeof(base_addon), a, 2);
 }
 
 static const struct fake_file *find(const struct fake_fs *fs, const char *path) {
@@ -131,8 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 const uint8_t *d = data + pos;
                 size_t flen = len;
                 if (is_image[slot] && len >= 4 && d[0] == 0xff) {
-                        const uint8_t *img = slot == 9 ? kernel : base_uki;
-                        size_t ilen = slot == 9 ? sizeof(kernel) : base_uki_len;
+                        const uint8_t *img = slot == 9 ? kernel : is_addon[slot] ? base_addon : base_uki;
+                        size_t ilen = slot == 9 ? sizeof(kernel) : is_addon[slot] ? base_addon_len : base_uki_len;
                         memcpy(store[slot], img, ilen);
                         store[slot][((size_t) d[1] | (size_t) d[2] << 8) % ilen] = d[3];
                         flen = ilen;

@@ -669,6 +669,66 @@ static void test_efifw_note(void) {
         uk_boot_release(&io, &boot);
 }
 
+/* Addons: the global one first, then the UKI's own; skipped ones said one line each; the line measured as
+ * one part; under Secure Boot a refused addon adds nothing. */
+static void test_addons(void) {
+        static uint8_t uki[16384], g[4096], own[4096], bad[4096], other[4096], rd[4096];
+        const struct peb_section us[] = {
+                { .name = ".osrel", .data = osrel_7, .len = sizeof(osrel_7) - 1 },
+                { .name = ".cmdline", .data = "console=ttyS0", .len = 13 },
+                { .name = ".uname", .data = "6.1.0-13-amd64", .len = 14 },
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+        };
+        const struct peb_section gs[] = { { .name = ".cmdline", .data = " global=1\n", .len = 10 } };
+        const struct peb_section os[] = { { .name = ".cmdline", .data = "own=1", .len = 5 },
+                                          { .name = ".uname", .data = "6.1", .len = 3 } };
+        const struct peb_section bs[] = { { .name = ".cmdline", .data = "bad=1", .len = 5 },
+                                          { .name = ".linux", .data = "K", .len = 1 } };
+        const struct peb_section xs[] = { { .name = ".cmdline", .data = "other=1", .len = 7 },
+                                          { .name = ".uname", .data = "6.2.0", .len = 5 } };
+        const struct peb_section rs[] = { { .name = ".initrd", .data = "I", .len = 1 } };
+        struct fake_file f[] = {
+                { "/EFI/Linux/u+3.efi", uki, peb_build(uki, sizeof(uki), us, 4), false },
+                { "/loader/addons/g.addon.efi", g, peb_build(g, sizeof(g), gs, 1), false },
+                { "/EFI/Linux/u.efi.extra.d/a.addon.efi", own, peb_build(own, sizeof(own), os, 2), false },
+                { "/EFI/Linux/u.efi.extra.d/b.addon.efi", bad, peb_build(bad, sizeof(bad), bs, 2), false },
+                { "/EFI/Linux/u.efi.extra.d/c.addon.efi", other, peb_build(other, sizeof(other), xs, 2), false },
+                { "/EFI/Linux/u.efi.extra.d/d.addon.efi", rd, peb_build(rd, sizeof(rd), rs, 1), false },
+        };
+        struct fake_fs fs = { .files = f, .n = UK_ELEMENTSOF(f) };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        struct fake_twin tw = { .fs = &fs };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        struct uk_boot_request req = { .entry = entry("u.efi") };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted with its addons");
+        CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0 global=1 own=1");
+        CHECK_EQ_INT(boot.n_notes, 3, "three skipped, one line each");
+        CHECK(strstr(boot.notes[0], "b.addon.efi skipped: it carries .linux") &&
+              strstr(boot.notes[1], "c.addon.efi skipped: its .uname names another kernel") &&
+              strstr(boot.notes[2], "d.addon.efi skipped: it carries .initrd"), "notes: %s | %s | %s",
+              boot.notes[0], boot.notes[1], boot.notes[2]);
+        const struct uk_measurement *m = NULL;
+        for (unsigned i = 0; i < boot.plan.n_measure; i++)
+                if (boot.plan.measure[i].kind == UK_MEASURE_CMDLINE && strcmp(boot.plan.measure[i].name, "addons") == 0)
+                        m = &boot.plan.measure[i];
+        CHECK(m && m->pcr == 12 && m->offset == 14 && m->length == 14, "one PCR 12 event for the addons' part");
+        uk_boot_release(&io, &boot);
+        CHECK_EQ_INT(tw.verified, 0, "no Secure Boot: nothing verified");
+
+        /* Secure Boot: every addon is checked before use; refused ones add nothing. */
+        req.machine.secure_boot = true;
+        tw.verdict = UK_E_SECURITY;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_SECURITY, "the UKI itself refused first");
+        tw.verdict = UK_OK;
+        tw.verified = 0;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "Secure Boot, all accepted");
+        CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0 global=1 own=1");
+        CHECK_EQ_INT(tw.verified, 1 + 5, "the UKI and each of the five addons checked");
+        uk_boot_release(&io, &boot);
+        CHECK(tw.open_images == 0 && fs.open_sources == 0, "all closed");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -688,5 +748,6 @@ int main(void) {
         test_auto_entries();
         test_xbootldr();
         test_efifw_note();
+        test_addons();
         return unit_finish();
 }
