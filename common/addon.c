@@ -2,29 +2,10 @@
 #include "addon.h"
 #include "util.h"
 
-#define NAME_LEN_MAX 255u
 #define UNAME_MAX 256u
 
-static bool ends_with_no_case(const char *s, size_t len, const char *suffix) {
-        size_t sl = uk_strlen(suffix);
-        if (sl > len)
-                return false;
-        for (size_t i = 0; i < sl; i++)
-                if (uk_tolower((uint8_t) s[len - sl + i]) != uk_tolower((uint8_t) suffix[i]))
-                        return false;
-        return true;
-}
-
 bool uk_addon_wanted(const char *name, bool is_dir) {
-        if (!name || is_dir || name[0] == '.' || name[0] == 0)
-                return false;
-        size_t len = uk_strnlen(name, NAME_LEN_MAX + 1);
-        if (len > NAME_LEN_MAX)
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if ((uint8_t) name[i] >= 0x80 || name[i] == '/' || name[i] == '\\')
-                        return false;
-        return ends_with_no_case(name, len, UK_ADDON_SUFFIX);
+        return uk_stub_file_wanted(name, is_dir, UK_ADDON_SUFFIX, NULL);
 }
 
 struct scan {

@@ -40,9 +40,8 @@ static bool ends_with_no_case(const char *s, size_t len, const char *suffix) {
         return true;
 }
 
-bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir) {
-        const struct uk_extra_layout *l = uk_extra_layout(kind);
-        if (!l || !name || is_dir || name[0] == '.' || name[0] == 0)
+bool uk_stub_file_wanted(const char *name, bool is_dir, const char *suffix, const char *exclude) {
+        if (!name || !suffix || is_dir || name[0] == '.' || name[0] == 0)
                 return false;
         size_t len = uk_strnlen(name, EXTRA_NAME_LEN_MAX + 1);
         if (len > EXTRA_NAME_LEN_MAX)
@@ -51,7 +50,12 @@ bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir) {
                 /* '/' and '\\' cannot come from a directory listing; refusing them keeps the cpio path one level deep. */
                 if ((uint8_t) name[i] >= 0x80 || name[i] == '/' || name[i] == '\\')
                         return false;
-        return ends_with_no_case(name, len, l->suffix) && !(l->exclude && ends_with_no_case(name, len, l->exclude));
+        return ends_with_no_case(name, len, suffix) && !(exclude && ends_with_no_case(name, len, exclude));
+}
+
+bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir) {
+        const struct uk_extra_layout *l = uk_extra_layout(kind);
+        return l && uk_stub_file_wanted(name, is_dir, l->suffix, l->exclude);
 }
 
 uk_err uk_extras_offer(struct uk_extras *x, enum uk_extra_kind kind, const char *dir, const char *name,

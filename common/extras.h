@@ -52,6 +52,10 @@ struct uk_extra_layout {
 };
 const struct uk_extra_layout *uk_extra_layout(enum uk_extra_kind kind);
 
+/* The stub's filter for files it picks up from a directory: a regular, non-hidden file with an ASCII name of
+ * at most 255 bytes ending in suffix and not in exclude (NULL: none), both matched case-insensitively. */
+bool uk_stub_file_wanted(const char *name, bool is_dir, const char *suffix, const char *exclude);
+
 /* Whether a directory entry is picked up for kind: a regular file, not hidden, ASCII name of at most
  * 255 bytes ending in the kind's suffix. */
 bool uk_extra_wanted(enum uk_extra_kind kind, const char *name, bool is_dir);
