@@ -6,7 +6,8 @@
 #           .cmdline is locked), SecureBoot reads 1 in the guest, UkibootPlan = linux twin's plan for SB on.
 #           The menu is driven over serial: 'e' says the editor is disabled, Enter boots.
 #   boot 2: an unsigned UKI and a signed-then-tampered UKI listed first are refused with one-line
-#           reasons; the signed one boots as the fallback.
+#           reasons; the signed one boots as the fallback, with its signed addon's words and without its
+#           unsigned addon (skipped with a note).
 OVMF_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
 OVMF_VARS=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd}
 source "$(dirname "$0")/lib.sh"
@@ -115,6 +116,15 @@ cp "$w/uki.signed.efi" "$d/ukis/signed.efi"
 printf 'title A unsigned\nsort-key a\nuki /ukis/unsigned.efi\n' > "$d/loader/entries/a-unsigned.conf"
 printf 'title B tampered\nsort-key b\nuki /ukis/tampered.efi\n' > "$d/loader/entries/b-tampered.conf"
 printf 'title C signed\nsort-key c\nuki /ukis/signed.efi\n' > "$d/loader/entries/c-signed.conf"
+# Addons next to it (a stub with a .cmdline, as ukify makes them): one signed with the db key, one not.
+mkdir -p "$d/ukis/signed.efi.extra.d"
+for a in signed unsigned; do
+  printf 'ukiboot.addon=%s' "$a" > "$w/addon-$a.txt"
+  "$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$w/$a.addon.efi" .cmdline="$w/addon-$a.txt" > /dev/null ||
+    { fail secureboot-setup "mkuki.py addon"; exit 1; }
+done
+sign "$w/signed.addon.efi" "$d/ukis/signed.efi.extra.d/a-signed.addon.efi"
+cp "$w/unsigned.addon.efi" "$d/ukis/signed.efi.extra.d/b-unsigned.addon.efi"
 printf 'timeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w2/disk.img" || { fail secureboot-setup "mkdisk"; exit 1; }
 boot_ovmf "$w2/disk.img" "$w2/serial.log"
@@ -131,6 +141,7 @@ else
   pass sb-refused-not-used
 fi
 check_grep sb-fallback-to-signed "$log" "ukiboot: falling back to entry c-signed.conf"
-check_eq sb-fallback-boots "$(guest_value "$log" UKIBOOT-CMDLINE)" "$embedded"
+check_eq sb-fallback-boots-with-signed-addon "$(guest_value "$log" UKIBOOT-CMDLINE)" "$embedded ukiboot.addon=signed"
+check_grep sb-unsigned-addon-skipped "$log" "ukiboot: note: c-signed.conf: b-unsigned.addon.efi skipped: refused under Secure Boot"
 check_eq sb-fallback-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "c-signed.conf"
 exit $(( failures > 0 ))
