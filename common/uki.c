@@ -216,6 +216,33 @@ uk_err uk_uki_stub_gen(const struct uk_source *src, const struct uk_uki *uki, en
                         return r;
                 magic[r == UK_OK ? len : 0] = 0;
                 major = stub_major(magic, uk_strlen(magic));    /* a C string: stop at its NUL */
+        } else {
+                /* Stubs built without a .sdmagic section (Debian's 252 arm64 stub) still carry the text, outside
+                 * any section: looked for in the file's first 256 KiB (the stub's part), in windows that
+                 * overlap by the text's length. */
+                static const char lead[] = "#### LoaderInfo: systemd-stub ";
+                char win[1024];
+                uint64_t end = src->size < (256u << 10) ? src->size : (256u << 10);
+                for (uint64_t at = 0; at < end && major == 0; at += sizeof(win) - sizeof(magic)) {
+                        size_t n = end - at < sizeof(win) ? (size_t) (end - at) : sizeof(win);
+                        r = uk_source_read(src, at, win, n);
+                        if (r == UK_E_IO)
+                                return r;
+                        if (r)
+                                break;
+                        /* A text that starts too near a full window's end is read whole by the next one. */
+                        size_t last = n == sizeof(win) ? n - sizeof(magic) : n;
+                        for (size_t i = 0; i < last && i + sizeof(lead) - 1 <= n; i++)
+                                if (uk_memcmp(win + i, lead, sizeof(lead) - 1) == 0) {
+                                        size_t ml = n - i < sizeof(magic) - 1 ? n - i : sizeof(magic) - 1;
+                                        uk_memcpy(magic, win + i, ml);
+                                        magic[ml] = 0;
+                                        major = stub_major(magic, uk_strlen(magic));
+                                        break;
+                                }
+                        if (n < sizeof(win))
+                                break;
+                }
         }
         *ret_gen = major != 0 && major <= 252 ? UK_STUB_GEN_252 : UK_STUB_GEN_253;
         return UK_OK;

@@ -135,6 +135,17 @@ static void test_stub_gen(void) {
         enum uk_stub_gen g = 99;
         CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki, &g), UK_OK, "no .sdmagic");
         CHECK_EQ_INT(g, UK_STUB_GEN_253, "no .sdmagic: current list");
+        /* Debian's 252 arm64 stub has no .sdmagic section: the text lies elsewhere in the stub's part of the
+         * file (here inside another section, after a kilobyte of filler so it straddles a read window). */
+        static char filler[2048];
+        memset(filler, 'x', sizeof(filler));
+        memcpy(filler + 1000, "#### LoaderInfo: systemd-stub 252.39 ####", 41);
+        const struct peb_section hidden[] = { { .name = ".data", .data = filler, .len = sizeof(filler) },
+                                              S(".linux", "MZkernel") };
+        CHECK_EQ_INT(parse(hidden, 2, &uki, &src), UK_OK, "parse, magic outside .sdmagic");
+        g = 99;
+        CHECK_EQ_INT(uk_uki_stub_gen(&src, &uki, &g), UK_OK, "magic found in the file");
+        CHECK_EQ_INT(g, UK_STUB_GEN_252, "a 252 stub without .sdmagic");
         /* A magic whose bytes cannot be read is an I/O error, not "no magic" (the list measured would change). */
         const struct peb_section magic[] = {
                 { .name = ".sdmagic", .data = "#### LoaderInfo: systemd-stub 252 ####", .len = 39 },
