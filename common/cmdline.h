@@ -25,6 +25,8 @@ enum uk_cmdline_note {
         UK_CMDLINE_NOTE_NONE = 0,
         UK_CMDLINE_NOTE_OPTIONS_IGNORED_SB = 1 << 0,   /* options dropped: Secure Boot + embedded .cmdline */
         UK_CMDLINE_NOTE_APPEND_IGNORED_SB = 1 << 1,    /* append dropped: Secure Boot + embedded .cmdline */
+        UK_CMDLINE_NOTE_ADDONS_TOO_LONG = 1 << 2,      /* the addons' part left out: over the kernel's limit */
+        UK_CMDLINE_NOTE_SMBIOS_TOO_LONG = 1 << 3,      /* the SMBIOS extra left out: over the kernel's limit */
         /* Provenance, recorded by the merge itself so nobody re-derives it (the TPM code measures a line
          * that came from outside the UKI into PCR 12, as systemd-stub does). */
         UK_CMDLINE_NOTE_FROM_OPTIONS = 1 << 8,         /* the line starts with the entry's options */

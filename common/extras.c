@@ -191,7 +191,8 @@ bool uk_extras_dropin_dir(const char *uki_path, char *buf, size_t cap) {
                         el = bl - (i - 1);
                         break;
                 }
-        if (nl == 0 || nl < el || nl >= cap - dl - (sizeof(UK_EXTRAS_DROPIN_SUFFIX) - 1))
+        /* dl < cap and nl <= a path's length: the sum cannot wrap; the suffix's size counts its NUL. */
+        if (nl == 0 || nl < el || nl > cap - dl || sizeof(UK_EXTRAS_DROPIN_SUFFIX) > cap - dl - nl)
                 return false;
         uk_memcpy(buf, uki_path, dl);
         uk_memcpy(buf + dl, base, nl - el);

@@ -490,6 +490,10 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                                                                                              : UK_REFUSE_CONTENT,
                               r, "no boot plan: ", "", "", NULL);
         }
+        if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_ADDONS_TOO_LONG)
+                boot_note(b, who, "", "the addons' command line is left out: it would not fit the kernel's limit");
+        if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_SMBIOS_TOO_LONG)
+                boot_note(b, who, "", "the SMBIOS command-line extra is left out: it would not fit the kernel's limit");
         b->have_plan = true;
         return UK_OK;
 }

@@ -328,9 +328,11 @@ static uk_err append_addons(const struct uk_plan_in *in, struct uk_plan *p) {
         if (!in->addon_cmdline || !in->addon_cmdline[0])
                 return UK_OK;
         size_t len = uk_strlen(in->addon_cmdline);
-        uk_err r = append_part(p, in->addon_cmdline, len, &at);
-        if (r)
-                return r;
+        /* Too long for the kernel: left out, noted, the rest boots (a long addon line must not stop every boot). */
+        if (append_part(p, in->addon_cmdline, len, &at) != UK_OK) {
+                p->cmdline_notes |= UK_CMDLINE_NOTE_ADDONS_TOO_LONG;
+                return UK_OK;
+        }
         p->cmdline_addons_at = at;
         p->cmdline_addons_len = len;
         return UK_OK;
@@ -344,7 +346,8 @@ static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct 
         size_t vl, at;
 
         p->cmdline_smbios_len = 0;
-        if (!in->machine.smbios || uk_smbios_oem_string(in->machine.smbios, in->machine.smbios_len,
+        /* In a confidential VM the host writes the tables and is not trusted: systemd ignores them there. */
+        if (in->machine.confidential_vm || !in->machine.smbios || uk_smbios_oem_string(in->machine.smbios, in->machine.smbios_len,
                                                         uki ? UK_SMBIOS_STUB_CMDLINE_EXTRA : UK_SMBIOS_BOOT_CMDLINE_EXTRA,
                                                         &v, &vl) != UK_OK)
                 return UK_OK;
@@ -354,10 +357,12 @@ static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct 
                 vl--;
         if (vl == 0)
                 return UK_OK;
-        uk_err r = append_part(p, v, vl, &at);
-        if (!r)
+        /* The firmware's text applies to every entry: too long, it is left out and noted, not every boot refused. */
+        if (append_part(p, v, vl, &at) != UK_OK)
+                p->cmdline_notes |= UK_CMDLINE_NOTE_SMBIOS_TOO_LONG;
+        else
                 p->cmdline_smbios_len = vl;
-        return r;
+        return UK_OK;
 }
 
 static void set_title(struct uk_plan *p, const struct uk_entry *e, const char *osrel, size_t osrel_len) {

@@ -79,6 +79,7 @@ struct uk_machine {
         size_t sbat_level_len;
         uint16_t pe_machine;       /* UK_PE_MACHINE_* of the CPU that will run the kernel; 0 = not checked
                                     * (inspecting a UKI for another machine is fine, booting it is not) */
+        bool confidential_vm;      /* an SEV/TDX guest: the host's SMBIOS OEM strings are not taken */
         const uint8_t *smbios;     /* the SMBIOS structure table (EFI: the configuration table's; Linux:
                                     * /sys/firmware/dmi/tables/DMI), NULL if there is none */
         size_t smbios_len;

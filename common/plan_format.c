@@ -264,6 +264,10 @@ static const struct {
           "entry options ignored: Secure Boot is on and the UKI embeds a .cmdline" },
         { UK_CMDLINE_NOTE_APPEND_IGNORED_SB, "append-ignored-secure-boot",
           "appended arguments ignored: Secure Boot is on and the UKI embeds a .cmdline" },
+        { UK_CMDLINE_NOTE_ADDONS_TOO_LONG, "addons-too-long",
+          "the addons' command line left out: it would not fit the kernel's limit" },
+        { UK_CMDLINE_NOTE_SMBIOS_TOO_LONG, "smbios-extra-too-long",
+          "the SMBIOS command-line extra left out: it would not fit the kernel's limit" },
 };
 
 /* "2.15" from 0x020f. */

@@ -197,11 +197,14 @@ static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *
         struct efi_fs *fs = where == UK_IMAGE_XBOOTLDR ? io->env->xbootldr : io->env->fs;
         /* The very bytes that will be used: the image read whole, or an addon the pipeline holds. */
         const void *mem = uk_source_memory(src);
-        io->status = secure_verify_uki(io->env->image, fs->device, on_disk ? name : NULL, mem ? mem : io->buf,
-                                       mem ? src->size : io->size);
-        if (!EFI_ERROR(io->status))
+        EFI_STATUS st = secure_verify_uki(io->env->image, fs->device, on_disk ? name : NULL, mem ? mem : io->buf,
+                                          mem ? src->size : io->size);
+        /* The firmware's word is kept for the image's own refusal line, not for an addon's skip. */
+        if (!mem || mem == io->buf)
+                io->status = st;
+        if (!EFI_ERROR(st))
                 return UK_OK;
-        return io->status == EFI_SECURITY_VIOLATION || io->status == EFI_ACCESS_DENIED ? UK_E_SECURITY : UK_E_IO;
+        return st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED ? UK_E_SECURITY : UK_E_IO;
 }
 
 static void export_and_log(const struct uk_entry *e, const struct uk_plan *p) {
@@ -345,7 +348,8 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 .append = append,
                 .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native(),
                              .sbat_level = env->sbat_level, .sbat_level_len = env->sbat_level_len,
-                             .smbios = env->smbios, .smbios_len = env->smbios_len },
+                             .smbios = env->smbios, .smbios_len = env->smbios_len,
+                             .confidential_vm = env->confidential_vm },
                 .can_chain_load = true,
         };
         r = uk_boot_prepare(&io, &req, b);

@@ -14,6 +14,7 @@ struct boot_env {
         bool force_handover;        /* loader.conf `ukiboot-handover`: x86 EFI handover protocol for every kernel */
         const struct uk_loader_conf *conf;      /* loader.conf as the pipeline read it */
         const uint8_t *smbios;      /* the firmware's SMBIOS structure table (OEM strings), NULL if none */
+        bool confidential_vm;       /* SEV/TDX guest (efi/cvm.c) */
         size_t smbios_len;
 };
 

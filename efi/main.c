@@ -14,6 +14,7 @@
 #include "util.h"
 #include "vars.h"
 #include "smbios_table.h"
+#include "cvm.h"
 #include "xbootldr.h"
 
 /* Parse a timeout variable's text (common/timeout.h); false when absent or not a timeout (ignored, as
@@ -281,6 +282,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         };
         /* Its OEM strings may extend a command line (common/smbios.c decides which and how). */
         (void) efi_smbios_table(&env.smbios, &env.smbios_len);
+        env.confidential_vm = efi_confidential_vm();
         const char *shown = NULL;
         enum uk_next next;
         int def = m->def;

@@ -152,12 +152,16 @@ static bool has_boot_dirs(int fd) {
  * (ID_PART_ENTRY_TYPE in its database: what bootctl's udev-based lookup reads). No udev: not known, no. */
 static bool is_xbootldr(const char *dir) {
         struct stat st, parent;
-        char up[4200], db[64], line[256];
-        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || major(st.st_dev) == 0)
+        char db[64], line[256];
+        /* open() mounts an automount point (stat() would see the autofs placeholder). */
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
                 return false;
+        bool mounted = fstat(fd, &st) == 0 && major(st.st_dev) != 0 &&
+                       fstatat(fd, "..", &parent, 0) == 0 && parent.st_dev != st.st_dev;
+        close(fd);
         /* Only a mount point is a partition of its own (a directory on the root file system is not). */
-        snprintf(up, sizeof up, "%s/..", dir);
-        if (stat(up, &parent) < 0 || parent.st_dev == st.st_dev)
+        if (!mounted)
                 return false;
         snprintf(db, sizeof db, "/run/udev/data/b%u:%u", major(st.st_dev), minor(st.st_dev));
         FILE *f = fopen(db, "re");

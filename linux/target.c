@@ -11,6 +11,7 @@
 #include "efivars.h"
 #include "esp.h"
 #include "dmi.h"
+#include "cvm.h"
 #include "target.h"
 #include "fetch.h"
 #include "fill.h"
@@ -312,6 +313,7 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                         .sbat_level = t->trust.sbat_level,
                         .sbat_level_len = t->trust.sbat_level_len,
                         .pe_machine = o->this_machine ? uk_pe_machine_native() : 0,
+                        .confidential_vm = cvm_detect(),
                         .smbios = t->smbios,
                         .smbios_len = t->smbios_len,
                 },

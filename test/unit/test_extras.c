@@ -152,6 +152,19 @@ static void test_scan_order(void) {
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/X+3.EFI", &extras), UK_OK, "line %d", __LINE__);
         CHECK_EQ_INT(extras.n, 3, "other case: only the global files in this fake, line %d", __LINE__);
 
+        /* Long UKI paths: the drop-in name fits the ESP path limit or is not used, never written past it. */
+        for (size_t dirlen = 240; dirlen < UK_PATH_MAX; dirlen++) {
+                char path[UK_PATH_MAX + 8], out[UK_PATH_MAX];
+                memset(path, 'a', dirlen);
+                path[0] = '/';
+                strcpy(path + dirlen, "/x.efi");
+                path[UK_PATH_MAX - 1] = 0;
+                memset(out, 0x5a, sizeof(out));
+                bool ok = uk_extras_dropin_dir(path, out, sizeof(out));
+                CHECK(!ok || (strlen(out) < sizeof(out) && strstr(out, ".efi.extra.d")), "dir length %zu", dirlen);
+                CHECK(uk_extras_scan(&fake_fs, path, &extras) == UK_OK, "scan with dir length %zu", dirlen);
+        }
+
         /* Nothing next to another UKI, and no directories at all. */
         CHECK_EQ_INT(uk_extras_scan(&fake_fs, "/EFI/Linux/y.efi", &extras), UK_OK, "line %d", __LINE__);
         CHECK_EQ_INT(extras.n, 3, "line %d", __LINE__);

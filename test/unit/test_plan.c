@@ -781,6 +781,10 @@ static void test_smbios_extra(void) {
         CHECK_EQ_INT(build(&in, &plan), UK_OK, "UKI + SMBIOS extra under Secure Boot");
         CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1 smbios=1 x=2", "not skipped under Secure Boot");
         in.machine.secure_boot = false;
+        in.machine.confidential_vm = true;
+        CHECK_EQ_INT(build(&in, &plan), UK_OK, "UKI in a confidential VM");
+        CHECK_EQ_STR(plan.cmdline, "console=ttyS0 panic=-1", "the host's SMBIOS strings are not taken there");
+        in.machine.confidential_vm = false;
         static struct uk_entry e;
         memset(&e, 0, sizeof(e));
         e.kind = UK_ENTRY_KIND_UKI;
@@ -812,9 +816,11 @@ static void test_smbios_extra(void) {
         CHECK_EQ_STR(plan.cmdline, "root=/dev/vda boot=1", "systemd-boot's extra");
         CHECK(plan.n_measure == 1 && plan.measure[0].length == plan.cmdline_len, "measured with the options");
 
-        /* One that does not fit the kernel's limit refuses the plan rather than cut it. */
+        /* One that does not fit the kernel's limit is left out (never cut), and noted. */
         make_kernel(16, true);
-        CHECK_EQ_INT(uk_plan_build(&lin, &plan), UK_E_CMDLINE_TOO_LONG, "over the kernel's limit");
+        CHECK_EQ_INT(uk_plan_build(&lin, &plan), UK_OK, "over the kernel's limit: left out");
+        CHECK(strcmp(plan.cmdline, "root=/dev/vda") == 0 && (plan.cmdline_notes & UK_CMDLINE_NOTE_SMBIOS_TOO_LONG) &&
+              plan.cmdline_smbios_len == 0, "the options boot, the plan says why");
         make_kernel(2047, true);
 }
 
