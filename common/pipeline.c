@@ -490,6 +490,9 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                                                                                              : UK_REFUSE_CONTENT,
                               r, "no boot plan: ", "", "", NULL);
         }
+        /* The splash is the firmware's screen before the kernel starts: a kexec has none. */
+        if (b->plan.splash.length > 0 && !req->can_chain_load)
+                boot_note(b, who, "", "its .splash is not shown: a kexec has no screen of its own before the kernel");
         if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_ADDONS_TOO_LONG)
                 boot_note(b, who, "", "the addons' command line is left out: it would not fit the kernel's limit");
         if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_SMBIOS_TOO_LONG)

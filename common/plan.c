@@ -559,6 +559,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         set_title(p, in->entry, text_len > 0 ? text : NULL, text_len);
+        if (uk_span_present(&secs[UK_SEC_SPLASH]))
+                p->splash = secs[UK_SEC_SPLASH];
         return measure_uki(in, p, archives);
 }
 

@@ -122,6 +122,7 @@ struct uk_plan {
         uint8_t uki_header_sha256[32];    /* SHA-256 of the PE headers: identifies the UKI without hashing it all */
         uint64_t uki_size;
         char title[128];
+        struct uk_span splash;            /* the profile's .splash in the UKI (length 0: none); shown, not canonical */
         bool xbootldr;                    /* FILE and CPIO_FILE paths are on the XBOOTLDR partition (the entry's) */
         uint8_t digest[32];               /* SHA-256 of the canonical form: the layout, not every byte */
         /* Content identity: the SHA-256 of each piece's bytes as booted (bit 0 / [0]: the kernel, bit 1 + i /

@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "secure.h"
 #include "seed.h"
+#include "splash.h"
 #include "tpm.h"
 #include "uki.h"
 #include "util.h"
@@ -286,6 +287,8 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
+        if (b->plan.splash.length > 0 && uk_range_ok(b->plan.splash.offset, b->plan.splash.length, img->size))
+                splash_show((const uint8_t *) img->buf + b->plan.splash.offset, (size_t) b->plan.splash.length);
         *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));
         struct kernel_start k = {
                 .entry = e,
