@@ -1,5 +1,6 @@
 /* ukiboot — UKI addons (see addon.h): which files, in which order, and which of them a UKI takes. */
 #include "addon.h"
+#include "cmdline.h"
 #include "util.h"
 
 #define UNAME_MAX 256u
@@ -129,28 +130,22 @@ uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint1
         return UK_OK;
 }
 
-static bool blank(char c) {
-        return (uint8_t) c <= 0x20 || c == 0x7f;
-}
-
 uk_err uk_addon_cmdline_append(char *acc, size_t cap, size_t *acc_len, const char *text, size_t len) {
+        const char *t;
+        size_t n;
+
         if (!acc || !acc_len || (!text && len > 0) || *acc_len >= cap)
                 return UK_E_INVALID_ARG;
-        size_t n = uk_strnlen(text, len), a = 0;
-        while (a < n && blank(text[a]))
-                a++;
-        while (n > a && blank(text[n - 1]))
-                n--;
-        if (n == a)
+        uk_cmdline_trim(text, len, &t, &n);
+        if (n == 0)
                 return UK_OK;
         size_t at = *acc_len + (*acc_len > 0);
-        if (n - a > cap - 1 || at > cap - 1 - (n - a))
+        if (n > cap - 1 || at > cap - 1 - n)
                 return UK_E_CMDLINE_TOO_LONG;
         if (*acc_len > 0)
                 acc[*acc_len] = ' ';
-        for (size_t i = a; i < n; i++)
-                acc[at + i - a] = blank(text[i]) ? ' ' : text[i];
-        *acc_len = at + n - a;
+        uk_cmdline_copy(acc + at, t, n);
+        *acc_len = at + n;
         acc[*acc_len] = 0;
         return UK_OK;
 }

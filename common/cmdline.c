@@ -41,6 +41,16 @@ static char *emit(char *out, struct seg s) {
         return out;
 }
 
+void uk_cmdline_trim(const char *text, size_t len, const char **ret, size_t *ret_len) {
+        struct seg t = trimmed(text, len);
+        *ret = (const char *) t.p;
+        *ret_len = t.len;
+}
+
+void uk_cmdline_copy(char *out, const char *s, size_t len) {
+        (void) emit(out, (struct seg) { .p = (const uint8_t *) s, .len = len });
+}
+
 size_t uk_cmdline_normalize(char *s, size_t len) {
         if (!s)
                 return 0;

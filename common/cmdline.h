@@ -45,3 +45,10 @@ uk_err uk_cmdline_efi_options(const char *options, bool has_options, const char 
 
 /* Normalise in place: control characters -> space, runs kept, leading/trailing whitespace trimmed. Returns new length. */
 size_t uk_cmdline_normalize(char *s, size_t len);
+
+/* The part of text[len] systemd-stub keeps: up to the first NUL, blanks (control characters, space, DEL)
+ * at both ends dropped. *ret points into text (*ret_len 0: nothing left). */
+void uk_cmdline_trim(const char *text, size_t len, const char **ret, size_t *ret_len);
+
+/* Copy s[len] to out with every blank turned into a space (runs kept, as systemd-stub keeps them). */
+void uk_cmdline_copy(char *out, const char *s, size_t len);

@@ -299,10 +299,6 @@ static uk_err merge_cmdline(const struct uk_plan_in *in, const char *uki_cmdline
         return UK_OK;
 }
 
-static bool is_blank_byte(char c) {
-        return (uint8_t) c <= 0x20 || c == 0x7f;
-}
-
 /* Append v[vl] to the line after one space, control characters as spaces (the plan's line never holds
  * any), within the kernel's limit; *ret_at: where it starts. */
 static uk_err append_part(struct uk_plan *p, const char *v, size_t vl, size_t *ret_at) {
@@ -313,8 +309,7 @@ static uk_err append_part(struct uk_plan *p, const char *v, size_t vl, size_t *r
                 return UK_E_CMDLINE_TOO_LONG;
         if (p->cmdline_len > 0)
                 p->cmdline[p->cmdline_len] = ' ';
-        for (size_t i = 0; i < vl; i++)
-                p->cmdline[at + i] = (uint8_t) v[i] < 0x20 || v[i] == 0x7f ? ' ' : v[i];
+        uk_cmdline_copy(p->cmdline + at, v, vl);
         p->cmdline_len = at + vl;
         p->cmdline[p->cmdline_len] = 0;
         *ret_at = at;
@@ -351,10 +346,8 @@ static uk_err append_smbios_extra(const struct uk_plan_in *in, bool uki, struct 
                                                         uki ? UK_SMBIOS_STUB_CMDLINE_EXTRA : UK_SMBIOS_BOOT_CMDLINE_EXTRA,
                                                         &v, &vl) != UK_OK)
                 return UK_OK;
-        while (uki && vl > 0 && is_blank_byte(v[0]))
-                v++, vl--;
-        while (uki && vl > 0 && is_blank_byte(v[vl - 1]))
-                vl--;
+        if (uki)        /* systemd-stub mangles its extra; systemd-boot passes its own unchanged */
+                uk_cmdline_trim(v, vl, &v, &vl);
         if (vl == 0)
                 return UK_OK;
         /* The firmware's text applies to every entry: too long, it is left out and noted, not every boot refused. */
