@@ -76,12 +76,20 @@ static int find_present(const struct uk_pe *pe, const char *name) {
         return -1;
 }
 
+/* The span of the first present section of that name: file bytes (offset, length), VirtualSize (memory_size). */
+static struct uk_span present_span(const struct uk_pe *pe, const char *name) {
+        int i = find_present(pe, name);
+        if (i < 0)
+                return (struct uk_span) { 0, 0, 0 };
+        return (struct uk_span) { pe->sections[i].raw_offset, pe->sections[i].size, pe->sections[i].virtual_size };
+}
+
 uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint16_t machine, const char *uname,
-                      size_t uname_len, struct uk_span *ret_cmdline, const char **ret_why) {
+                      size_t uname_len, struct uk_addon_parts *ret_parts, const char **ret_why) {
         static const char *const usable[] = { ".cmdline", ".dtb", ".dtbauto", ".initrd", ".ucode" };
         bool any = false;
 
-        if (!src || !pe || !ret_cmdline || !ret_why)
+        if (!src || !pe || !ret_parts || !ret_why)
                 return UK_E_INVALID_ARG;
         if (machine != 0 && pe->machine != machine) {
                 *ret_why = "built for another CPU";
@@ -118,15 +126,15 @@ uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint1
                                 break;
                 }
         }
-        static const char *const later[] = { ".initrd", ".ucode", ".dtb", ".dtbauto" };
-        for (size_t i = 0; i < UK_ELEMENTSOF(later); i++)
-                if (find_present(pe, later[i]) >= 0) {
-                        *ret_why = "it carries .initrd, .ucode or device-tree sections, which ukiboot does not apply yet";
-                        return UK_E_UNSUPPORTED;
-                }
-        int c = find_present(pe, ".cmdline");
-        *ret_cmdline = c < 0 ? (struct uk_span) { 0, 0, 0 } :
-                (struct uk_span) { pe->sections[c].raw_offset, pe->sections[c].size, pe->sections[c].virtual_size };
+        if (find_present(pe, ".dtb") >= 0 || find_present(pe, ".dtbauto") >= 0) {
+                *ret_why = "it carries a device tree (.dtb, .dtbauto), which ukiboot does not apply from addons";
+                return UK_E_UNSUPPORTED;
+        }
+        *ret_parts = (struct uk_addon_parts) {
+                .cmdline = present_span(pe, ".cmdline"),
+                .ucode = present_span(pe, ".ucode"),
+                .initrd = present_span(pe, ".initrd"),
+        };
         return UK_OK;
 }
 

@@ -1,5 +1,6 @@
 /* ukiboot — UKI addons (systemd 254+): PE files named *.addon.efi in /loader/addons and next to a UKI in its
- * .extra.d directory, whose .cmdline extends the UKI's command line, as systemd-stub (v258) applies them. */
+ * .extra.d directory, whose .cmdline extends the UKI's command line and whose .ucode and .initrd (v257+) join
+ * the initrd, as systemd-stub (v258) applies them. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,7 +13,7 @@
 #include "uki.h"
 
 #define UK_ADDONS_MAX 16                /* addons a boot takes; more are not picked up at all (a note says so) */
-#define UK_ADDON_SIZE_MAX (256u << 10)  /* an addon is a small stub plus text; anything larger is skipped */
+#define UK_ADDON_SIZE_MAX (64u << 20)   /* read whole into memory the twin holds; anything larger is skipped */
 #define UK_ADDONS_GLOBAL_DIR "/loader/addons"
 #define UK_ADDON_SUFFIX ".addon.efi"
 
@@ -37,13 +38,18 @@ bool uk_addon_wanted(const char *name, bool is_dir);
  * UK_ADDONS_MAX. ret is fully written. */
 uk_err uk_addons_scan(const struct uk_fs_ops *fs, const char *uki_path, struct uk_addons *ret);
 
+/* What an addon contributes: each span is the first section of that name present in memory (length 0: none). */
+struct uk_addon_parts {
+        struct uk_span cmdline, ucode, initrd;
+};
+
 /* Judge one addon, parsed as pe from src, for a UKI whose .uname (of the profile booted) is uname[uname_len]
  * (NULL: none), on a machine of PE type machine (0: not checked), as systemd-stub judges it. UK_OK: usable,
- * *ret_cmdline is its .cmdline (length 0: none). Otherwise *ret_why says why it is skipped: not an addon
- * (none of .cmdline .dtb .dtbauto .initrd .ucode), a whole UKI (.linux), another kernel (.uname), another
- * CPU, or sections ukiboot does not apply yet (.initrd, .ucode, .dtb: skipped whole rather than in part). */
+ * *ret_parts says what it carries. Otherwise *ret_why says why it is skipped: not an addon (none of .cmdline
+ * .dtb .dtbauto .initrd .ucode), a whole UKI (.linux), another kernel (.uname), another CPU, or a device tree
+ * (.dtb, .dtbauto: skipped whole rather than applied in part). */
 uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint16_t machine, const char *uname,
-                      size_t uname_len, struct uk_span *ret_cmdline, const char **ret_why);
+                      size_t uname_len, struct uk_addon_parts *ret_parts, const char **ret_why);
 
 /* Append the addon command line text[len] to acc[cap] (length *acc_len) as the stub does: UTF-8 up to its
  * first NUL, blanks (<= 0x20, 0x7f) at both ends dropped, others inside turned into spaces, one space

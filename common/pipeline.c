@@ -278,20 +278,43 @@ static uk_err scan_extras(const struct uk_boot_io *io, const struct uk_entry *e,
         return UK_OK;
 }
 
-/* Read one addon whole into b->addon_buf: UK_E_TOO_LARGE-like refusals become a skip (*ret_len 0). */
-static uk_err read_addon(const struct uk_fs_ops *fs, const char *path, struct uk_boot *b, size_t *ret_len) {
+/* Read one addon whole into memory the twin holds (the checked bytes are the ones used, and its pieces point
+ * into them): an empty or too large addon, or no memory, is a skip (*ret_buf NULL, *ret_len 0). */
+static uk_err read_addon(const struct uk_boot_io *io, const struct uk_fs_ops *fs, const char *path,
+                         uint8_t **ret_buf, size_t *ret_len) {
         struct uk_source src;
         uk_err r = fs->open_source(fs->ctx, path, &src);
+        *ret_buf = NULL;
         *ret_len = 0;
         if (r)
                 return r;
-        if (src.size <= sizeof(b->addon_buf)) {
-                r = uk_source_read(&src, 0, b->addon_buf, (size_t) src.size);
-                if (!r)
+        uint8_t *buf = src.size > 0 && src.size <= UK_ADDON_SIZE_MAX ? io->hold(io->ctx, (size_t) src.size) : NULL;
+        if (buf) {
+                r = uk_source_read(&src, 0, buf, (size_t) src.size);
+                if (!r) {
+                        *ret_buf = buf;
                         *ret_len = (size_t) src.size;
+                }
         }
         fs->close_source(fs->ctx, &src);
         return r;
+}
+
+/* An addon's section as a piece of the initrd (its bytes stay in held memory). */
+static uk_err take_addon_piece(struct uk_boot *b, const char *who, const struct uk_addon_file *f, const uint8_t *buf,
+                               size_t len, const struct uk_span *sec, bool ucode) {
+        if (!uk_span_present(sec))
+                return UK_OK;
+        if (!uk_range_ok(sec->offset, sec->length, len) || b->n_addon_pieces >= UK_ADDON_PIECES_MAX) {
+                boot_note(b, who, f->name, ucode ? "'s .ucode not applied: out of bounds, or more than 16 addon pieces"
+                                                 : "'s .initrd not applied: out of bounds, or more than 16 addon pieces");
+                return UK_OK;
+        }
+        b->addon_pieces[b->n_addon_pieces++] = (struct uk_addon_piece) {
+                .ucode = ucode, .path = f->path, .bytes = buf + sec->offset, .length = sec->length,
+                .zero_fill = sec->memory_size > sec->length ? sec->memory_size - sec->length : 0,
+        };
+        return UK_OK;
 }
 
 /* The addons systemd-stub would apply, judged one by one (common/addon.c); each one skipped is said in a
@@ -310,7 +333,8 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
 
         *ret = NULL;
         b->addon_cmdline[0] = 0;
-        if (!fs || !fs->list_dir || !fs->open_source || !fs->close_source)
+        b->n_addon_pieces = 0;
+        if (!fs || !fs->list_dir || !fs->open_source || !fs->close_source || !io->hold)
                 return UK_OK;
         r = uk_addons_scan(fs, e->uki_path, &b->addons);
         if (r == UK_E_IO)
@@ -330,21 +354,22 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
         for (unsigned i = 0; i < b->addons.n; i++) {
                 const struct uk_addon_file *f = &b->addons.files[i];
                 struct uk_source src;
-                struct uk_span cmd;
+                struct uk_addon_parts parts;
                 const char *why = NULL;
                 char vwhy[UK_NOTE_MAX] = "";
+                uint8_t *buf;
                 size_t len;
 
-                r = read_addon(fs, f->path, b, &len);
+                r = read_addon(io, fs, f->path, &buf, &len);
                 if (r == UK_E_IO)
                         return refuse(b, who, UK_REFUSE_READ, r, "cannot read addon ", f->path, ": ", NULL);
                 if (r)
                         continue;       /* gone since the listing, or not a regular file: as the stub, skipped */
                 if (len == 0) {
-                        boot_note(b, who, f->name, " skipped: larger than 256 KiB, or empty");
+                        boot_note(b, who, f->name, " skipped: empty, larger than 64 MiB, or no memory for it");
                         continue;
                 }
-                uk_source_from_memory(&src, b->addon_buf, len);
+                uk_source_from_memory(&src, buf, len);
                 if (req->machine.secure_boot && io->verify_image &&
                     io->verify_image(io->ctx, where, f->path, &src, vwhy, sizeof(vwhy)) != UK_OK) {
                         char what[UK_NOTE_MAX];
@@ -363,7 +388,7 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
                         continue;
                 }
                 r = uk_addon_check(&src, &b->addon_pe, req->machine.pe_machine, have_uname ? uname : NULL,
-                                   uname_len, &cmd, &why);
+                                   uname_len, &parts, &why);
                 if (r) {
                         char what[UK_NOTE_MAX];
                         struct uk_text t;
@@ -373,14 +398,14 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
                         boot_note(b, who, f->name, what);
                         continue;
                 }
-                if (cmd.memory_size == 0)
-                        continue;
+                if ((r = take_addon_piece(b, who, f, buf, len, &parts.ucode, true)) ||
+                    (r = take_addon_piece(b, who, f, buf, len, &parts.initrd, false)))
+                        return r;
                 /* The section as loaded: its file bytes, then zeros (which end the text anyway). */
-                char *text = (char *) b->addon_buf + cmd.offset;
-                size_t tl = (size_t) cmd.length;
-                if (!uk_range_ok(cmd.offset, cmd.length, len))
+                if (parts.cmdline.memory_size == 0 || !uk_range_ok(parts.cmdline.offset, parts.cmdline.length, len))
                         continue;
-                r = uk_addon_cmdline_append(b->addon_cmdline, sizeof(b->addon_cmdline), &acc, text, tl);
+                r = uk_addon_cmdline_append(b->addon_cmdline, sizeof(b->addon_cmdline), &acc,
+                                            (const char *) buf + parts.cmdline.offset, (size_t) parts.cmdline.length);
                 if (r)
                         return refuse(b, who, UK_REFUSE_POLICY, r, "addon ", f->name, ": ", NULL);
         }
@@ -478,6 +503,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                         uk_boot_release(io, b);
                         return r;
                 }
+                in.addon_pieces = b->addon_pieces;
+                in.n_addon_pieces = b->n_addon_pieces;
         }
         r = uk_plan_build(&in, &b->plan);
         if (r == UK_OK && !uk_range_ok(b->plan.kernel.offset, b->plan.kernel.length, b->src.size))
@@ -502,7 +529,13 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
 }
 
 void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b) {
-        if (!io || !b || !b->src_open)
+        if (!io || !b)
+                return;
+        /* The plan's addon pieces point into the held memory: it goes with the image. */
+        b->n_addon_pieces = 0;
+        if (io->release_held)
+                io->release_held(io->ctx);
+        if (!b->src_open)
                 return;
         io->close_image(io->ctx, &b->src);
         b->src_open = false;

@@ -74,6 +74,11 @@ struct uk_boot_io {
          * which then ends the refusal instead of the error's text. NULL: nothing is checked. */
         uk_err (*verify_image)(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
                                char *why, size_t why_cap);
+        /* Memory for one addon read whole: size bytes that stay put until uk_boot_release, because the plan's
+         * addon pieces point into them (NULL when there is none). NULL hook: addons are not picked up. */
+        void *(*hold)(void *ctx, size_t size);
+        /* Give back everything hold handed out for this boot (uk_boot_release calls it). */
+        void (*release_held)(void *ctx);
 };
 
 struct uk_boot_request {
@@ -124,7 +129,8 @@ struct uk_boot {
         struct uk_addons addons;          /* scratch for the addons scan */
         struct uk_pe addon_pe;            /* scratch: the addon being judged */
         char addon_cmdline[UK_CMDLINE_MAX];       /* the addons' combined command line */
-        uint8_t addon_buf[UK_ADDON_SIZE_MAX];     /* scratch: one addon, whole (checked as the very bytes used) */
+        struct uk_addon_piece addon_pieces[UK_ADDON_PIECES_MAX];        /* their .ucode and .initrd */
+        unsigned n_addon_pieces;
         char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
 };
 
@@ -137,7 +143,7 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
  * from the kind table. */
 bool uk_entry_reads_esp(const struct uk_entry *e);
 
-/* Close the image uk_boot_prepare opened (idempotent). */
+/* Close the image uk_boot_prepare opened and give back the addons' memory (idempotent). */
 void uk_boot_release(const struct uk_boot_io *io, struct uk_boot *b);
 
 /* Whether the command line of e may be edited in the menu (Secure Boot + embedded .cmdline of the entry's

@@ -52,6 +52,8 @@ static uk_err inspect_kernel(const struct uk_source *k, uint16_t uki_machine, st
         return UK_OK;
 }
 
+static const uint8_t zeros[4096];      /* padding and VirtualSize fills are handed out from here */
+
 static void set_label(struct uk_plan_piece *piece, const char *label) {
         size_t n = uk_strnlen(label, sizeof(piece->label) - 1);
         uk_memcpy(piece->label, label, n);
@@ -109,6 +111,40 @@ static uk_err add_section_piece(struct uk_plan *p, const char *label, const stru
         if (fill > UK_SECTION_FILL_MAX)
                 return UK_E_SECTION_OUT_OF_BOUNDS;
         return add_piece_filled(p, UK_PIECE_UKI, label, sec->offset, sec->length, fill, NULL);
+}
+
+const char *uk_plan_piece_name(const struct uk_plan_piece *piece) {
+        return piece ? basename_of(piece->path) : "";
+}
+
+/* The addons' pieces of one kind (ucode or not) in the order the stub concatenates them: .ucode in reverse
+ * (the kernel takes the first microcode it finds, so the last addon wins), .initrd as applied. Their content
+ * is known now: the bytes are in memory. */
+static uk_err add_addon_pieces(const struct uk_plan_in *in, struct uk_plan *p, bool ucode) {
+        for (unsigned k = 0; k < in->n_addon_pieces; k++) {
+                const struct uk_addon_piece *a = &in->addon_pieces[ucode ? in->n_addon_pieces - 1 - k : k];
+                struct uk_sha256 h;
+                if (a->ucode != ucode)
+                        continue;
+                if (!a->bytes || !a->path || a->zero_fill > UK_SECTION_FILL_MAX)
+                        return UK_E_INVALID_ARG;
+                unsigned i = p->n_initrd;
+                uk_err r = add_piece_filled(p, UK_PIECE_ADDON, ucode ? ".ucode" : ".initrd", 0, a->length,
+                                            a->zero_fill, a->path);
+                if (r)
+                        return r;
+                p->initrd[i].bytes = a->bytes;
+                uk_sha256_init(&h);
+                uk_sha256_update(&h, a->bytes, (size_t) a->length);
+                for (uint64_t z = a->zero_fill; z > 0;) {
+                        size_t n = z < sizeof(zeros) ? (size_t) z : sizeof(zeros);
+                        uk_sha256_update(&h, zeros, n);
+                        z -= n;
+                }
+                uk_sha256_final(&h, p->content_sha256[1 + i]);
+                p->content_known |= (uint64_t) 1 << (1 + i);
+        }
+        return UK_OK;
 }
 
 /* Wrap a UKI section in a cpio archive holding /.extra/<name>, generated into p->gen, as systemd-stub
@@ -450,6 +486,22 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
                                          archives[k].length, 0)))
                         return r;
         }
+        /* Then the addons' microcode (in the order it was placed: reversed), then their initrds, each a
+         * tagged event described by the addon's file name. */
+        for (int pass = 0; pass < 2; pass++)
+                for (unsigned i = 0; i < p->n_initrd; i++) {
+                        const struct uk_plan_piece *piece = &p->initrd[i];
+                        bool ucode = uk_strcmp(piece->label, ".ucode") == 0;
+                        if (piece->source != UK_PIECE_ADDON || ucode != (pass == 0))
+                                continue;
+                        if ((r = add_measurement(p, UK_MEASURE_ADDON, UK_PCR_KERNEL_PARAMETERS, piece->label, 0,
+                                                 piece->length, piece->zero_fill)))
+                                return r;
+                        struct uk_measurement *m = &p->measure[p->n_measure - 1];
+                        m->event_type = UK_TCG_EV_EVENT_TAG;
+                        m->tag = ucode ? UK_UCODE_ADDON_EVENT_TAG : UK_INITRD_ADDON_EVENT_TAG;
+                        m->piece = i;
+                }
         return UK_OK;
 }
 
@@ -491,10 +543,11 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         if (r)
                 return r;
 
-        /* systemd-stub order: microcode first (the kernel only looks in the first archive), then the
-         * initrd, then credentials, global credentials, system extensions, and the generated /.extra
-         * pieces of .pcrsig and .pcrpkey. */
-        if ((r = add_section_piece(p, ".ucode", &secs[UK_SEC_UCODE])) ||
+        /* systemd-stub order: microcode first (the kernel only looks in the first archive), the addons'
+         * before the UKI's, then the initrd, then credentials, global credentials, system extensions, and the
+         * generated /.extra pieces of .pcrsig and .pcrpkey; the addons' initrds last, so they can override. */
+        if ((r = add_addon_pieces(in, p, true)) ||
+            (r = add_section_piece(p, ".ucode", &secs[UK_SEC_UCODE])) ||
             (r = add_section_piece(p, ".initrd", &secs[UK_SEC_INITRD])))
                 return r;
         for (enum uk_extra_kind k = 0; in->extras && k < _UK_EXTRA_KIND_MAX; k++) {
@@ -526,6 +579,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                 return r;
         if (gen != UK_STUB_GEN_252 && secs[UK_SEC_PROFILE].length > 0 &&
             (r = add_extra_file(p, src, secs[UK_SEC_PROFILE], "profile", "/.extra/profile")))
+                return r;
+        if ((r = add_addon_pieces(in, p, false)))
                 return r;
 
         /* Presence by VirtualSize, as systemd-stub decides (and as PCR 11 measures it); file bytes may be fewer. */
@@ -634,8 +689,6 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         return r;
 }
 
-static const uint8_t zeros[4096];      /* padding and VirtualSize fills are handed out from here */
-
 /* Hand fn the stretch [from, from+n) of piece bytes that come from the plan itself. */
 static uk_err emit_bytes(const struct uk_plan_piece *piece, const uint8_t *bytes, uint64_t n,
                          uk_initrd_segment_fn fn, void *ctx) {
@@ -682,6 +735,9 @@ uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t le
                                 if (!uk_range_ok(piece->offset, piece->length, p->gen_len))
                                         return UK_E_INVALID_ARG;
                                 r = emit_bytes(piece, p->gen + piece->offset + in_piece, n, fn, ctx);
+                        } else if (piece->source == UK_PIECE_ADDON) {
+                                r = piece->bytes ? emit_bytes(piece, piece->bytes + in_piece, n, fn, ctx)
+                                                 : UK_E_INVALID_ARG;
                         } else if (piece->source == UK_PIECE_UKI || piece->source == UK_PIECE_FILE ||
                                    piece->source == UK_PIECE_CPIO_FILE) {
                                 const struct uk_initrd_segment seg = {

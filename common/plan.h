@@ -10,7 +10,10 @@
 #include "kernel.h"
 #include "extras.h"
 
-#define UK_PLAN_MAX_PIECES 40        /* 4 from the UKI + 3 extra archives (head, tail) + UK_EXTRAS_MAX files */
+#define UK_ADDON_PIECES_MAX 16       /* addon .ucode and .initrd sections a plan takes */
+/* 4 from the UKI + 3 extra archives (head, tail) + UK_EXTRAS_MAX files + addon pieces; below 64, the bits of
+ * content_known. */
+#define UK_PLAN_MAX_PIECES (40 + UK_ADDON_PIECES_MAX)
 #define UK_CMDLINE_MAX 4096        /* our own buffer; the kernel's limit is checked separately */
 #define UK_PLAN_GEN_MAX 32768      /* bytes of generated cpio archives a plan can carry */
 #define UK_PLAN_CANONICAL_MAX 12288
@@ -21,17 +24,21 @@ enum uk_piece_source {
         UK_PIECE_GENERATED,    /* bytes generated into plan->gen: gen_offset/length */
         UK_PIECE_CPIO_FILE,    /* one newc record of an ESP file (credential, sysext): header_len bytes of header in
                                 * plan->gen at offset, then the file (path) from its start; length = both */
+        UK_PIECE_ADDON,        /* a section of an addon (path) the twin holds in memory, checked: bytes[length],
+                                * then zero_fill zeros; valid until uk_boot_release */
 };
 
 #define UK_TCG_EV_IPL 0x0000000dU     /* the event type systemd-boot and systemd-stub log their measurements as */
 #define UK_TCG_EV_EVENT_TAG 0x00000006U       /* a tagged event: the profile's measurement */
 #define UK_PROFILE_EVENT_TAG 0x13aed6dbU      /* systemd's tag id for the selected UKI profile */
+#define UK_UCODE_ADDON_EVENT_TAG 0xdac08e1aU  /* ... for an addon's .ucode */
+#define UK_INITRD_ADDON_EVENT_TAG 0x49dffe0fU /* ... for an addon's .initrd */
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
 #define UK_PCR_INITRD_SYSEXTS 13
 /* Two events per PCR 11 section, the command line twice, its addon part and SMBIOS extra, the profile, one
  * per generated extras archive. */
-#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 5 + _UK_EXTRA_KIND_MAX)
+#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 5 + _UK_EXTRA_KIND_MAX + UK_ADDON_PIECES_MAX)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
@@ -43,6 +50,8 @@ enum uk_measure_kind {
                                  * (credentials, system extensions), described by name */
         UK_MEASURE_PROFILE,     /* the profile number in decimal as UTF-16 with its NUL, a tagged event
                                  * (UK_PROFILE_EVENT_TAG) described by itself; name holds the digits */
+        UK_MEASURE_ADDON,       /* initrd[piece], an addon's section (bytes, then its fill), a tagged event (tag)
+                                 * described by the addon's file name (uk_plan_piece_name) as UTF-16 with NUL */
 };
 struct uk_measurement {
         enum uk_measure_kind kind;
@@ -50,6 +59,8 @@ struct uk_measurement {
         uint32_t event_type;
         char name[48];                    /* NAME, SECTION: the section name; INITRD: the description */
         uint64_t offset, length, zero_fill;       /* SECTION */
+        uint32_t tag;                     /* ADDON: the event's tag id */
+        unsigned piece;                   /* ADDON: which initrd piece */
 };
 
 struct uk_plan_piece;
@@ -70,6 +81,19 @@ struct uk_plan_piece {
         uint32_t pad;              /* zero bytes appended after the piece so the next starts 4-aligned */
         char path[UK_PATH_MAX];    /* FILE, CPIO_FILE: ESP path */
         uint32_t header_len;       /* CPIO_FILE: bytes of generated header before the file's bytes */
+        const uint8_t *bytes;      /* ADDON: the section's file bytes, in memory the twin holds */
+};
+
+/* The last component of a piece's path (an addon's file name: its measurement's description). */
+const char *uk_plan_piece_name(const struct uk_plan_piece *piece);
+
+/* An addon's .ucode or .initrd as the pipeline hands it to the plan: a section of an addon the twin read
+ * whole into memory it holds and (under Secure Boot) had checked. */
+struct uk_addon_piece {
+        bool ucode;                       /* .ucode: before the UKI's, in reverse order; else .initrd: last */
+        const char *path;                 /* the addon's path on the entry's partition */
+        const uint8_t *bytes;             /* the section's file bytes */
+        uint64_t length, zero_fill;       /* file bytes, then zeros up to VirtualSize */
 };
 
 /* Facts about the machine both twins read the same way (EFI: firmware; Linux: efivarfs / sysfs). */
@@ -100,6 +124,8 @@ struct uk_plan_in {
         uint64_t initrd_file_sizes[UK_ENTRY_MAX_INITRDS];   /* `linux` entry: sizes of entry->initrd[] */
         const struct uk_extras *extras;   /* credentials / sysexts next to a UKI on the ESP (uk_extras_scan); NULL if none */
         const char *addon_cmdline;        /* the addons' combined .cmdline (common/addon.c); NULL or "" if none */
+        const struct uk_addon_piece *addon_pieces;        /* in the order the addons were applied */
+        unsigned n_addon_pieces;
         struct uk_machine machine;
         struct uk_policy policy;
 };
@@ -173,6 +199,8 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
  *   initrd file <esp-path> <length> <pad>                  `linux` entry initrd
  *   initrd cpio <esp-path> <length> <pad> <header-length> <sha256 of the header>
  *                                                          one file (credential, sysext) as a newc record
+ *   initrd addon <esp-path> <section> <length> <pad> [fill <zeros>] <sha256 of the bytes and the fill>
+ *                                                          an addon's .ucode or .initrd
  *   initrd-total <bytes>
  *   cmdline <length> <text>                              text is the normalised line (no bytes < 0x20)
  *   notes <bits>                                         enum uk_cmdline_note bits, decimal

@@ -146,6 +146,12 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                         put_str(s, "initrd cpio ");
                         put_token(s, piece->path);
                         break;
+                case UK_PIECE_ADDON:
+                        put_str(s, "initrd addon ");
+                        put_token(s, piece->path);
+                        put_char(s, ' ');
+                        put_token(s, piece->label);
+                        break;
                 case UK_PIECE_FILE:
                 default:
                         put_str(s, "initrd file ");
@@ -173,6 +179,10 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                         put_u64(s, piece->header_len);
                         put_char(s, ' ');
                         put_digest(s, d);
+                } else if (piece->source == UK_PIECE_ADDON) {
+                        /* The bytes were checked and are in memory: the plan names them, not a file to re-read. */
+                        put_char(s, ' ');
+                        put_digest(s, p->content_sha256[1 + i]);
                 }
                 put_char(s, '\n');
         }
@@ -251,6 +261,7 @@ static const char *source_name(enum uk_piece_source src) {
         case UK_PIECE_FILE:      return "file";
         case UK_PIECE_GENERATED: return "generated";
         case UK_PIECE_CPIO_FILE: return "cpio-file";
+        case UK_PIECE_ADDON:     return "addon";
         default:                 return "unknown";
         }
 }
@@ -293,6 +304,10 @@ static void text_span(struct sink *s, const struct uk_plan *p, const struct uk_p
         if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE) {
                 put_display(s, piece->path, sizeof(piece->path));
                 put_str(s, piece->source == UK_PIECE_FILE ? "  file" : "  file in a cpio record");
+        } else if (piece->source == UK_PIECE_ADDON) {
+                put_display(s, piece->path, sizeof(piece->path));
+                put_str(s, "  addon ");
+                put_display(s, piece->label, sizeof(piece->label));
         } else {
                 put_display(s, piece->label, sizeof(piece->label));
                 put_str(s, piece->source == UK_PIECE_UKI ? "  offset " : "  generated, offset ");
@@ -321,6 +336,14 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                 put_str(s, " the profile number ");
                 put_str(s, m->name);
                 put_str(s, " (UTF-16, tagged event)");
+                break;
+        case UK_MEASURE_ADDON:
+                /* "PCR 12 addon .initrd: 512 bytes (tagged event)" */
+                put_str(s, " addon ");
+                put_str(s, m->name);
+                put_str(s, ": ");
+                put_u64(s, m->length + m->zero_fill);
+                put_str(s, " bytes (tagged event)");
                 break;
         case UK_MEASURE_SECTION:
         case UK_MEASURE_INITRD:
@@ -511,7 +534,7 @@ static void json_piece(struct sink *s, const struct uk_plan *p, const struct uk_
         put_json_str(s, source_name(piece->source), 16);
         json_key(s, "label", &first);
         put_json_str(s, piece->label, sizeof(piece->label));
-        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE) {
+        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE || piece->source == UK_PIECE_ADDON) {
                 json_key(s, "path", &first);
                 put_json_str(s, piece->path, sizeof(piece->path));
                 if (piece->source == UK_PIECE_CPIO_FILE)
@@ -608,7 +631,7 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         json_key(&s, "measurements", &first);
         put_char(&s, '[');
         for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
-                static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile" };
+                static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile", "addon" };
                 const struct uk_measurement *m = &p->measure[i];
                 bool mf = true;
                 put_str(&s, i ? ",{" : "{");
@@ -626,7 +649,11 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                 }
-                if (m->kind == UK_MEASURE_SECTION || m->kind == UK_MEASURE_INITRD) {
+                if (m->kind == UK_MEASURE_ADDON) {
+                        json_u64(&s, "tag", m->tag, &mf);
+                        json_u64(&s, "piece", m->piece, &mf);
+                }
+                if (m->kind == UK_MEASURE_SECTION || m->kind == UK_MEASURE_INITRD || m->kind == UK_MEASURE_ADDON) {
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                         json_u64(&s, "zero_fill", m->zero_fill, &mf);

@@ -162,7 +162,23 @@ struct efi_image_io {
         uint64_t size;
         UINTN pages;
         EFI_STATUS status;               /* the firmware's word behind a failure, for the detail line */
+        void *held[UK_ADDONS_MAX];       /* addons read whole: their pieces are served from here */
+        unsigned n_held;
 };
+
+static void *io_hold(void *ctx, size_t size) {
+        struct efi_image_io *io = ctx;
+        void *p = io->n_held < UK_ELEMENTSOF(io->held) ? AllocatePool(size) : NULL;
+        if (p)
+                io->held[io->n_held++] = p;
+        return p;
+}
+
+static void io_release_held(void *ctx) {
+        struct efi_image_io *io = ctx;
+        while (io->n_held > 0)
+                FreePool(io->held[--io->n_held]);
+}
 
 static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret_src) {
         struct efi_image_io *io = ctx;
@@ -344,6 +360,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,
                 .open_image = io_open_image, .close_image = io_close_image, .verify_image = io_verify_image,
+                .hold = io_hold, .release_held = io_release_held,
         };
         const struct uk_boot_request req = {
                 .entry = e,

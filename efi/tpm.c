@@ -195,6 +195,31 @@ static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement
         return ok;
 }
 
+/* An addon's .ucode or .initrd as the stub measures it: the section as loaded (its bytes, then the fill), a
+ * tagged event described by the addon's file name. */
+static bool measure_addon(struct tcg2_protocol *t, const struct uk_plan *p, const struct uk_measurement *m) {
+        const struct uk_plan_piece *piece = m->piece < p->n_initrd ? &p->initrd[m->piece] : NULL;
+        const char *name = uk_plan_piece_name(piece);
+        void *copy = NULL;
+        UINTN pages = 0;
+        bool ok;
+
+        if (!piece || piece->source != UK_PIECE_ADDON || !piece->bytes || piece->length > UINT64_MAX - piece->zero_fill)
+                return false;
+        CHAR16 *desc = xstr8_to_16(name, uk_strlen(name));
+        if (!desc || EFI_ERROR(pages_alloc(piece->length + piece->zero_fill, &copy, &pages))) {
+                if (desc)
+                        FreePool(desc);
+                return false;
+        }
+        CopyMem(copy, (void *) piece->bytes, piece->length);
+        SetMem((uint8_t *) copy + piece->length, piece->zero_fill, 0);
+        ok = measure_event(t, m->pcr, &m->tag, copy, piece->length + piece->zero_fill, desc);
+        pages_free(copy, pages);
+        FreePool(desc);
+        return ok;
+}
+
 bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, initrd_file_read_fn read_file,
                       void *read_ctx) {
         struct tcg2_protocol *t = tcg2();
@@ -232,6 +257,12 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                         /* The profile number as UTF-16 with its NUL, described by itself. */
                         static const UINT32 tag = UK_PROFILE_EVENT_TAG;
                         ok = t && measure_event(t, m->pcr, &tag, name16, StrSize(name16), name16);
+                        params_ok = params_ok && ok;
+                        FreePool(name16);
+                        continue;
+                }
+                if (m->kind == UK_MEASURE_ADDON) {
+                        ok = t && measure_addon(t, p, m);
                         params_ok = params_ok && ok;
                         FreePool(name16);
                         continue;

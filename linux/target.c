@@ -239,6 +239,20 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
+static void *io_hold(void *ctx, size_t size) {
+        struct target *t = ctx;
+        void *p = t->n_held < sizeof(t->held) / sizeof(t->held[0]) ? malloc(size) : NULL;
+        if (p)
+                t->held[t->n_held++] = p;
+        return p;
+}
+
+static void io_release_held(void *ctx) {
+        struct target *t = ctx;
+        while (t->n_held > 0)
+                free(t->held[--t->n_held]);
+}
+
 static uk_err io_verify_image(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
                               char *why, size_t why_cap) {
         struct target *t = ctx;
@@ -299,6 +313,7 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 /* The kernel checks only the kernel's own signature (kexec_file_load under lockdown): the
                  * whole UKI is checked here, as the firmware checks it for the EFI twin. */
                 .verify_image = t->trust.verify ? io_verify_image : NULL,
+                .hold = io_hold, .release_held = io_release_held,
         };
         const struct uk_boot_request req = {
                 .entry = e,
@@ -431,6 +446,7 @@ void target_free(struct target *t) {
         free(t->menu);
         free(t->boot);
         free(t->smbios);
+        io_release_held(t);
         trust_free(&t->trust);
         t->uki = NULL, t->entry = NULL, t->plan = NULL, t->menu = NULL, t->boot = NULL;
         t->have_file = t->have_esp = false;

@@ -39,6 +39,8 @@ struct target {
         size_t smbios_len;
         char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
         bool reason_printed;    /* the failed open already said why on its own line */
+        void *held[UK_ADDONS_MAX];      /* addons read whole for the pipeline: the plan's addon pieces */
+        unsigned n_held;
 };
 /* Resolve opts into an opened source and a built plan; prints the reason and returns an exit code. */
 int target_plan(const struct target_opts *o, struct target *ret);

@@ -57,8 +57,10 @@ static void init_base(void) {
         const struct peb_section a[] = {
                 { .name = ".cmdline", .data = " addon=1\n", .len = 9 },
                 { .name = ".uname", .data = "6.1", .len = 3 },
+                { .name = ".ucode", .data = "UC", .len = 2, .virtual_size = 6 },
+                { .name = ".initrd", .data = "ADDON", .len = 5 },
         };
-        base_addon_len = peb_build(base_addon, sizeof(base_addon), a, 2);
+        base_addon_len = peb_build(base_addon, sizeof(base_addon), a, 4);
 }
 
 static const struct fake_file *find(const struct fake_fs *fs, const char *path) {
@@ -108,10 +110,16 @@ static void check_plan(struct fake_fs *esp, struct fake_fs *xb, struct uk_plan *
         }
         uint8_t scratch[97];
         (void) uk_plan_hash_content(p, read_piece, &rd, scratch, sizeof(scratch));
-        for (unsigned i = 0; i < p->n_measure; i++)
-                if (p->measure[i].kind == UK_MEASURE_INITRD &&
-                    !uk_range_ok(p->measure[i].offset, p->measure[i].length, p->initrd_total))
+        for (unsigned i = 0; i < p->n_measure; i++) {
+                const struct uk_measurement *m = &p->measure[i];
+                if (m->kind == UK_MEASURE_INITRD && !uk_range_ok(m->offset, m->length, p->initrd_total))
                         abort();
+                /* An addon's event names a piece of held bytes, as long as the piece. */
+                if (m->kind == UK_MEASURE_ADDON &&
+                    (m->piece >= p->n_initrd || p->initrd[m->piece].source != UK_PIECE_ADDON ||
+                     !p->initrd[m->piece].bytes || m->length != p->initrd[m->piece].length))
+                        abort();
+        }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -226,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         check_plan(&fs, &xb, &boot.plan, &boot.src);
                 }
                 uk_boot_release(&io, &boot);
-                if (tw.open_images != 0 || fs.open_sources != 0 || xb.open_sources != 0)
+                if (tw.open_images != 0 || fs.open_sources != 0 || xb.open_sources != 0 || tw.n_held != 0)
                         abort();
         }
         return 0;

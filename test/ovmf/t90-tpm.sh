@@ -224,8 +224,10 @@ for v in StubPcrKernelParameters StubPcrInitRDSysExts; do
 done
 
 # H: what v257+ stubs measure beyond 252's. A multi-profile UKI (Debian's 252 stub with a v257 magic: ukiboot
-# follows the magic) booted at profile 1, under an SMBIOS command-line extra. Without options PCR 12 holds just
-# the profile's tagged event (its number as UTF-16) and then the extra (UTF-16), computed here the obvious way.
+# follows the magic) booted at profile 1, with an addon (.cmdline, .ucode, .initrd), under an SMBIOS
+# command-line extra. Without options PCR 12 holds the profile's tagged event (its number as UTF-16), the
+# addons' line and the extra (UTF-16), then the addon's .ucode and .initrd as tagged events described by its
+# file name: computed here the obvious way.
 "$PY" -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"#### LoaderInfo: systemd-stub 252")
 assert i >= 0; open(sys.argv[2], "wb").write(d[:i + 30] + b"257" + d[i + 33:])' "$STUB" "$w/stub257.efi"
 for s in linux osrel initrd; do uki_section "$uki" ".$s" > "$w/tpm-$s"; done
@@ -235,21 +237,30 @@ mkdir -p "$w/H/esp/EFI/BOOT" "$w/H/esp/EFI/Linux" "$w/H/esp/loader"
 "$PY" "$top/test/fixtures/mkuki.py" "$w/stub257.efi" "$w/H/esp/EFI/Linux/mp.efi" .osrel="$w/tpm-osrel" \
   .cmdline="$w/c0" .linux="$w/tpm-linux" .initrd="$w/tpm-initrd" .profile="$w/p0" .profile="$w/p1" \
   .cmdline="$w/c1" > /dev/null || fail tpm-H-setup "mkuki.py"
+mkdir -p "$w/H/esp/EFI/Linux/mp.efi.extra.d"; printf 'ukiboot.addon=1' > "$w/addon-c"
+"$PY" "$top/test/fixtures/mkuki.py" "$STUB" "$w/H/esp/EFI/Linux/mp.efi.extra.d/x.addon.efi" .cmdline="$w/addon-c" \
+  .ucode="$FIX/marker-ucode.cpio" .initrd="$FIX/marker-addon.cpio" > /dev/null || fail tpm-H-setup "addon"
 cp "$UKIBOOT_EFI" "$w/H/esp/EFI/BOOT/BOOTX64.EFI"
 printf 'timeout 0\ndefault mp.efi@1\n' > "$w/H/esp/loader/loader.conf"
 EVPCRS=12 TPM_QEMU_EXTRA="-smbios type=11,value=io.systemd.stub.kernel-cmdline-extra=ukiboot.smbios=1" boot_tpm H
 want12h=$("$PY" -c '
-import hashlib
+import hashlib, sys
 pcr = bytes(32)
-for d in ("1\0", "ukiboot.smbios=1\0"):
-    pcr = hashlib.sha256(pcr + hashlib.sha256(d.encode("utf-16-le")).digest()).digest()
-print(pcr.hex())')
-check_eq tpm-H-cmdline "$(guest_value "$w/H/serial.log" UKIBOOT-CMDLINE)" "$OPTS ukiboot.profile=1 ukiboot.smbios=1"
+events = [d.encode("utf-16-le") for d in ("1\0", "ukiboot.addon=1\0", "ukiboot.smbios=1\0")]
+events += [open(f, "rb").read() for f in sys.argv[1:]]
+for d in events:
+    pcr = hashlib.sha256(pcr + hashlib.sha256(d).digest()).digest()
+print(pcr.hex())' "$FIX/marker-ucode.cpio" "$FIX/marker-addon.cpio")
+check_eq tpm-H-cmdline "$(guest_value "$w/H/serial.log" UKIBOOT-CMDLINE)" \
+  "$OPTS ukiboot.profile=1 ukiboot.addon=1 ukiboot.smbios=1"
+check_eq tpm-H-addon-markers "$(guest_value "$w/H/serial.log" UKIBOOT-MARKERS)" "addon initrd ucode"
 check_eq tpm-H-pcr12-profile-and-smbios "$(pcr H 12)" "$want12h"
 check_eq tpm-H-var-StubProfile "$(guest_var "$w/H/serial.log" StubProfile)" 1
-# The event log: the profile as EV_EVENT_TAG (6) with systemd's tag 0x13aed6db, then the extra as EV_IPL.
+# The event log: the profile as EV_EVENT_TAG (6) with systemd's tag 0x13aed6db, the addons' line and the extra
+# as EV_IPL, the addon's .ucode (tag 0xdac08e1a) and .initrd (tag 0x49dffe0f), each with its name's size (24).
 ev=$(cut -d' ' -f1,2,4 "$w/H/events" 2>/dev/null | cut -c1-40 | tr '\n' '|')
-check_eq tpm-H-eventlog "$ev" "12 00000006 hex:dbd6ae130400000031000000|12 0000000d utf-16-le:ukiboot.smbios=1\\0|"
+check_eq tpm-H-eventlog "$ev" "12 00000006 hex:dbd6ae130400000031000000|12 0000000d utf-16-le:ukiboot.addon=1\\0|\
+12 0000000d utf-16-le:ukiboot.smbios=1\\0|12 00000006 hex:1a8ec0da1800000078002e00|12 00000006 hex:0ffedf491800000078002e00|"
 
 # Without a TPM the stub still sets some of these variables (252 counts absent credential archives as
 # measured). The suite's earlier boots have no TPM: compare their logs if they come from this ukiboot.

@@ -2,8 +2,11 @@
  * files themselves; opens are counted (so tests can check every image is closed again); the Secure Boot
  * verdict is whatever the test sets. */
 #pragma once
+#include <stdlib.h>
 #include "fake_fs.h"
 #include "pipeline.h"
+
+#define FAKE_HELD_MAX 64
 
 struct fake_twin {
         struct fake_fs *fs;
@@ -11,7 +14,27 @@ struct fake_twin {
         int open_images;
         uk_err verdict;                 /* what verify_image answers */
         int verified;                   /* how often it was asked */
+        void *held[FAKE_HELD_MAX];      /* memory handed out for addons, until release_held */
+        int n_held;
+        int hold_calls;                 /* how often hold was asked */
+        int hold_fail_at;               /* the hold call (1-based) that finds no memory; 0: none */
 };
+
+static inline void *fake_hold(void *ctx, size_t size) {
+        struct fake_twin *t = ctx;
+        if (++t->hold_calls == t->hold_fail_at || t->n_held >= FAKE_HELD_MAX)
+                return NULL;
+        void *p = malloc(size);
+        if (p)
+                t->held[t->n_held++] = p;
+        return p;
+}
+
+static inline void fake_release_held(void *ctx) {
+        struct fake_twin *t = ctx;
+        while (t->n_held > 0)
+                free(t->held[--t->n_held]);
+}
 
 static inline uk_err fake_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
         struct fake_twin *t = ctx;
@@ -44,6 +67,6 @@ static inline uk_err fake_verify_image(void *ctx, enum uk_image_where where, con
 static inline struct uk_boot_io fake_twin_io(struct fake_twin *t, const struct uk_fs_ops *ops) {
         return (struct uk_boot_io) {
                 .ctx = t, .fs = ops, .open_image = fake_open_image, .close_image = fake_close_image,
-                .verify_image = fake_verify_image,
+                .verify_image = fake_verify_image, .hold = fake_hold, .release_held = fake_release_held,
         };
 }

@@ -66,7 +66,8 @@ static void test_scan(void) {
 static uint8_t img[16384];
 
 /* Build an addon from sections, parse it, judge it against a UKI with .uname uname. */
-static uk_err judge(const struct peb_section *s, unsigned n, const char *uname, struct uk_span *cmd, const char **why) {
+static uk_err judge(const struct peb_section *s, unsigned n, const char *uname, struct uk_addon_parts *parts,
+                    const char **why) {
         static struct uk_pe pe;
         struct uk_source src;
         size_t len = peb_build(img, sizeof(img), s, n);
@@ -74,15 +75,16 @@ static uk_err judge(const struct peb_section *s, unsigned n, const char *uname, 
         if (!len || uk_pe_parse(&src, &pe) != UK_OK)
                 return UK_E_SYNTAX;
         *why = NULL;
-        return uk_addon_check(&src, &pe, UK_PE_MACHINE_X64, uname, uname ? strlen(uname) : 0, cmd, why);
+        return uk_addon_check(&src, &pe, UK_PE_MACHINE_X64, uname, uname ? strlen(uname) : 0, parts, why);
 }
 
 static void test_check(void) {
-        struct uk_span cmd;
+        struct uk_addon_parts cmd;
         const char *why;
         const struct peb_section cmdline[] = { { .name = ".cmdline", .data = "quiet", .len = 5 } };
         CHECK_EQ_INT(judge(cmdline, 1, "6.1.0-13-amd64", &cmd, &why), UK_OK, "a .cmdline addon");
-        CHECK(cmd.length == 5 && memcmp(img + cmd.offset, "quiet", 5) == 0, "its .cmdline span");
+        CHECK(cmd.cmdline.length == 5 && memcmp(img + cmd.cmdline.offset, "quiet", 5) == 0, "its .cmdline span");
+        CHECK(cmd.ucode.memory_size == 0 && cmd.initrd.memory_size == 0, "no initrd parts");
 
         const struct peb_section none[] = { { .name = ".sbat", .data = "sbat,1", .len = 6 } };
         CHECK_EQ_INT(judge(none, 1, NULL, &cmd, &why), UK_E_NOT_FOUND, "nothing an addon carries");
@@ -113,7 +115,18 @@ static void test_check(void) {
 
         const struct peb_section initrd[] = { { .name = ".cmdline", .data = "a", .len = 1 },
                                               { .name = ".initrd", .data = "I", .len = 1 } };
-        CHECK_EQ_INT(judge(initrd, 2, NULL, &cmd, &why), UK_E_UNSUPPORTED, "initrd addons are not applied yet");
+        CHECK_EQ_INT(judge(initrd, 2, NULL, &cmd, &why), UK_OK, "an addon with .cmdline and .initrd");
+        CHECK(cmd.initrd.length == 1 && img[cmd.initrd.offset] == 'I', "its .initrd span");
+        const struct peb_section ucode[] = { { .name = ".ucode", .data = "UC", .len = 2, .virtual_size = 8 },
+                                             { .name = ".initrd", .data = "I", .len = 1 } };
+        CHECK_EQ_INT(judge(ucode, 2, NULL, &cmd, &why), UK_OK, ".ucode alone is an addon");
+        CHECK(cmd.ucode.length == 2 && cmd.ucode.memory_size == 8 && memcmp(img + cmd.ucode.offset, "UC", 2) == 0,
+              "its .ucode span: 2 file bytes, 8 in memory");
+        CHECK(cmd.cmdline.memory_size == 0, "no .cmdline");
+        const struct peb_section dtb[] = { { .name = ".cmdline", .data = "a", .len = 1 },
+                                           { .name = ".dtb", .data = "D", .len = 1 } };
+        CHECK_EQ_INT(judge(dtb, 2, NULL, &cmd, &why), UK_E_UNSUPPORTED, "device-tree addons are skipped whole");
+        CHECK(why && strstr(why, "device tree"), "why: %s", why);
 
         static struct uk_pe pe;
         struct uk_source src;

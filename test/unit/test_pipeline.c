@@ -669,6 +669,11 @@ static void test_efifw_note(void) {
         uk_boot_release(&io, &boot);
 }
 
+static uk_err no_piece_read(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        (void) ctx, (void) piece, (void) offset, (void) buf, (void) len;
+        return UK_E_IO;
+}
+
 /* Addons: the global one first, then the UKI's own; skipped ones said one line each; the line measured as
  * one part; under Secure Boot a refused addon adds nothing. */
 static void test_addons(void) {
@@ -679,9 +684,12 @@ static void test_addons(void) {
                 { .name = ".uname", .data = "6.1.0-13-amd64", .len = 14 },
                 { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
         };
-        const struct peb_section gs[] = { { .name = ".cmdline", .data = " global=1\n", .len = 10 } };
+        const struct peb_section gs[] = { { .name = ".cmdline", .data = " global=1\n", .len = 10 },
+                                          { .name = ".ucode", .data = "G1", .len = 2 } };
         const struct peb_section os[] = { { .name = ".cmdline", .data = "own=1", .len = 5 },
-                                          { .name = ".uname", .data = "6.1", .len = 3 } };
+                                          { .name = ".uname", .data = "6.1", .len = 3 },
+                                          { .name = ".ucode", .data = "A2", .len = 2 },
+                                          { .name = ".initrd", .data = "AI", .len = 2 } };
         const struct peb_section bs[] = { { .name = ".cmdline", .data = "bad=1", .len = 5 },
                                           { .name = ".linux", .data = "K", .len = 1 } };
         const struct peb_section xs[] = { { .name = ".cmdline", .data = "other=1", .len = 7 },
@@ -689,8 +697,8 @@ static void test_addons(void) {
         const struct peb_section rs[] = { { .name = ".initrd", .data = "I", .len = 1 } };
         struct fake_file f[] = {
                 { "/EFI/Linux/u+3.efi", uki, peb_build(uki, sizeof(uki), us, 4), false },
-                { "/loader/addons/g.addon.efi", g, peb_build(g, sizeof(g), gs, 1), false },
-                { "/EFI/Linux/u.efi.extra.d/a.addon.efi", own, peb_build(own, sizeof(own), os, 2), false },
+                { "/loader/addons/g.addon.efi", g, peb_build(g, sizeof(g), gs, 2), false },
+                { "/EFI/Linux/u.efi.extra.d/a.addon.efi", own, peb_build(own, sizeof(own), os, 4), false },
                 { "/EFI/Linux/u.efi.extra.d/b.addon.efi", bad, peb_build(bad, sizeof(bad), bs, 2), false },
                 { "/EFI/Linux/u.efi.extra.d/c.addon.efi", other, peb_build(other, sizeof(other), xs, 2), false },
                 { "/EFI/Linux/u.efi.extra.d/d.addon.efi", rd, peb_build(rd, sizeof(rd), rs, 1), false },
@@ -703,11 +711,47 @@ static void test_addons(void) {
         struct uk_boot_request req = { .entry = entry("u.efi") };
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted with its addons");
         CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0 global=1 own=1");
-        CHECK_EQ_INT(boot.n_notes, 3, "three skipped, one line each");
+        CHECK_EQ_INT(boot.n_notes, 2, "two skipped, one line each");
         CHECK(strstr(boot.notes[0], "b.addon.efi skipped: it carries .linux") &&
-              strstr(boot.notes[1], "c.addon.efi skipped: its .uname names another kernel") &&
-              strstr(boot.notes[2], "d.addon.efi skipped: it carries .initrd"), "notes: %s | %s | %s",
-              boot.notes[0], boot.notes[1], boot.notes[2]);
+              strstr(boot.notes[1], "c.addon.efi skipped: its .uname names another kernel"), "notes: %s | %s",
+              boot.notes[0], boot.notes[1]);
+        /* The stub's initrd order: the addons' microcode first, last addon first (the kernel takes the first
+         * it finds), then the UKI's pieces, then the addons' initrds as applied; each 4-aligned. */
+        const struct uk_plan *pl = &boot.plan;
+        CHECK(pl->n_initrd >= 4 && pl->initrd[0].source == UK_PIECE_ADDON &&
+              strcmp(pl->initrd[0].path, "/EFI/Linux/u.efi.extra.d/a.addon.efi") == 0 &&
+              strcmp(pl->initrd[0].label, ".ucode") == 0 && strcmp(pl->initrd[1].path, "/loader/addons/g.addon.efi") == 0,
+              "microcode: the UKI's own addon's, then the global one's");
+        CHECK(pl->initrd[pl->n_initrd - 2].source == UK_PIECE_ADDON &&
+              strcmp(uk_plan_piece_name(&pl->initrd[pl->n_initrd - 2]), "a.addon.efi") == 0 &&
+              strcmp(uk_plan_piece_name(&pl->initrd[pl->n_initrd - 1]), "d.addon.efi") == 0, "initrds last, in order");
+        uint8_t head[8], tail[8];
+        CHECK_EQ_INT(uk_plan_initrd_read(pl, 0, head, 8, no_piece_read, NULL), UK_OK, "read the head");
+        CHECK_EQ_INT(uk_plan_initrd_read(pl, pl->initrd_total - 8, tail, 8, no_piece_read, NULL), UK_OK, "read the tail");
+        CHECK(memcmp(head, "A2\0\0G1\0\0", 8) == 0 && memcmp(tail, "AI\0\0I\0\0\0", 8) == 0,
+              "byte-exact: microcode head, addon initrds tail");
+        CHECK(pl->content_known & (1u << 1), "addon content is known at planning");
+        char canon[UK_PLAN_CANONICAL_MAX];
+        size_t cl = 0;
+        CHECK_EQ_INT(uk_plan_canonical(pl, canon, sizeof(canon), &cl), UK_OK, "canonical");
+        canon[cl] = 0;
+        CHECK(strstr(canon, "initrd addon /loader/addons/g.addon.efi .ucode 2 2 ") != NULL, "canonical line: %s", canon);
+        /* PCR 12: after the line, its addons' part and the archives, the microcode (placed order), then the
+         * initrds, each a tagged event. */
+        const uint32_t want_tags[] = { UK_UCODE_ADDON_EVENT_TAG, UK_UCODE_ADDON_EVENT_TAG, UK_INITRD_ADDON_EVENT_TAG,
+                                       UK_INITRD_ADDON_EVENT_TAG };
+        const unsigned want_piece[] = { 0, 1, pl->n_initrd - 2, pl->n_initrd - 1 };
+        unsigned k = 0;
+        for (unsigned i = 0; i < pl->n_measure; i++) {
+                const struct uk_measurement *am = &pl->measure[i];
+                if (am->kind != UK_MEASURE_ADDON)
+                        continue;
+                CHECK(k < 4 && am->pcr == 12 && am->event_type == UK_TCG_EV_EVENT_TAG && am->tag == want_tags[k] &&
+                      am->piece == want_piece[k] && i > 0 && pl->measure[i - 1].kind != UK_MEASURE_NAME,
+                      "addon event %u: tag %x piece %u", k, am->tag, am->piece);
+                k++;
+        }
+        CHECK_EQ_INT(k, 4, "four addon events");
         const struct uk_measurement *m = NULL;
         for (unsigned i = 0; i < boot.plan.n_measure; i++)
                 if (boot.plan.measure[i].kind == UK_MEASURE_CMDLINE && strcmp(boot.plan.measure[i].name, "addons") == 0)
@@ -715,6 +759,17 @@ static void test_addons(void) {
         CHECK(m && m->pcr == 12 && m->offset == 14 && m->length == 14, "one PCR 12 event for the addons' part");
         uk_boot_release(&io, &boot);
         CHECK_EQ_INT(tw.verified, 0, "no Secure Boot: nothing verified");
+        CHECK_EQ_INT(tw.n_held, 0, "the addons' memory given back");
+
+        /* No memory for an addon: skipped with a note, the boot goes on. */
+        tw.hold_calls = 0;
+        tw.hold_fail_at = 1;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted without the global addon");
+        CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0 own=1");
+        CHECK(boot.n_notes == 3 && strstr(boot.notes[0], "g.addon.efi skipped: empty, larger than 64 MiB, or no memory"),
+              "note: %s", boot.notes[0]);
+        uk_boot_release(&io, &boot);
+        tw.hold_fail_at = 0;
 
         /* Secure Boot: every addon is checked before use; refused ones add nothing. */
         req.machine.secure_boot = true;
