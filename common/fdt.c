@@ -287,3 +287,80 @@ uk_err uk_fdt_set_chosen(const uint8_t *fdt, size_t fdt_len, const struct uk_fdt
         *ret_len = o.len;
         return UK_OK;
 }
+
+/* Read a big-endian word at off of the source window. */
+static uk_err src_be32(const struct uk_source *src, uint64_t off, uint32_t *ret) {
+        uint8_t b[4];
+        uk_err r = uk_source_read(src, off, b, 4);
+        if (!r)
+                *ret = be32(b);
+        return r;
+}
+
+uk_err uk_fdt_first_compatible(const struct uk_source *src, uint64_t off, uint64_t len, char *buf, size_t cap,
+                               size_t *ret_len) {
+        static const char want[] = "compatible";
+        uint8_t h[HEADER_SIZE];
+        uk_err r;
+
+        if (!src || !buf || cap < 2 || !ret_len)
+                return UK_E_INVALID_ARG;
+        if (len < HEADER_SIZE || off > UINT64_MAX - len)
+                return UK_E_TRUNCATED;
+        if ((r = uk_source_read(src, off, h, sizeof(h))))
+                return r;
+        uint32_t total = be32(h + 4), st_off = be32(h + 8), str_off = be32(h + 12);
+        uint32_t str_size = be32(h + 32), st_size = be32(h + 36);
+        /* The header's blocks must lie inside the blob, the structure block before the strings, as systemd checks. */
+        if (be32(h) != UK_FDT_MAGIC || total > len || (uint64_t) str_off + str_size > total ||
+            st_off % 4 || st_size % 4 || (uint64_t) st_off + st_size > str_off)
+                return UK_E_SYNTAX;
+        uint64_t base = off + st_off, words = st_size / 4;
+        for (uint64_t i = 0; i < words; i++) {
+                uint32_t tok, plen, name_off;
+                if ((r = src_be32(src, base + 4 * i, &tok)))
+                        return r;
+                switch (tok) {
+                case FDT_BEGIN_NODE: {
+                        /* systemd accepts only the root's empty name here: the first property it meets is the root's. */
+                        uint32_t name;
+                        if (i + 1 >= words || (r = src_be32(src, base + 4 * ++i, &name)))
+                                return r ? r : UK_E_TRUNCATED;
+                        if (name != 0)
+                                return UK_E_SYNTAX;
+                        break;
+                }
+                case FDT_NOP:
+                        break;
+                case FDT_PROP: {
+                        if (i + 3 >= words || (r = src_be32(src, base + 4 * (i + 1), &plen)) ||
+                            (r = src_be32(src, base + 4 * (i + 2), &name_off)))
+                                return r ? r : UK_E_TRUNCATED;
+                        i += 2;
+                        uint64_t pwords = ((uint64_t) plen + 3) / 4;
+                        char name[sizeof(want)];
+                        bool is_compat = (uint64_t) name_off + sizeof(want) <= str_size &&
+                                         uk_source_read(src, off + str_off + name_off, name, sizeof(want)) == UK_OK &&
+                                         uk_memcmp(name, want, sizeof(want)) == 0;
+                        if (is_compat) {
+                                /* The first string of the list, NUL-terminated inside the property. */
+                                if (plen == 0 || i + 1 + pwords > words)
+                                        return UK_E_SYNTAX;
+                                size_t n = plen < cap ? plen : cap;
+                                if ((r = uk_source_read(src, base + 4 * (i + 1), buf, n)))
+                                        return r;
+                                size_t l = uk_strnlen(buf, n);
+                                if (l == n || l == 0)
+                                        return UK_E_SYNTAX;     /* unterminated within cap, or empty */
+                                *ret_len = l;
+                                return UK_OK;
+                        }
+                        i += pwords;
+                        break;
+                }
+                default:
+                        return UK_E_NOT_FOUND;  /* the first node ended without a compatible */
+                }
+        }
+        return UK_E_NOT_FOUND;
+}

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include "error.h"
+#include "source.h"
 
 #define UK_FDT_MAGIC 0xd00dfeedu
 
@@ -25,3 +26,10 @@ size_t uk_fdt_set_chosen_size(size_t fdt_len, const char *bootargs);
  * size (its header's totalsize). */
 uk_err uk_fdt_set_chosen(const uint8_t *fdt, size_t fdt_len, const struct uk_fdt_chosen *c,
                          uint8_t *buf, size_t cap, size_t *ret_len);
+
+/* The first string of the first `compatible` property of the tree at [off, off+len) of src, as systemd-stub
+ * reads it to match a .dtbauto (the root node's own properties come first). Copied into buf[cap] with its
+ * NUL; *ret_len its length. UK_E_NOT_FOUND when the root has none; UK_E_SYNTAX, UK_E_TRUNCATED
+ * for a malformed tree (every offset is checked against len). */
+uk_err uk_fdt_first_compatible(const struct uk_source *src, uint64_t off, uint64_t len, char *buf, size_t cap,
+                               size_t *ret_len);

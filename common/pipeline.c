@@ -252,6 +252,22 @@ static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e
         return UK_OK;
 }
 
+/* The entry's `devicetree` file: systemd-boot fails the boot when it cannot load it, so an unreadable one
+ * refuses the entry. */
+static uk_err devicetree_size(const struct uk_boot_io *io, const struct uk_entry *e, const char *who, uint64_t *ret,
+                              struct uk_boot *b) {
+        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
+        struct uk_source s;
+        if (!e || !e->devicetree[0])
+                return UK_OK;
+        uk_err r = fs && fs->open_source ? fs->open_source(fs->ctx, e->devicetree, &s) : UK_E_NOT_FOUND;
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read devicetree ", e->devicetree, ": ", NULL);
+        *ret = s.size;
+        fs->close_source(fs->ctx, &s);
+        return UK_OK;
+}
+
 /* Credentials and system extensions: as systemd-stub, a failure to pick them up costs only them. The plan
  * then boots without any of them, and a note (printed by both twins) says so. */
 /* The entry's credentials and sysexts into *ret (NULL: none). Too many: boot without them, with a note. An
@@ -461,7 +477,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         };
 
         /* 3. Sizes of the files a `linux` entry adds, then the image itself. */
-        if (!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b)))
+        if ((!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b))) ||
+            (r = devicetree_size(io, e, who, &in.devicetree_file_size, b)))
                 return r;
         r = io->open_image(io->ctx, b->where, name, &b->src);
         if (r)
@@ -520,6 +537,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         /* The splash is the firmware's screen before the kernel starts: a kexec has none. */
         if (b->plan.splash.length > 0 && !req->can_chain_load)
                 boot_note(b, who, "", "its .splash is not shown: a kexec has no screen of its own before the kernel");
+        if (b->plan.devicetree.source != UK_DT_NONE && !req->can_pass_devicetree)
+                boot_note(b, who, "", "its device tree is not passed: this kexec path hands the kernel none");
         if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_ADDONS_TOO_LONG)
                 boot_note(b, who, "", "the addons' command line is left out: it would not fit the kernel's limit");
         if (b->plan.cmdline_notes & UK_CMDLINE_NOTE_SMBIOS_TOO_LONG)

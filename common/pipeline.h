@@ -91,6 +91,7 @@ struct uk_boot_request {
         unsigned profile;
         struct uk_machine machine;
         bool can_chain_load;              /* this twin can start an `efi` entry's program */
+        bool can_pass_devicetree;         /* this twin hands the plan's device tree to the kernel */
 };
 
 /* Why an entry is not booted: one line, the same on both twins. */

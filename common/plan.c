@@ -10,6 +10,7 @@
 #include "sha256.h"
 #include "util.h"
 #include "smbios.h"
+#include "devicetree.h"
 
 #define HEADER_HASH_MAX 4096u          /* PE headers are hashed up to here: identity, not integrity */
 #define OSREL_READ_MAX 4096u           /* os-release files are well under this; longer ones are cut */
@@ -459,6 +460,19 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         }
         if ((r = uk_uki_pcr11_items(in->uki, p->profile, gen, items, &n)))
                 return r;
+        /* The stub measures the .dtbauto it chose (and none when none matched), not the first one. */
+        for (unsigned i = 0; i < n; i++) {
+                if (items[i].sec != UK_SEC_DTBAUTO)
+                        continue;
+                const struct uk_plan_devicetree *dt = &p->devicetree;
+                if (dt->source == UK_DT_UKI && uk_strcmp(dt->label, ".dtbauto") == 0) {
+                        items[i].offset = dt->offset, items[i].length = dt->length, items[i].zero_fill = dt->zero_fill;
+                } else {
+                        for (unsigned j = i + 1; j < n; j++)
+                                items[j - 1] = items[j];
+                        n--, i--;
+                }
+        }
         for (unsigned i = 0; i < n; i++) {
                 const char *name = uk_sec_table[items[i].sec].name;
                 if ((r = add_measurement(p, UK_MEASURE_NAME, UK_PCR_KERNEL_IMAGE, name, 0, 0, 0)) ||
@@ -580,7 +594,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         if (gen != UK_STUB_GEN_252 && secs[UK_SEC_PROFILE].length > 0 &&
             (r = add_extra_file(p, src, secs[UK_SEC_PROFILE], "profile", "/.extra/profile")))
                 return r;
-        if ((r = add_addon_pieces(in, p, false)))
+        if ((r = add_addon_pieces(in, p, false)) ||
+            (r = uk_devicetree_choose(in, p->profile, secs, &p->devicetree)))
                 return r;
 
         /* Presence by VirtualSize, as systemd-stub decides (and as PCR 11 measures it); file bytes may be fewer. */
@@ -639,6 +654,8 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         r = merge_cmdline(in, NULL, 0, false, p);
         if (!r)
                 r = append_smbios_extra(in, false, p);
+        if (!r)
+                r = uk_devicetree_choose(in, 0, NULL, &p->devicetree);
         if (r)
                 return r;
         set_title(p, e, NULL, 0);

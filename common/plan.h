@@ -107,6 +107,22 @@ struct uk_machine {
         const uint8_t *smbios;     /* the SMBIOS structure table (EFI: the configuration table's; Linux:
                                     * /sys/firmware/dmi/tables/DMI), NULL if there is none */
         size_t smbios_len;
+        const uint8_t *fdt;        /* the machine's device tree (EFI: the configuration table's; Linux:
+                                    * /sys/firmware/fdt), NULL if there is none: a .dtbauto is matched to it */
+        size_t fdt_len;
+};
+
+/* The device tree a boot installs (EFI: the configuration table; Linux: what the next kernel is handed). */
+enum uk_dt_source {
+        UK_DT_NONE,             /* the machine's own stays */
+        UK_DT_UKI,              /* a section of the UKI: label, offset, length, zero_fill */
+        UK_DT_FILE,             /* the entry's `devicetree` file (path, length) on the entry's partition */
+};
+struct uk_plan_devicetree {
+        enum uk_dt_source source;
+        char label[16];                   /* UKI: ".dtb" or ".dtbauto" */
+        uint64_t offset, length, zero_fill;
+        char path[UK_PATH_MAX];
 };
 
 /* Policy knobs (defaults: all false = systemd-stub compatible). */
@@ -126,6 +142,7 @@ struct uk_plan_in {
         const char *addon_cmdline;        /* the addons' combined .cmdline (common/addon.c); NULL or "" if none */
         const struct uk_addon_piece *addon_pieces;        /* in the order the addons were applied */
         unsigned n_addon_pieces;
+        uint64_t devicetree_file_size;    /* the entry's `devicetree` file, when it names one */
         struct uk_machine machine;
         struct uk_policy policy;
 };
@@ -149,6 +166,7 @@ struct uk_plan {
         uint64_t uki_size;
         char title[128];
         struct uk_span splash;            /* the profile's .splash in the UKI (length 0: none); shown, not canonical */
+        struct uk_plan_devicetree devicetree;
         bool xbootldr;                    /* FILE and CPIO_FILE paths are on the XBOOTLDR partition (the entry's) */
         uint8_t digest[32];               /* SHA-256 of the canonical form: the layout, not every byte */
         /* Content identity: the SHA-256 of each piece's bytes as booted (bit 0 / [0]: the kernel, bit 1 + i /
@@ -202,6 +220,8 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
  *   initrd addon <esp-path> <section> <length> <pad> [fill <zeros>] <sha256 of the bytes and the fill>
  *                                                          an addon's .ucode or .initrd
  *   initrd-total <bytes>
+ *   devicetree uki <section> <offset> <length> [fill <zeros>]     only when the boot installs a tree:
+ *   devicetree file <esp-path> <length>                    a UKI's .dtbauto/.dtb, or the entry's file
  *   cmdline <length> <text>                              text is the normalised line (no bytes < 0x20)
  *   notes <bits>                                         enum uk_cmdline_note bits, decimal
  *

@@ -188,6 +188,24 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
         }
         put_str(s, "initrd-total ");
         put_u64(s, p->initrd_total);
+        /* Only a plan that installs a tree says so: other plans keep their form. */
+        if (p->devicetree.source == UK_DT_UKI) {
+                put_str(s, "\ndevicetree uki ");
+                put_token(s, p->devicetree.label);
+                put_char(s, ' ');
+                put_u64(s, p->devicetree.offset);
+                put_char(s, ' ');
+                put_u64(s, p->devicetree.length);
+                if (p->devicetree.zero_fill) {
+                        put_str(s, " fill ");
+                        put_u64(s, p->devicetree.zero_fill);
+                }
+        } else if (p->devicetree.source == UK_DT_FILE) {
+                put_str(s, "\ndevicetree file ");
+                put_token(s, p->devicetree.path);
+                put_char(s, ' ');
+                put_u64(s, p->devicetree.length);
+        }
         put_str(s, "\ncmdline ");
         size_t cl = uk_strnlen(p->cmdline, sizeof(p->cmdline));
         put_u64(s, cl);
@@ -421,6 +439,19 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
                 put_u64(&s, p->initrd_total);
                 put_str(&s, " bytes");
         }
+        if (p->devicetree.source != UK_DT_NONE) {
+                put_str(&s, "\ndevtree:  ");
+                if (p->devicetree.source == UK_DT_UKI) {
+                        put_display(&s, p->devicetree.label, sizeof(p->devicetree.label));
+                        put_str(&s, "  offset ");
+                        put_hex(&s, p->devicetree.offset);
+                } else {
+                        put_display(&s, p->devicetree.path, sizeof(p->devicetree.path));
+                        put_str(&s, "  file");
+                }
+                put_str(&s, "  length ");
+                put_u64(&s, p->devicetree.length + p->devicetree.zero_fill);
+        }
 
         put_str(&s, "\ncmdline:  \"");
         put_display(&s, p->cmdline, sizeof(p->cmdline));
@@ -614,6 +645,24 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         }
         put_char(&s, ']');
         json_u64(&s, "initrd_total", p->initrd_total, &first);
+        if (p->devicetree.source != UK_DT_NONE) {
+                bool df = true;
+                json_key(&s, "devicetree", &first);
+                put_char(&s, '{');
+                json_key(&s, "source", &df);
+                put_json_str(&s, p->devicetree.source == UK_DT_UKI ? "uki" : "file", 8);
+                if (p->devicetree.source == UK_DT_UKI) {
+                        json_key(&s, "section", &df);
+                        put_json_str(&s, p->devicetree.label, sizeof(p->devicetree.label));
+                        json_u64(&s, "offset", p->devicetree.offset, &df);
+                } else {
+                        json_key(&s, "path", &df);
+                        put_json_str(&s, p->devicetree.path, sizeof(p->devicetree.path));
+                }
+                json_u64(&s, "length", p->devicetree.length, &df);
+                json_u64(&s, "zero_fill", p->devicetree.zero_fill, &df);
+                put_char(&s, '}');
+        }
 
         json_key(&s, "cmdline", &first);
         put_json_str(&s, p->cmdline, sizeof(p->cmdline));

@@ -1,6 +1,7 @@
 /* ukiboot EFI — turn an entry into a plan (common/) and carry it out with firmware services. */
 #include "boot.h"
 #include "cleanup.h"
+#include "dtb_table.h"
 #include "pipeline.h"
 #include "handover.h"
 #include "http.h"
@@ -306,6 +307,16 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
         if (b->plan.splash.length > 0 && uk_range_ok(b->plan.splash.offset, b->plan.splash.length, img->size))
                 splash_show((const uint8_t *) img->buf + b->plan.splash.offset, (size_t) b->plan.splash.length);
         *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));
+        /* After the measurements, as the stub installs it; a tree that cannot be installed is said and the
+         * boot goes on with the firmware's, as the stub goes on. */
+        struct dtb_install dt;
+        EFI_STATUS dst = dtb_install(&b->plan, img->buf, img->size, file_read, plan_fs(env, &b->plan), &dt);
+        if (EFI_ERROR(dst))
+                log_error(L"%a: device tree not installed: %r", e->id, dst);
+        else if (dt.installed)
+                log_info(L"%a: device tree %a installed (%d bytes)", e->id,
+                         b->plan.devicetree.source == UK_DT_UKI ? b->plan.devicetree.label : b->plan.devicetree.path,
+                         (int) (b->plan.devicetree.length + b->plan.devicetree.zero_fill));
         struct kernel_start k = {
                 .entry = e,
                 .image_path = b->where == UK_IMAGE_ESP || b->where == UK_IMAGE_XBOOTLDR ? b->image_name : NULL,
@@ -316,7 +327,9 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 .uki_size = img->size,
                 .verified = b->is_uki && env->secure_boot,
         };
-        return start_kernel(env, &k);
+        EFI_STATUS st = start_kernel(env, &k);
+        dtb_restore(&dt);
+        return st;
 }
 
 /* Boot counting (common/entry_conf.c decides the new name): rename the entry's file before anything else,
@@ -369,8 +382,9 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 .machine = { .secure_boot = env->secure_boot, .pe_machine = uk_pe_machine_native(),
                              .sbat_level = env->sbat_level, .sbat_level_len = env->sbat_level_len,
                              .smbios = env->smbios, .smbios_len = env->smbios_len,
-                             .confidential_vm = env->confidential_vm },
+                             .confidential_vm = env->confidential_vm, .fdt = env->fdt, .fdt_len = env->fdt_len },
                 .can_chain_load = true,
+                .can_pass_devicetree = true,
         };
         r = uk_boot_prepare(&io, &req, b);
         for (unsigned i = 0; i < b->n_notes; i++)

@@ -16,6 +16,8 @@ struct boot_env {
         const uint8_t *smbios;      /* the firmware's SMBIOS structure table (OEM strings), NULL if none */
         bool confidential_vm;       /* SEV/TDX guest (efi/cvm.c) */
         size_t smbios_len;
+        const uint8_t *fdt;         /* the firmware's device tree, NULL if none (a .dtbauto is matched to it) */
+        size_t fdt_len;
 };
 
 /* Boot e with extra arguments append (NULL for none); e's paths follow its file when boot counting renames it. Returns only if the boot failed or the started

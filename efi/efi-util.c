@@ -87,6 +87,13 @@ uint64_t timer_usec(void) {
         return (t / tsc_hz) * 1000000ULL + (t % tsc_hz) * 1000000ULL / tsc_hz;
 }
 
+void *efi_config_table(const EFI_GUID *guid) {
+        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+                if (CompareMem(&ST->ConfigurationTable[i].VendorGuid, guid, sizeof(EFI_GUID)) == 0)
+                        return ST->ConfigurationTable[i].VendorTable;
+        return NULL;
+}
+
 EFI_STATUS pages_alloc(uint64_t size, void **ret, UINTN *ret_pages) {
         EFI_PHYSICAL_ADDRESS addr = 0;
         UINTN pages = EFI_SIZE_TO_PAGES(size ? size : 1);

@@ -38,4 +38,6 @@ uint64_t timer_usec(void);
 
 /* Allocate whole pages of loader data; *ret_pages is the count to free later. */
 EFI_STATUS pages_alloc(uint64_t size, void **ret, UINTN *ret_pages);
+/* The firmware's configuration table of that GUID, NULL when it publishes none. */
+void *efi_config_table(const EFI_GUID *guid);
 void pages_free(void *p, UINTN pages);

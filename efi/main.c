@@ -14,6 +14,7 @@
 #include "util.h"
 #include "vars.h"
 #include "smbios_table.h"
+#include "dtb_table.h"
 #include "cvm.h"
 #include "xbootldr.h"
 
@@ -282,6 +283,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         };
         /* Its OEM strings may extend a command line (common/smbios.c decides which and how). */
         (void) efi_smbios_table(&env.smbios, &env.smbios_len);
+        (void) efi_dtb_table(&env.fdt, &env.fdt_len);
         env.confidential_vm = efi_confidential_vm();
         const char *shown = NULL;
         enum uk_next next;

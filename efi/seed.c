@@ -16,10 +16,7 @@ struct seed_table {
 };
 
 static struct seed_table *previous_table(void) {
-        for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
-                if (uk_memcmp(&ST->ConfigurationTable[i].VendorGuid, &seed_table_guid, sizeof(EFI_GUID)) == 0)
-                        return ST->ConfigurationTable[i].VendorTable;
-        return NULL;
+        return efi_config_table(&seed_table_guid);
 }
 
 /* UK_SEED_SIZE bytes from the firmware's RNG; false when there is none or it is not ready. */

@@ -183,6 +183,43 @@ static uk_err fill_segment(void *ctx, const struct uk_initrd_segment *seg) {
         return UK_OK;
 }
 
+int read_devicetree(struct target *t, uint8_t **ret, size_t *ret_len) {
+        const struct uk_plan_devicetree *dt = &t->plan->devicetree;
+        struct uk_source file, *src = &t->file.src;
+        struct uk_fs_ops ops;
+        uint64_t off = dt->source == UK_DT_UKI ? dt->offset : 0;
+        const char *what = dt->source == UK_DT_UKI ? t->file.label : dt->path;
+
+        *ret = NULL;
+        *ret_len = 0;
+        if (dt->source == UK_DT_NONE)
+                return EXIT_OK;
+        if (dt->length > 64u << 20 || dt->zero_fill > 64u << 20)
+                return log_fail(EXIT_INVALID, "%s: the device tree is too large", what);
+        if (dt->source == UK_DT_FILE) {
+                struct esp *part = t->have_esp ? (struct esp *) esp_part(&t->esp, t->plan->xbootldr) : NULL;
+                if (!part)
+                        return log_fail(EXIT_INVALID, "%s: file outside an ESP", dt->path);
+                esp_fs_ops(part, &ops);
+                uk_err e = ops.open_source(ops.ctx, dt->path, &file);
+                if (e)
+                        return log_uk(e, dt->path);
+                src = &file;
+        }
+        size_t len = (size_t) (dt->length + dt->zero_fill);
+        uint8_t *buf = calloc(1, len ? len : 1);
+        uk_err e = buf ? uk_source_read(src, off, buf, (size_t) dt->length) : UK_E_BUFFER_TOO_SMALL;
+        if (src == &file)
+                ops.close_source(ops.ctx, &file);
+        if (e) {
+                free(buf);
+                return buf ? log_uk(e, what) : log_fail(EXIT_FAILED, "out of memory");
+        }
+        *ret = buf;
+        *ret_len = len;
+        return EXIT_OK;
+}
+
 int fill_initrd(struct target *t, int out_fd) {
         struct fill f = { .t = t, .out_fd = out_fd };
         uk_err e = uk_plan_initrd_walk(t->plan, 0, t->plan->initrd_total, fill_segment, &f);

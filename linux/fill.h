@@ -10,5 +10,8 @@ int fill_kernel(struct target *t, int out_fd);
 /* Write the concatenated initrd (pieces + padding) to out_fd; exactly plan->initrd_total bytes. Reason
  * printed; exit code. */
 int fill_initrd(struct target *t, int out_fd);
+/* The plan's device tree (a UKI section with its fill, or the entry's file) in a malloc'd buffer; *ret NULL
+ * when the plan has none. Reason printed; exit code. */
+int read_devicetree(struct target *t, uint8_t **ret, size_t *ret_len);
 /* Hash every piece the plan has not hashed yet (content identity). Exit code. */
 int target_hash_content(struct target *t);

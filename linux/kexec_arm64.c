@@ -23,6 +23,7 @@
 #include "log.h"
 #include "kexec_arm64.h"
 #include "fdt.h"
+#include "firmware_tables.h"
 #include "util.h"
 
 #define SZ_2M (2ULL * 1024 * 1024)
@@ -107,47 +108,6 @@ static uint64_t place(struct layout *l, uint64_t size, uint64_t align, uint64_t 
         return 0;
 }
 
-/* Read a whole (sysfs) file, at most max bytes, into a malloc'd buffer. -errno on failure. */
-static int read_all(const char *path, size_t max, uint8_t **ret, size_t *ret_len) {
-        size_t cap = 64 * 1024, len = 0;
-        uint8_t *buf = malloc(cap);
-        int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
-        if (!buf || fd < 0) {
-                e = !buf ? -ENOMEM : -errno;
-                goto fail;
-        }
-        for (;;) {
-                if (len == cap) {
-                        uint8_t *nb = cap < max ? realloc(buf, cap * 2) : NULL;
-                        if (!nb) {
-                                e = cap < max ? -ENOMEM : -EFBIG;
-                                goto fail;
-                        }
-                        buf = nb;
-                        cap *= 2;
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        e = -errno;
-                        goto fail;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        close(fd);
-        *ret = buf;
-        *ret_len = len;
-        return 0;
-fail:
-        if (fd >= 0)
-                close(fd);
-        free(buf);
-        return e;
-}
-
 /* ldr x0, dtb; mov x1, xzr; mov x2, xzr; mov x3, xzr; ldr x4, entry; br x4; dtb: .quad; entry: .quad */
 static void make_purgatory(uint8_t out[40], uint64_t dtb, uint64_t entry) {
         static const uint32_t code[6] = { 0x580000c0, 0xaa1f03e1, 0xaa1f03e2, 0xaa1f03e3, 0x58000084, 0xd61f0080 };
@@ -175,7 +135,8 @@ static int map_fd(int fd, const char *what, const uint8_t **ret, size_t *ret_len
         return EXIT_OK;
 }
 
-int kexec_load_arm64(int kernel_fd, int initrd_fd, const char *cmdline, const char *what) {
+int kexec_load_arm64(int kernel_fd, int initrd_fd, const char *cmdline, const uint8_t *dtb, size_t dtb_len,
+                     const char *what) {
         uint64_t page = (uint64_t) sysconf(_SC_PAGESIZE);
         const uint8_t *kernel = NULL, *initrd = NULL;
         size_t kernel_len = 0, initrd_len = 0, fdt_len = 0, new_len = 0;
@@ -204,10 +165,22 @@ int kexec_load_arm64(int kernel_fd, int initrd_fd, const char *cmdline, const ch
                 goto out;
         }
 
-        int e = read_all("/sys/firmware/fdt", 64u * 1024 * 1024, &fdt, &fdt_len);
-        if (e < 0) {
-                r = log_fail(EXIT_FAILED, "/sys/firmware/fdt: %s (kexec_load needs the running device tree)", strerror(-e));
-                goto out;
+        const char *fdt_what = dtb ? "the plan's device tree" : "/sys/firmware/fdt";
+        if (dtb) {
+                fdt = malloc(dtb_len);
+                if (!fdt) {
+                        r = log_fail(EXIT_FAILED, "out of memory");
+                        goto out;
+                }
+                memcpy(fdt, dtb, dtb_len);
+                fdt_len = dtb_len;
+        } else {
+                int e = read_file_max("/sys/firmware/fdt", 64u * 1024 * 1024, &fdt, &fdt_len);
+                if (e < 0) {
+                        r = log_fail(EXIT_FAILED, "/sys/firmware/fdt: %s (kexec_load needs the running device tree)",
+                                     strerror(-e));
+                        goto out;
+                }
         }
         if ((r = read_ram(l)))
                 goto out;
@@ -235,11 +208,11 @@ int kexec_load_arm64(int kernel_fd, int initrd_fd, const char *cmdline, const ch
         };
         uk_err ue = uk_fdt_set_chosen(fdt, fdt_len, &chosen, new_fdt, fdt_cap, &new_len);
         if (ue) {
-                r = log_uk(ue, "/sys/firmware/fdt");
+                r = log_uk(ue, fdt_what);
                 goto out;
         }
         if (new_len > FDT_MAX) {
-                r = log_fail(EXIT_FAILED, "/sys/firmware/fdt: the device tree is over 2 MiB");
+                r = log_fail(EXIT_FAILED, "%s: the device tree is over 2 MiB", fdt_what);
                 goto out;
         }
         make_purgatory(purgatory, fdt_mem, kernel_mem);

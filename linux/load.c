@@ -166,11 +166,27 @@ int do_load(const struct target_opts *o, bool crash) {
         char record_tmp[256];
         bool prepared = record_prepare(t.plan, record, record_tmp);
         unsigned long flags = (initrd_fd < 0 ? KEXEC_FILE_NO_INITRAMFS : 0) | (crash ? KEXEC_FILE_ON_CRASH : 0);
+#if defined(__aarch64__)
+        /* A plan with its own device tree: only kexec_load takes one (kexec_file_load reuses the running tree). */
+        bool own_tree = t.plan->devicetree.source != UK_DT_NONE && !crash;
+        if (own_tree) {
+                uint8_t *dtb = NULL;
+                size_t dtb_len = 0;
+                if (!(r = read_devicetree(&t, &dtb, &dtb_len)))
+                        r = kexec_load_arm64(kernel_fd, initrd_fd, t.plan->cmdline, dtb, dtb_len, t.file.label);
+                free(dtb);
+                if (r) {
+                        if (prepared)
+                                unlink(record_tmp);
+                        goto out;
+                }
+        } else
+#endif
         if (sys_kexec_file_load(kernel_fd, initrd_fd, t.plan->cmdline_len + 1, t.plan->cmdline, flags) < 0) {
 #if defined(__aarch64__)
                 /* Debian's arm64 kernels have kexec_load only: place the segments ourselves. */
                 if (errno == ENOSYS && !crash)
-                        r = kexec_load_arm64(kernel_fd, initrd_fd, t.plan->cmdline, t.file.label);
+                        r = kexec_load_arm64(kernel_fd, initrd_fd, t.plan->cmdline, NULL, 0, t.file.label);
                 else
 #endif
                         r = explain_kexec_error(errno, t.file.label, t.plan->cmdline_len, crash);

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "efivars.h"
 #include "esp.h"
-#include "dmi.h"
+#include "firmware_tables.h"
 #include "cvm.h"
 #include "target.h"
 #include "fetch.h"
@@ -239,6 +239,12 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
+#if defined(__aarch64__)
+#define KEXEC_TAKES_DEVICETREE true
+#else
+#define KEXEC_TAKES_DEVICETREE false
+#endif
+
 static void *io_hold(void *ctx, size_t size) {
         struct target *t = ctx;
         void *p = t->n_held < sizeof(t->held) / sizeof(t->held[0]) ? malloc(size) : NULL;
@@ -331,8 +337,12 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                         .confidential_vm = cvm_detect(),
                         .smbios = t->smbios,
                         .smbios_len = t->smbios_len,
+                        .fdt = t->fdt,
+                        .fdt_len = t->fdt_len,
                 },
                 .can_chain_load = false,
+                /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
+                .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
         };
         uk_err r = uk_boot_prepare(&io, &req, t->boot);
         for (unsigned i = 0; i < t->boot->n_notes; i++)
@@ -367,6 +377,7 @@ int target_plan(const struct target_opts *o, struct target *t) {
                 return r;
         /* The firmware's OEM strings may extend the command line, as they do under the EFI twin. */
         dmi_table_read(&t->smbios, &t->smbios_len);
+        fdt_table_read(&t->fdt, &t->fdt_len);
         if (o->uki_path && !o->entry && !o->use_default) {
                 /* A UKI named directly: an ESP is read only for the files an entry would name. A URL
                  * that cannot be one is a usage error, said before anything is fetched. */
@@ -446,6 +457,7 @@ void target_free(struct target *t) {
         free(t->menu);
         free(t->boot);
         free(t->smbios);
+        free(t->fdt);
         io_release_held(t);
         trust_free(&t->trust);
         t->uki = NULL, t->entry = NULL, t->plan = NULL, t->menu = NULL, t->boot = NULL;

@@ -37,6 +37,8 @@ struct target {
         const struct uk_plan *plan;     /* &boot->plan once planned */
         uint8_t *smbios;        /* the SMBIOS structure table (dmi_table_read), NULL if none */
         size_t smbios_len;
+        uint8_t *fdt;           /* the running kernel's device tree (fdt_table_read), NULL if none */
+        size_t fdt_len;
         char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
         bool reason_printed;    /* the failed open already said why on its own line */
         void *held[UK_ADDONS_MAX];      /* addons read whole for the pipeline: the plan's addon pieces */

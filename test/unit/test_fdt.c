@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include "unit.h"
 #include "fdt.h"
+#include "devicetree.h"
+#include "pe_builder.h"
 #include "util.h"
 
 /* ---- writer: a tree as a list of records; strings table given explicitly (its order is part of the bytes) ---- */
@@ -231,8 +233,90 @@ static void test_malformed(void) {
         CHECK_EQ_INT(uk_fdt_set_chosen(NULL, n, &c, got, sizeof(got), &len), UK_E_INVALID_ARG, "NULL tree");
 }
 
+/* The first compatible string, as systemd-stub reads it: the root's first `compatible`, first string only. */
+static void test_compatible(void) {
+        const char *const strs[] = { "model", "compatible" };
+        const struct rec tree[] = {
+                NODE(""), PROP("model", "QEMU", 5), PROP("compatible", "linux,dummy-virt\0arm,virt", 26),
+                NODE("chosen"), END, END,
+        };
+        size_t len = write_fdt(in, sizeof(in), NULL, 0, tree, UK_ELEMENTSOF(tree), strs, UK_ELEMENTSOF(strs));
+        struct uk_source src;
+        char c[64];
+        size_t cl = 0;
+        uk_source_from_memory(&src, in, len);
+        CHECK_EQ_INT(uk_fdt_first_compatible(&src, 0, len, c, sizeof(c), &cl), UK_OK, "compatible");
+        CHECK(cl == 16 && strcmp(c, "linux,dummy-virt") == 0, "first string: %s", c);
+        CHECK_EQ_INT(uk_fdt_first_compatible(&src, 0, len, c, 8, &cl), UK_E_SYNTAX, "longer than the buffer");
+        for (size_t cut = 0; cut < len; cut++)
+                CHECK(uk_fdt_first_compatible(&src, 0, cut, c, sizeof(c), &cl) != UK_OK, "truncated to %zu", cut);
+
+        /* A child node before any compatible: systemd stops there (no match). */
+        const struct rec late[] = { NODE(""), NODE("cpus"), END, PROP("compatible", "x", 2), END };
+        len = write_fdt(in, sizeof(in), NULL, 0, late, UK_ELEMENTSOF(late), strs, UK_ELEMENTSOF(strs));
+        uk_source_from_memory(&src, in, len);
+        CHECK(uk_fdt_first_compatible(&src, 0, len, c, sizeof(c), &cl) != UK_OK, "compatible after a child node");
+        const struct rec none[] = { NODE(""), PROP("model", "QEMU", 5), END };
+        len = write_fdt(in, sizeof(in), NULL, 0, none, UK_ELEMENTSOF(none), strs, UK_ELEMENTSOF(strs));
+        uk_source_from_memory(&src, in, len);
+        CHECK_EQ_INT(uk_fdt_first_compatible(&src, 0, len, c, sizeof(c), &cl), UK_E_NOT_FOUND, "no compatible");
+        const struct rec empty[] = { NODE(""), PROP("compatible", "", 0), END };
+        len = write_fdt(in, sizeof(in), NULL, 0, empty, UK_ELEMENTSOF(empty), strs, UK_ELEMENTSOF(strs));
+        uk_source_from_memory(&src, in, len);
+        CHECK_EQ_INT(uk_fdt_first_compatible(&src, 0, len, c, sizeof(c), &cl), UK_E_SYNTAX, "empty compatible");
+}
+
+/* systemd-stub's choice: a matching .dtbauto (the profile's before the base's), else .dtb, else the entry's file. */
+static uint8_t dtb_a[512], dtb_b[512], dtb_fw[512], uki[32768], kernel[4096];
+static size_t tree_with(uint8_t *out, const char *compat) {
+        const char *const strs[] = { "compatible" };
+        const struct rec t[] = { NODE(""), PROP("compatible", compat, strlen(compat) + 1), END };
+        return write_fdt(out, 512, NULL, 0, t, UK_ELEMENTSOF(t), strs, 1);
+}
+static void test_choose(void) {
+        size_t la = tree_with(dtb_a, "board,a"), lb = tree_with(dtb_b, "board,b"), lf = tree_with(dtb_fw, "board,b");
+        peb_fake_kernel(kernel, sizeof(kernel));
+        const struct peb_section secs[] = {
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+                { .name = ".dtb", .data = (const char *) dtb_a, .len = la },
+                { .name = ".dtbauto", .data = (const char *) dtb_a, .len = la },
+                { .name = ".dtbauto", .data = (const char *) dtb_b, .len = lb },
+        };
+        size_t ul = peb_build(uki, sizeof(uki), secs, 4);
+        static struct uk_uki u;
+        struct uk_source src;
+        struct uk_span sp[_UK_SEC_MAX];
+        struct uk_plan_devicetree dt;
+        uk_source_from_memory(&src, uki, ul);
+        CHECK_EQ_INT(uk_uki_parse(&src, &u), UK_OK, "parse");
+        CHECK_EQ_INT(uk_uki_resolve(&u, 0, sp), UK_OK, "resolve");
+        struct uk_plan_in pin = { .src = &src, .uki = &u, .machine = { .fdt = dtb_fw, .fdt_len = lf } };
+        CHECK_EQ_INT(uk_devicetree_choose(&pin, 0, sp, &dt), UK_OK, "choose");
+        CHECK(dt.source == UK_DT_UKI && strcmp(dt.label, ".dtbauto") == 0 && dt.offset == u.pe.sections[3].raw_offset &&
+              dt.length == lb, "the second .dtbauto matches board,b");
+        pin.machine.fdt = NULL;
+        CHECK_EQ_INT(uk_devicetree_choose(&pin, 0, sp, &dt), UK_OK, "choose");
+        CHECK(dt.source == UK_DT_UKI && strcmp(dt.label, ".dtb") == 0 && dt.length == la,
+              "no machine tree (and no CHIDs): the .dtb");
+        static struct uk_entry e;
+        strcpy(e.devicetree, "/dtbs/board.dtb");
+        pin.entry = &e;
+        pin.devicetree_file_size = 1234;
+        CHECK_EQ_INT(uk_devicetree_choose(&pin, 0, sp, &dt), UK_OK, "choose");
+        CHECK(dt.source == UK_DT_UKI, "the UKI's tree replaces the entry's, as the stub replaces systemd-boot's");
+        pin.uki = NULL;
+        CHECK_EQ_INT(uk_devicetree_choose(&pin, 0, NULL, &dt), UK_OK, "choose");
+        CHECK(dt.source == UK_DT_FILE && strcmp(dt.path, "/dtbs/board.dtb") == 0 && dt.length == 1234,
+              "a `linux` entry: the file");
+        pin.entry = NULL;
+        CHECK_EQ_INT(uk_devicetree_choose(&pin, 0, NULL, &dt), UK_OK, "choose");
+        CHECK(dt.source == UK_DT_NONE, "nothing: the machine's own stays");
+}
+
 int main(void) {
         unit_suite = "fdt";
+        test_compatible();
+        test_choose();
         test_replace();
         test_create();
         test_malformed();
