@@ -126,11 +126,9 @@ uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint1
                                 break;
                 }
         }
-        if (find_present(pe, ".dtb") >= 0 || find_present(pe, ".dtbauto") >= 0) {
-                *ret_why = "it carries a device tree (.dtb, .dtbauto), which ukiboot does not apply from addons";
-                return UK_E_UNSUPPORTED;
-        }
+        struct uk_span dt = present_span(pe, ".dtbauto");
         *ret_parts = (struct uk_addon_parts) {
+                .devicetree = uk_span_present(&dt) ? dt : present_span(pe, ".dtb"),
                 .cmdline = present_span(pe, ".cmdline"),
                 .ucode = present_span(pe, ".ucode"),
                 .initrd = present_span(pe, ".initrd"),

@@ -41,13 +41,13 @@ uk_err uk_addons_scan(const struct uk_fs_ops *fs, const char *uki_path, struct u
 /* What an addon contributes: each span is the first section of that name present in memory (length 0: none). */
 struct uk_addon_parts {
         struct uk_span cmdline, ucode, initrd;
+        struct uk_span devicetree;      /* its .dtbauto (taken as it is: the stub matches none in addons), else .dtb */
 };
 
 /* Judge one addon, parsed as pe from src, for a UKI whose .uname (of the profile booted) is uname[uname_len]
  * (NULL: none), on a machine of PE type machine (0: not checked), as systemd-stub judges it. UK_OK: usable,
  * *ret_parts says what it carries. Otherwise *ret_why says why it is skipped: not an addon (none of .cmdline
- * .dtb .dtbauto .initrd .ucode), a whole UKI (.linux), another kernel (.uname), another CPU, or a device tree
- * (.dtb, .dtbauto: skipped whole rather than applied in part). */
+ * .dtb .dtbauto .initrd .ucode), a whole UKI (.linux), another kernel (.uname), another CPU. */
 uk_err uk_addon_check(const struct uk_source *src, const struct uk_pe *pe, uint16_t machine, const char *uname,
                       size_t uname_len, struct uk_addon_parts *ret_parts, const char **ret_why);
 

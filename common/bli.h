@@ -38,19 +38,21 @@
                             UK_LOADER_FEATURE_TYPE1_UKI_URL)
 
 /* StubFeatures bits, set when ukiboot starts a UKI's kernel itself (it plays systemd-stub's part): it reports
- * the boot partition (LoaderDevicePartUUID), picks up credentials and sysexts, measures into PCRs 11, 12 and
- * 13, and boots multi-profile UKIs. Not: random seed, addons, SMBIOS command lines, confexts, stub partition,
- * URL. */
+ * the boot partition (LoaderDevicePartUUID), picks up credentials, sysexts and confexts, measures into PCRs 11,
+ * 12 and 13, applies addons (their command lines and device trees) and the SMBIOS command-line extra, and
+ * boots multi-profile UKIs. Not: random seed, stub partition, URL. */
 #define UK_STUB_FEATURE_REPORT_BOOT_PARTITION     (1ULL << 0)
 #define UK_STUB_FEATURE_PICK_UP_CREDENTIALS       (1ULL << 1)
 #define UK_STUB_FEATURE_PICK_UP_SYSEXTS           (1ULL << 2)
 #define UK_STUB_FEATURE_THREE_PCRS                (1ULL << 3)
 #define UK_STUB_FEATURE_CMDLINE_ADDONS            (1ULL << 5)
 #define UK_STUB_FEATURE_CMDLINE_SMBIOS            (1ULL << 6)
+#define UK_STUB_FEATURE_DEVICETREE_ADDONS         (1ULL << 7)
 #define UK_STUB_FEATURE_PICK_UP_CONFEXTS          (1ULL << 8)
 #define UK_STUB_FEATURE_MULTI_PROFILE_UKI         (1ULL << 9)
 #define UK_STUB_FEATURES (UK_STUB_FEATURE_REPORT_BOOT_PARTITION | UK_STUB_FEATURE_PICK_UP_CREDENTIALS | \
                           UK_STUB_FEATURE_PICK_UP_SYSEXTS | UK_STUB_FEATURE_THREE_PCRS | \
                           UK_STUB_FEATURE_CMDLINE_ADDONS | UK_STUB_FEATURE_CMDLINE_SMBIOS | \
+                          UK_STUB_FEATURE_DEVICETREE_ADDONS | \
                           UK_STUB_FEATURE_PICK_UP_CONFEXTS | \
                           UK_STUB_FEATURE_MULTI_PROFILE_UKI)

@@ -318,16 +318,20 @@ static uk_err read_addon(const struct uk_boot_io *io, const struct uk_fs_ops *fs
 
 /* An addon's section as a piece of the initrd (its bytes stay in held memory). */
 static uk_err take_addon_piece(struct uk_boot *b, const char *who, const struct uk_addon_file *f, const uint8_t *buf,
-                               size_t len, const struct uk_span *sec, bool ucode) {
+                               size_t len, const struct uk_span *sec, enum uk_addon_part part) {
+        static const char *const why[] = {
+                [UK_ADDON_UCODE] = "'s .ucode not applied: out of bounds, or more than 16 addon pieces",
+                [UK_ADDON_INITRD] = "'s .initrd not applied: out of bounds, or more than 16 addon pieces",
+                [UK_ADDON_DEVICETREE] = "'s device tree not applied: out of bounds, or more than 16 addon pieces",
+        };
         if (!uk_span_present(sec))
                 return UK_OK;
         if (!uk_range_ok(sec->offset, sec->length, len) || b->n_addon_pieces >= UK_ADDON_PIECES_MAX) {
-                boot_note(b, who, f->name, ucode ? "'s .ucode not applied: out of bounds, or more than 16 addon pieces"
-                                                 : "'s .initrd not applied: out of bounds, or more than 16 addon pieces");
+                boot_note(b, who, f->name, why[part]);
                 return UK_OK;
         }
         b->addon_pieces[b->n_addon_pieces++] = (struct uk_addon_piece) {
-                .ucode = ucode, .path = f->path, .bytes = buf + sec->offset, .length = sec->length,
+                .part = part, .path = f->path, .bytes = buf + sec->offset, .length = sec->length,
                 .zero_fill = sec->memory_size > sec->length ? sec->memory_size - sec->length : 0,
         };
         return UK_OK;
@@ -414,8 +418,9 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
                         boot_note(b, who, f->name, what);
                         continue;
                 }
-                if ((r = take_addon_piece(b, who, f, buf, len, &parts.ucode, true)) ||
-                    (r = take_addon_piece(b, who, f, buf, len, &parts.initrd, false)))
+                if ((r = take_addon_piece(b, who, f, buf, len, &parts.devicetree, UK_ADDON_DEVICETREE)) ||
+                    (r = take_addon_piece(b, who, f, buf, len, &parts.ucode, UK_ADDON_UCODE)) ||
+                    (r = take_addon_piece(b, who, f, buf, len, &parts.initrd, UK_ADDON_INITRD)))
                         return r;
                 /* The section as loaded: its file bytes, then zeros (which end the text anyway). */
                 if (parts.cmdline.memory_size == 0 || !uk_range_ok(parts.cmdline.offset, parts.cmdline.length, len))

@@ -118,14 +118,31 @@ const char *uk_plan_piece_name(const struct uk_plan_piece *piece) {
         return piece ? basename_of(piece->path) : "";
 }
 
+const char *uk_plan_path_name(const char *path) {
+        return path ? basename_of(path) : "";
+}
+
 /* The addons' pieces of one kind (ucode or not) in the order the stub concatenates them: .ucode in reverse
  * (the kernel takes the first microcode it finds, so the last addon wins), .initrd as applied. Their content
  * is known now: the bytes are in memory. */
+/* SHA-256 of bytes[len] followed by fill zeros: an addon's section as loaded. */
+static void hash_filled(const uint8_t *bytes, uint64_t len, uint64_t fill, uint8_t ret[32]) {
+        struct uk_sha256 h;
+        uk_sha256_init(&h);
+        uk_sha256_update(&h, bytes, (size_t) len);
+        for (uint64_t z = fill; z > 0;) {
+                size_t n = z < sizeof(zeros) ? (size_t) z : sizeof(zeros);
+                uk_sha256_update(&h, zeros, n);
+                z -= n;
+        }
+        uk_sha256_final(&h, ret);
+}
+
 static uk_err add_addon_pieces(const struct uk_plan_in *in, struct uk_plan *p, bool ucode) {
+        enum uk_addon_part want = ucode ? UK_ADDON_UCODE : UK_ADDON_INITRD;
         for (unsigned k = 0; k < in->n_addon_pieces; k++) {
                 const struct uk_addon_piece *a = &in->addon_pieces[ucode ? in->n_addon_pieces - 1 - k : k];
-                struct uk_sha256 h;
-                if (a->ucode != ucode)
+                if (a->part != want)
                         continue;
                 if (!a->bytes || !a->path || a->zero_fill > UK_SECTION_FILL_MAX)
                         return UK_E_INVALID_ARG;
@@ -135,15 +152,32 @@ static uk_err add_addon_pieces(const struct uk_plan_in *in, struct uk_plan *p, b
                 if (r)
                         return r;
                 p->initrd[i].bytes = a->bytes;
-                uk_sha256_init(&h);
-                uk_sha256_update(&h, a->bytes, (size_t) a->length);
-                for (uint64_t z = a->zero_fill; z > 0;) {
-                        size_t n = z < sizeof(zeros) ? (size_t) z : sizeof(zeros);
-                        uk_sha256_update(&h, zeros, n);
-                        z -= n;
-                }
-                uk_sha256_final(&h, p->content_sha256[1 + i]);
+                hash_filled(a->bytes, a->length, a->zero_fill, p->content_sha256[1 + i]);
                 p->content_known |= (uint64_t) 1 << (1 + i);
+        }
+        return UK_OK;
+}
+
+/* The addons' device trees, in the order applied: each is installed over the one before (the UKI's too), so
+ * the last one is the plan's tree; every one is measured. */
+static uk_err add_addon_devicetrees(const struct uk_plan_in *in, struct uk_plan *p) {
+        for (unsigned k = 0; k < in->n_addon_pieces; k++) {
+                const struct uk_addon_piece *a = &in->addon_pieces[k];
+                if (a->part != UK_ADDON_DEVICETREE)
+                        continue;
+                if (!a->bytes || !a->path || a->zero_fill > UK_SECTION_FILL_MAX || a->length > UINT64_MAX - a->zero_fill)
+                        return UK_E_INVALID_ARG;
+                if (p->n_dt_addons >= UK_ELEMENTSOF(p->dt_addons))
+                        return UK_E_TOO_MANY;
+                struct uk_plan_dt_addon *d = &p->dt_addons[p->n_dt_addons];
+                d->bytes = a->bytes, d->length = a->length, d->zero_fill = a->zero_fill;
+                if (uk_strlcpy_checked(d->path, sizeof(d->path), a->path) != 0)
+                        return UK_E_BUFFER_TOO_SMALL;
+                hash_filled(a->bytes, a->length, a->zero_fill, d->sha256);
+                p->devicetree = (struct uk_plan_devicetree) { .source = UK_DT_ADDON, .length = a->length,
+                                                             .zero_fill = a->zero_fill };
+                uk_strlcpy_checked(p->devicetree.path, sizeof(p->devicetree.path), a->path);
+                p->n_dt_addons++;
         }
         return UK_OK;
 }
@@ -490,6 +524,16 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
                                                           p->cmdline_len - p->cmdline_smbios_len,
                                                           p->cmdline_smbios_len, 0)))
                 return r;
+        /* Then each addon's device tree as it is installed, a tagged event described by the addon's name. */
+        for (unsigned i = 0; i < p->n_dt_addons; i++) {
+                if ((r = add_measurement(p, UK_MEASURE_DT_ADDON, UK_PCR_KERNEL_PARAMETERS, ".dtb", 0,
+                                         p->dt_addons[i].length, p->dt_addons[i].zero_fill)))
+                        return r;
+                struct uk_measurement *m = &p->measure[p->n_measure - 1];
+                m->event_type = UK_TCG_EV_EVENT_TAG;
+                m->tag = UK_DEVICETREE_ADDON_EVENT_TAG;
+                m->piece = i;
+        }
         /* Then each generated archive, whole, as systemd-stub's pack_cpio measures it once built:
          * credentials and configuration extensions into PCR 12, system extensions into PCR 13. */
         for (enum uk_extra_kind k = 0; k < _UK_EXTRA_KIND_MAX; k++) {
@@ -595,7 +639,8 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
             (r = add_extra_file(p, src, secs[UK_SEC_PROFILE], "profile", "/.extra/profile")))
                 return r;
         if ((r = add_addon_pieces(in, p, false)) ||
-            (r = uk_devicetree_choose(in, p->profile, secs, &p->devicetree)))
+            (r = uk_devicetree_choose(in, p->profile, secs, &p->devicetree)) ||
+            (r = add_addon_devicetrees(in, p)))
                 return r;
 
         /* Presence by VirtualSize, as systemd-stub decides (and as PCR 11 measures it); file bytes may be fewer. */

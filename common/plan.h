@@ -10,7 +10,7 @@
 #include "kernel.h"
 #include "extras.h"
 
-#define UK_ADDON_PIECES_MAX 16       /* addon .ucode and .initrd sections a plan takes */
+#define UK_ADDON_PIECES_MAX 16       /* addon .ucode, .initrd and device-tree sections a plan takes */
 /* 4 from the UKI + 3 extra archives (head, tail) + UK_EXTRAS_MAX files + addon pieces; below 64, the bits of
  * content_known. */
 #define UK_PLAN_MAX_PIECES (40 + UK_ADDON_PIECES_MAX)
@@ -33,12 +33,13 @@ enum uk_piece_source {
 #define UK_PROFILE_EVENT_TAG 0x13aed6dbU      /* systemd's tag id for the selected UKI profile */
 #define UK_UCODE_ADDON_EVENT_TAG 0xdac08e1aU  /* ... for an addon's .ucode */
 #define UK_INITRD_ADDON_EVENT_TAG 0x49dffe0fU /* ... for an addon's .initrd */
+#define UK_DEVICETREE_ADDON_EVENT_TAG 0x6c46f751U     /* ... for an addon's device tree */
 #define UK_PCR_KERNEL_IMAGE 11
 #define UK_PCR_KERNEL_PARAMETERS 12
 #define UK_PCR_INITRD_SYSEXTS 13
 /* Two events per PCR 11 section, the command line twice, its addon part and SMBIOS extra, the profile, one
  * per generated extras archive. */
-#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 5 + _UK_EXTRA_KIND_MAX + UK_ADDON_PIECES_MAX)
+#define UK_PLAN_MEASURE_MAX (2 * _UK_SEC_MAX + 5 + _UK_EXTRA_KIND_MAX + 2 * UK_ADDON_PIECES_MAX)
 
 /* What one TPM measurement covers; the twin only carries these out (EFI: HashLogExtendEvent). */
 enum uk_measure_kind {
@@ -52,6 +53,7 @@ enum uk_measure_kind {
                                  * (UK_PROFILE_EVENT_TAG) described by itself; name holds the digits */
         UK_MEASURE_ADDON,       /* initrd[piece], an addon's section (bytes, then its fill), a tagged event (tag)
                                  * described by the addon's file name (uk_plan_piece_name) as UTF-16 with NUL */
+        UK_MEASURE_DT_ADDON,    /* dt_addons[piece], an addon's device tree, the same way */
 };
 struct uk_measurement {
         enum uk_measure_kind kind;
@@ -60,7 +62,7 @@ struct uk_measurement {
         char name[48];                    /* NAME, SECTION: the section name; INITRD: the description */
         uint64_t offset, length, zero_fill;       /* SECTION */
         uint32_t tag;                     /* ADDON: the event's tag id */
-        unsigned piece;                   /* ADDON: which initrd piece */
+        unsigned piece;                   /* ADDON: which initrd piece; DT_ADDON: which dt_addons[] */
 };
 
 struct uk_plan_piece;
@@ -86,11 +88,18 @@ struct uk_plan_piece {
 
 /* The last component of a piece's path (an addon's file name: its measurement's description). */
 const char *uk_plan_piece_name(const struct uk_plan_piece *piece);
+/* The same for any ESP path. */
+const char *uk_plan_path_name(const char *path);
 
-/* An addon's .ucode or .initrd as the pipeline hands it to the plan: a section of an addon the twin read
- * whole into memory it holds and (under Secure Boot) had checked. */
+/* An addon's .ucode, .initrd or device tree as the pipeline hands it to the plan: a section of an addon the
+ * twin read whole into memory it holds and (under Secure Boot) had checked. */
+enum uk_addon_part {
+        UK_ADDON_UCODE,                   /* before the UKI's .ucode, in reverse order */
+        UK_ADDON_INITRD,                  /* after everything else */
+        UK_ADDON_DEVICETREE,              /* its .dtbauto, else .dtb: installed after the UKI's, the last one wins */
+};
 struct uk_addon_piece {
-        bool ucode;                       /* .ucode: before the UKI's, in reverse order; else .initrd: last */
+        enum uk_addon_part part;
         const char *path;                 /* the addon's path on the entry's partition */
         const uint8_t *bytes;             /* the section's file bytes */
         uint64_t length, zero_fill;       /* file bytes, then zeros up to VirtualSize */
@@ -117,6 +126,14 @@ enum uk_dt_source {
         UK_DT_NONE,             /* the machine's own stays */
         UK_DT_UKI,              /* a section of the UKI: label, offset, length, zero_fill */
         UK_DT_FILE,             /* the entry's `devicetree` file (path, length) on the entry's partition */
+        UK_DT_ADDON,            /* the last addon's: dt_addons[n_dt_addons - 1] (path, length, bytes) */
+};
+/* An addon's device tree: the twin's held memory, measured whether or not a later one replaces it. */
+struct uk_plan_dt_addon {
+        const uint8_t *bytes;             /* file bytes, then zero_fill zeros */
+        uint64_t length, zero_fill;
+        char path[UK_PATH_MAX];
+        uint8_t sha256[32];               /* of the bytes and the fill */
 };
 struct uk_plan_devicetree {
         enum uk_dt_source source;
@@ -167,6 +184,8 @@ struct uk_plan {
         char title[128];
         struct uk_span splash;            /* the profile's .splash in the UKI (length 0: none); shown, not canonical */
         struct uk_plan_devicetree devicetree;
+        struct uk_plan_dt_addon dt_addons[UK_ADDON_PIECES_MAX];
+        unsigned n_dt_addons;
         bool xbootldr;                    /* FILE and CPIO_FILE paths are on the XBOOTLDR partition (the entry's) */
         uint8_t digest[32];               /* SHA-256 of the canonical form: the layout, not every byte */
         /* Content identity: the SHA-256 of each piece's bytes as booted (bit 0 / [0]: the kernel, bit 1 + i /
@@ -221,7 +240,8 @@ uk_err uk_plan_content_format(const struct uk_plan *p, char *buf, size_t cap, si
  *                                                          an addon's .ucode or .initrd
  *   initrd-total <bytes>
  *   devicetree uki <section> <offset> <length> [fill <zeros>]     only when the boot installs a tree:
- *   devicetree file <esp-path> <length>                    a UKI's .dtbauto/.dtb, or the entry's file
+ *   devicetree file <esp-path> <length>                    a UKI's .dtbauto/.dtb, or the entry's file,
+ *   devicetree addon <esp-path> <length> [fill <zeros>] <sha256>   or the last addon's
  *   cmdline <length> <text>                              text is the normalised line (no bytes < 0x20)
  *   notes <bits>                                         enum uk_cmdline_note bits, decimal
  *

@@ -103,6 +103,35 @@ static void header_sha256(const struct uk_plan *p, const struct uk_plan_piece *p
                 uk_memset(ret, 0, 32);
 }
 
+/* "devicetree uki .dtbauto 13195776 7537", "devicetree file <path> <length>", "devicetree addon <path> <length>
+ * <sha256>": only a plan that installs a tree says so, other plans keep their form. */
+static void write_devicetree(const struct uk_plan *p, struct sink *s) {
+        const struct uk_plan_devicetree *dt = &p->devicetree;
+        static const char *const kinds[] = { [UK_DT_UKI] = "uki", [UK_DT_FILE] = "file", [UK_DT_ADDON] = "addon" };
+        if (dt->source == UK_DT_NONE || (dt->source == UK_DT_ADDON && p->n_dt_addons == 0))
+                return;
+        put_str(s, "\ndevicetree ");
+        put_str(s, kinds[dt->source]);
+        put_char(s, ' ');
+        if (dt->source == UK_DT_UKI) {
+                put_token(s, dt->label);
+                put_char(s, ' ');
+                put_u64(s, dt->offset);
+        } else
+                put_token(s, dt->path);
+        put_char(s, ' ');
+        put_u64(s, dt->length);
+        if (dt->zero_fill) {
+                put_str(s, " fill ");
+                put_u64(s, dt->zero_fill);
+        }
+        /* An addon's bytes were checked and are in memory: the plan names them. */
+        if (dt->source == UK_DT_ADDON) {
+                put_char(s, ' ');
+                put_digest(s, p->dt_addons[p->n_dt_addons - 1].sha256);
+        }
+}
+
 static void write_canonical(const struct uk_plan *p, struct sink *s) {
         bool uki = p->kernel.source == UK_PIECE_UKI;
 
@@ -188,24 +217,7 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
         }
         put_str(s, "initrd-total ");
         put_u64(s, p->initrd_total);
-        /* Only a plan that installs a tree says so: other plans keep their form. */
-        if (p->devicetree.source == UK_DT_UKI) {
-                put_str(s, "\ndevicetree uki ");
-                put_token(s, p->devicetree.label);
-                put_char(s, ' ');
-                put_u64(s, p->devicetree.offset);
-                put_char(s, ' ');
-                put_u64(s, p->devicetree.length);
-                if (p->devicetree.zero_fill) {
-                        put_str(s, " fill ");
-                        put_u64(s, p->devicetree.zero_fill);
-                }
-        } else if (p->devicetree.source == UK_DT_FILE) {
-                put_str(s, "\ndevicetree file ");
-                put_token(s, p->devicetree.path);
-                put_char(s, ' ');
-                put_u64(s, p->devicetree.length);
-        }
+        write_devicetree(p, s);
         put_str(s, "\ncmdline ");
         size_t cl = uk_strnlen(p->cmdline, sizeof(p->cmdline));
         put_u64(s, cl);
@@ -356,6 +368,7 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                 put_str(s, " (UTF-16, tagged event)");
                 break;
         case UK_MEASURE_ADDON:
+        case UK_MEASURE_DT_ADDON:
                 /* "PCR 12 addon .initrd: 512 bytes (tagged event)" */
                 put_str(s, " addon ");
                 put_str(s, m->name);
@@ -447,7 +460,7 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
                         put_hex(&s, p->devicetree.offset);
                 } else {
                         put_display(&s, p->devicetree.path, sizeof(p->devicetree.path));
-                        put_str(&s, "  file");
+                        put_str(&s, p->devicetree.source == UK_DT_ADDON ? "  addon" : "  file");
                 }
                 put_str(&s, "  length ");
                 put_u64(&s, p->devicetree.length + p->devicetree.zero_fill);
@@ -650,7 +663,8 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                 json_key(&s, "devicetree", &first);
                 put_char(&s, '{');
                 json_key(&s, "source", &df);
-                put_json_str(&s, p->devicetree.source == UK_DT_UKI ? "uki" : "file", 8);
+                put_json_str(&s, p->devicetree.source == UK_DT_UKI ? "uki" :
+                                 p->devicetree.source == UK_DT_ADDON ? "addon" : "file", 8);
                 if (p->devicetree.source == UK_DT_UKI) {
                         json_key(&s, "section", &df);
                         put_json_str(&s, p->devicetree.label, sizeof(p->devicetree.label));
@@ -680,7 +694,8 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         json_key(&s, "measurements", &first);
         put_char(&s, '[');
         for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
-                static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile", "addon" };
+                static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile", "addon",
+                                                    "devicetree-addon" };
                 const struct uk_measurement *m = &p->measure[i];
                 bool mf = true;
                 put_str(&s, i ? ",{" : "{");
@@ -698,11 +713,12 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                 }
-                if (m->kind == UK_MEASURE_ADDON) {
+                if (m->kind == UK_MEASURE_ADDON || m->kind == UK_MEASURE_DT_ADDON) {
                         json_u64(&s, "tag", m->tag, &mf);
                         json_u64(&s, "piece", m->piece, &mf);
                 }
-                if (m->kind == UK_MEASURE_SECTION || m->kind == UK_MEASURE_INITRD || m->kind == UK_MEASURE_ADDON) {
+                if (m->kind == UK_MEASURE_SECTION || m->kind == UK_MEASURE_INITRD || m->kind == UK_MEASURE_ADDON ||
+                    m->kind == UK_MEASURE_DT_ADDON) {
                         json_u64(&s, "offset", m->offset, &mf);
                         json_u64(&s, "length", m->length, &mf);
                         json_u64(&s, "zero_fill", m->zero_fill, &mf);

@@ -315,7 +315,8 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 log_error(L"%a: device tree not installed: %r", e->id, dst);
         else if (dt.installed)
                 log_info(L"%a: device tree %a installed (%d bytes)", e->id,
-                         b->plan.devicetree.source == UK_DT_UKI ? b->plan.devicetree.label : b->plan.devicetree.path,
+                         b->plan.devicetree.source == UK_DT_UKI ? b->plan.devicetree.label :
+                         uk_plan_path_name(b->plan.devicetree.path),
                          (int) (b->plan.devicetree.length + b->plan.devicetree.zero_fill));
         struct kernel_start k = {
                 .entry = e,

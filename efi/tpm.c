@@ -198,23 +198,32 @@ static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement
 /* An addon's .ucode or .initrd as the stub measures it: the section as loaded (its bytes, then the fill), a
  * tagged event described by the addon's file name. */
 static bool measure_addon(struct tcg2_protocol *t, const struct uk_plan *p, const struct uk_measurement *m) {
-        const struct uk_plan_piece *piece = m->piece < p->n_initrd ? &p->initrd[m->piece] : NULL;
-        const char *name = uk_plan_piece_name(piece);
+        const uint8_t *bytes = NULL;
+        const char *path = NULL;
+        uint64_t len = 0, fill = 0;
         void *copy = NULL;
         UINTN pages = 0;
         bool ok;
 
-        if (!piece || piece->source != UK_PIECE_ADDON || !piece->bytes || piece->length > UINT64_MAX - piece->zero_fill)
+        if (m->kind == UK_MEASURE_ADDON && m->piece < p->n_initrd && p->initrd[m->piece].source == UK_PIECE_ADDON) {
+                const struct uk_plan_piece *piece = &p->initrd[m->piece];
+                bytes = piece->bytes, path = piece->path, len = piece->length, fill = piece->zero_fill;
+        } else if (m->kind == UK_MEASURE_DT_ADDON && m->piece < p->n_dt_addons) {
+                const struct uk_plan_dt_addon *d = &p->dt_addons[m->piece];
+                bytes = d->bytes, path = d->path, len = d->length, fill = d->zero_fill;
+        }
+        if (!bytes || len > UINT64_MAX - fill)
                 return false;
+        const char *name = uk_plan_path_name(path);
         CHAR16 *desc = xstr8_to_16(name, uk_strlen(name));
-        if (!desc || EFI_ERROR(pages_alloc(piece->length + piece->zero_fill, &copy, &pages))) {
+        if (!desc || EFI_ERROR(pages_alloc(len + fill, &copy, &pages))) {
                 if (desc)
                         FreePool(desc);
                 return false;
         }
-        CopyMem(copy, (void *) piece->bytes, piece->length);
-        SetMem((uint8_t *) copy + piece->length, piece->zero_fill, 0);
-        ok = measure_event(t, m->pcr, &m->tag, copy, piece->length + piece->zero_fill, desc);
+        CopyMem(copy, (void *) bytes, len);
+        SetMem((uint8_t *) copy + len, fill, 0);
+        ok = measure_event(t, m->pcr, &m->tag, copy, len + fill, desc);
         pages_free(copy, pages);
         FreePool(desc);
         return ok;
@@ -261,7 +270,7 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                         FreePool(name16);
                         continue;
                 }
-                if (m->kind == UK_MEASURE_ADDON) {
+                if (m->kind == UK_MEASURE_ADDON || m->kind == UK_MEASURE_DT_ADDON) {
                         ok = t && measure_addon(t, p, m);
                         params_ok = params_ok && ok;
                         FreePool(name16);

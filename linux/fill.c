@@ -196,6 +196,15 @@ int read_devicetree(struct target *t, uint8_t **ret, size_t *ret_len) {
                 return EXIT_OK;
         if (dt->length > 64u << 20 || dt->zero_fill > 64u << 20)
                 return log_fail(EXIT_INVALID, "%s: the device tree is too large", what);
+        if (dt->source == UK_DT_ADDON) {
+                uint8_t *copy = t->plan->n_dt_addons ? calloc(1, (size_t) (dt->length + dt->zero_fill) + 1) : NULL;
+                if (!copy)
+                        return log_fail(EXIT_FAILED, "out of memory");
+                memcpy(copy, t->plan->dt_addons[t->plan->n_dt_addons - 1].bytes, (size_t) dt->length);
+                *ret = copy;
+                *ret_len = (size_t) (dt->length + dt->zero_fill);
+                return EXIT_OK;
+        }
         if (dt->source == UK_DT_FILE) {
                 struct esp *part = t->have_esp ? (struct esp *) esp_part(&t->esp, t->plan->xbootldr) : NULL;
                 if (!part)

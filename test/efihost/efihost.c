@@ -23,7 +23,15 @@ static int passed, failed;
 /* ---- the images on the test ESPs ---- */
 
 static uint8_t kernel[4096];
-static uint8_t multi_uki[32768], plain_uki[32768], signed_uki[32768], net_uki[32768], shell_efi[1024];
+static uint8_t multi_uki[32768], plain_uki[32768], signed_uki[32768], net_uki[32768], shell_efi[1024], dt_uki[32768];
+static size_t dt_len;
+/* A minimal flattened device tree: header, empty reservation map, the root node, no strings (72 bytes). */
+static const uint8_t dt_blob[72] = {
+        0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 72, 0, 0, 0, 56, 0, 0, 0, 72, 0, 0, 0, 40, 0, 0, 0, 17, 0, 0, 0, 16,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9,
+};
 static size_t multi_len, plain_len, signed_len, net_len, shell_len;
 static const char initrd_img[] = "A-TYPE1-INITRD-FILE";
 static const char osrel[] = "ID=test\nVERSION_ID=1\nPRETTY_NAME=\"Test OS\"\n";
@@ -65,9 +73,15 @@ static void make_images(void) {
                 SEC(".initrd", "NET-INITRD"),
         };
         net_len = peb_build(net_uki, sizeof(net_uki), net, UK_ELEMENTSOF(net));
+        const struct peb_section dt[] = {
+                SEC(".osrel", osrel), SEC(".cmdline", "dt=1"),
+                { .name = ".linux", .data = (const char *) kernel, .len = sizeof(kernel) },
+                { .name = ".dtb", .data = (const char *) dt_blob, .len = sizeof(dt_blob) },
+        };
+        dt_len = peb_build(dt_uki, sizeof(dt_uki), dt, UK_ELEMENTSOF(dt));
         const struct peb_section shell[] = { SEC(".text", "an EFI shell") };
         shell_len = peb_build(shell_efi, sizeof(shell_efi), shell, 1);
-        if (!multi_len || !plain_len || !signed_len || !net_len || !shell_len) {
+        if (!multi_len || !plain_len || !signed_len || !net_len || !shell_len || !dt_len) {
                 fprintf(stderr, "efihost: cannot build the test images\n");
                 exit(2);
         }
@@ -87,6 +101,8 @@ struct scenario {
         const char *must_not_say;   /* ... and must not contain this */
         const char *seed_file_hex;  /* the seed file's first 32 bytes after the clean boot (NULL: not checked) */
         const char *seed_table_hex; /* and the kernel's seed table */
+        const uint8_t *dtb;         /* the device-tree table the kernel must find (NULL: not checked) */
+        size_t dtb_len;
         bool expect_reset;          /* the clean boot ends in a reset into firmware setup, not a start */
 };
 
@@ -106,7 +122,7 @@ static const struct fw_var timeout_vars[] = {
 static const struct fw_var disabled_vars[] = {
         { .name = "LoaderConfigTimeout", .guid = &loader_guid, .ascii = "menu-disabled" },
 };
-static struct fw_file timeout_files[8], disabled_files[8], seed_files[10], setup_files[8];
+static struct fw_file timeout_files[8], disabled_files[8], seed_files[10], setup_files[8], dt_files[9];
 static const uint8_t fw_ui_supported[8] = { 1 };     /* EFI_OS_INDICATIONS_BOOT_TO_FW_UI */
 static const struct fw_var setup_vars[] = {
         { .name = "OsIndicationsSupported", .guid = &global_guid, .raw = fw_ui_supported, .raw_len = 8 },
@@ -201,6 +217,13 @@ static size_t make_scenarios(struct scenario *s) {
                   .vars = setup_vars, .n_vars = UK_ELEMENTSOF(setup_vars) },
                 .must_say = "auto-reboot-to-firmware-setup: reboots into the firmware's setup",
                 .expect_reset = true,
+        };
+        size_t nd = esp_common(dt_files, "default dt.efi\ntimeout 0\n");
+        dt_files[nd++] = (struct fw_file) { "/EFI/Linux/dt.efi", dt_uki, dt_len };
+        s[n++] = (struct scenario) {
+                .name = "devicetree", "a UKI's .dtb installed as the device-tree configuration table before the start",
+                { .files = dt_files, .n_files = nd }, .must_say = "device tree .dtb installed (72 bytes)",
+                .dtb = dt_blob, .dtb_len = sizeof(dt_blob),
         };
         s[n++] = (struct scenario) {
                 .name = "log-level", "loader.conf `log-level err`: type1-profile's boot without its informational lines",
@@ -375,6 +398,19 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
                 }
         }
 
+        if (sc->dtb) {
+                uint8_t want[32];
+                uk_sha256(sc->dtb, sc->dtb_len, want);
+                if (!base.dtb_installed || memcmp(want, base.dtb_sha256, 32) != 0) {
+                        printf("FAIL: efihost %s: the device-tree table is %s\n", sc->name,
+                               base.dtb_installed ? "not the UKI's .dtb" : "not installed");
+                        failed++;
+                } else {
+                        printf("PASS: efihost %s: the kernel finds the UKI's .dtb as the device-tree table\n", sc->name);
+                        passed++;
+                }
+        }
+
         printf("  %-34s %6s", "call that fails", "runs");
         for (int k = 0; k < N_COLS; k++)
                 printf(" %12s", column_name[k]);
@@ -418,7 +454,7 @@ static void run_scenario(const struct scenario *sc, unsigned table[FW_N_CALLS][N
 }
 
 int main(int argc, char **argv) {
-        struct scenario sc[12];
+        struct scenario sc[16];
         size_t n;
         const char *only = argc > 1 ? argv[1] : NULL;
         bool verbose = getenv("EFIHOST_VERBOSE") != NULL;

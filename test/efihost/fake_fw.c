@@ -746,9 +746,20 @@ static void seed_result(struct fw_result *r) {
                         r->seed_table_installed = true;
                 }
         }
+        static const EFI_GUID dtb_guid = { 0xb1b621d5, 0xf19c, 0x41a5, { 0x83, 0x0b, 0xd9, 0x15, 0x2c, 0x69, 0xaa, 0xe0 } };
+        for (UINTN t = 0; t < fw.st.NumberOfTableEntries; t++) {
+                const uint8_t *d = fw.tables[t].VendorTable;
+                if (memcmp(&fw.tables[t].VendorGuid, &dtb_guid, sizeof(dtb_guid)) != 0 || !d)
+                        continue;
+                uint32_t total = (uint32_t) d[4] << 24 | (uint32_t) d[5] << 16 | (uint32_t) d[6] << 8 | d[7];
+                uk_sha256(d, total < (1u << 20) ? total : 0, r->dtb_sha256);
+                r->dtb_installed = true;
+        }
         /* Installed tables belong to the system now: freed here, not counted as left behind. */
+        /* (A device tree lives in pages of its own, counted with the pages.) */
         for (UINTN t = 0; t < fw.st.NumberOfTableEntries; t++)
-                pool_free(fw.tables[t].VendorTable);
+                if (memcmp(&fw.tables[t].VendorGuid, &dtb_guid, sizeof(dtb_guid)) != 0)
+                        pool_free(fw.tables[t].VendorTable);
         fw.st.NumberOfTableEntries = 0;
         for (size_t f = 0; f < UK_ELEMENTSOF(fw.written); f++) {
                 free(fw.written[f]);

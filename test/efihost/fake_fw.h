@@ -93,6 +93,8 @@ struct fw_result {
         bool seed_file_written;             /* something was written to it */
         uint8_t seed_table[32];             /* the LINUX_EFI_RANDOM_SEED_TABLE installed, if any */
         bool seed_table_installed;
+        uint8_t dtb_sha256[32];             /* the device-tree configuration table at the end (its totalsize bytes) */
+        bool dtb_installed;
         int reset_type;                     /* FW_RESET: the EFI_RESET_TYPE asked for */
         uint64_t os_indications;            /* OsIndications at the end (0: unset) */
         unsigned calls[FW_N_CALLS];         /* calls made, per kind */

@@ -59,8 +59,9 @@ static void init_base(void) {
                 { .name = ".uname", .data = "6.1", .len = 3 },
                 { .name = ".ucode", .data = "UC", .len = 2, .virtual_size = 6 },
                 { .name = ".initrd", .data = "ADDON", .len = 5 },
+                { .name = ".dtb", .data = "DTB", .len = 3 },
         };
-        base_addon_len = peb_build(base_addon, sizeof(base_addon), a, 4);
+        base_addon_len = peb_build(base_addon, sizeof(base_addon), a, 5);
 }
 
 static const struct fake_file *find(const struct fake_fs *fs, const char *path) {
@@ -115,6 +116,9 @@ static void check_plan(struct fake_fs *esp, struct fake_fs *xb, struct uk_plan *
                 if (m->kind == UK_MEASURE_INITRD && !uk_range_ok(m->offset, m->length, p->initrd_total))
                         abort();
                 /* An addon's event names a piece of held bytes, as long as the piece. */
+                if (m->kind == UK_MEASURE_DT_ADDON &&
+                    (m->piece >= p->n_dt_addons || !p->dt_addons[m->piece].bytes || m->length != p->dt_addons[m->piece].length))
+                        abort();
                 if (m->kind == UK_MEASURE_ADDON &&
                     (m->piece >= p->n_initrd || p->initrd[m->piece].source != UK_PIECE_ADDON ||
                      !p->initrd[m->piece].bytes || m->length != p->initrd[m->piece].length))

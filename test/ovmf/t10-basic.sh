@@ -40,6 +40,6 @@ fwinfo=$(guest_var "$log" LoaderFirmwareInfo)
 # numbering): timeouts 0-1, default/one-shot 2-3, boot counting 4, sort-key 8, @saved 9, menu-disabled 13,
 # multi-profile 14, Type #1 uki/uki-url 16-17; the stub's boot partition, credentials, sysexts, 3 PCRs, profiles.
 check_eq bli-features "$(guest_var "$log" LoaderFeatures)" "hex:7f63030000000000"
-check_eq bli-stub-features "$(guest_var "$log" StubFeatures)" "hex:6f03000000000000"
+check_eq bli-stub-features "$(guest_var "$log" StubFeatures)" "hex:ef03000000000000"
 check_eq bli-stub-info "$(guest_var "$log" StubInfo)" "$info"
 exit $(( failures > 0 ))

@@ -125,8 +125,12 @@ static void test_check(void) {
         CHECK(cmd.cmdline.memory_size == 0, "no .cmdline");
         const struct peb_section dtb[] = { { .name = ".cmdline", .data = "a", .len = 1 },
                                            { .name = ".dtb", .data = "D", .len = 1 } };
-        CHECK_EQ_INT(judge(dtb, 2, NULL, &cmd, &why), UK_E_UNSUPPORTED, "device-tree addons are skipped whole");
-        CHECK(why && strstr(why, "device tree"), "why: %s", why);
+        CHECK_EQ_INT(judge(dtb, 2, NULL, &cmd, &why), UK_OK, "a device-tree addon");
+        CHECK(cmd.devicetree.length == 1 && img[cmd.devicetree.offset] == 'D', "its .dtb");
+        const struct peb_section dtbauto[] = { { .name = ".dtb", .data = "D", .len = 1 },
+                                               { .name = ".dtbauto", .data = "A", .len = 1 } };
+        CHECK_EQ_INT(judge(dtbauto, 2, NULL, &cmd, &why), UK_OK, "both kinds");
+        CHECK(cmd.devicetree.length == 1 && img[cmd.devicetree.offset] == 'A', "its .dtbauto is taken first, unmatched");
 
         static struct uk_pe pe;
         struct uk_source src;

@@ -694,14 +694,15 @@ static void test_addons(void) {
                                           { .name = ".linux", .data = "K", .len = 1 } };
         const struct peb_section xs[] = { { .name = ".cmdline", .data = "other=1", .len = 7 },
                                           { .name = ".uname", .data = "6.2.0", .len = 5 } };
-        const struct peb_section rs[] = { { .name = ".initrd", .data = "I", .len = 1 } };
+        const struct peb_section rs[] = { { .name = ".initrd", .data = "I", .len = 1 },
+                                          { .name = ".dtb", .data = "DTB-OF-D", .len = 8 } };
         struct fake_file f[] = {
                 { "/EFI/Linux/u+3.efi", uki, peb_build(uki, sizeof(uki), us, 4), false },
                 { "/loader/addons/g.addon.efi", g, peb_build(g, sizeof(g), gs, 2), false },
                 { "/EFI/Linux/u.efi.extra.d/a.addon.efi", own, peb_build(own, sizeof(own), os, 4), false },
                 { "/EFI/Linux/u.efi.extra.d/b.addon.efi", bad, peb_build(bad, sizeof(bad), bs, 2), false },
                 { "/EFI/Linux/u.efi.extra.d/c.addon.efi", other, peb_build(other, sizeof(other), xs, 2), false },
-                { "/EFI/Linux/u.efi.extra.d/d.addon.efi", rd, peb_build(rd, sizeof(rd), rs, 1), false },
+                { "/EFI/Linux/u.efi.extra.d/d.addon.efi", rd, peb_build(rd, sizeof(rd), rs, 2), false },
         };
         struct fake_fs fs = { .files = f, .n = UK_ELEMENTSOF(f) };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
@@ -709,6 +710,11 @@ static void test_addons(void) {
         struct fake_twin tw = { .fs = &fs };
         const struct uk_boot_io io = fake_twin_io(&tw, &ops);
         struct uk_boot_request req = { .entry = entry("u.efi") };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted with its addons");
+        CHECK(boot.n_notes == 3 && strstr(boot.notes[2], "its device tree is not passed"),
+              "a twin that cannot pass the tree says so: %s", boot.notes[boot.n_notes ? boot.n_notes - 1 : 0]);
+        uk_boot_release(&io, &boot);
+        req.can_pass_devicetree = true;
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "booted with its addons");
         CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0 global=1 own=1");
         CHECK_EQ_INT(boot.n_notes, 2, "two skipped, one line each");
@@ -752,6 +758,23 @@ static void test_addons(void) {
                 k++;
         }
         CHECK_EQ_INT(k, 4, "four addon events");
+        /* d's .dtb is the plan's tree, measured after the addons' line, before the initrd addons. */
+        CHECK(pl->devicetree.source == UK_DT_ADDON && pl->n_dt_addons == 1 && pl->devicetree.length == 8 &&
+              strcmp(uk_plan_path_name(pl->devicetree.path), "d.addon.efi") == 0 &&
+              memcmp(pl->dt_addons[0].bytes, "DTB-OF-D", 8) == 0, "the addon's device tree");
+        CHECK(strstr(canon, "\ndevicetree addon /EFI/Linux/u.efi.extra.d/d.addon.efi 8 ") != NULL, "canonical: %s", canon);
+        int at_dt = -1, at_addons = -1, at_first_piece = -1;
+        for (unsigned i = 0; i < pl->n_measure; i++) {
+                const struct uk_measurement *am = &pl->measure[i];
+                if (am->kind == UK_MEASURE_DT_ADDON && am->tag == UK_DEVICETREE_ADDON_EVENT_TAG && am->length == 8)
+                        at_dt = (int) i;
+                if (am->kind == UK_MEASURE_CMDLINE && strcmp(am->name, "addons") == 0)
+                        at_addons = (int) i;
+                if (am->kind == UK_MEASURE_ADDON && at_first_piece < 0)
+                        at_first_piece = (int) i;
+        }
+        CHECK(at_addons >= 0 && at_dt > at_addons && at_first_piece > at_dt, "order: line %d, tree %d, pieces %d",
+              at_addons, at_dt, at_first_piece);
         const struct uk_measurement *m = NULL;
         for (unsigned i = 0; i < boot.plan.n_measure; i++)
                 if (boot.plan.measure[i].kind == UK_MEASURE_CMDLINE && strcmp(boot.plan.measure[i].name, "addons") == 0)
