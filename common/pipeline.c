@@ -337,6 +337,42 @@ static uk_err take_addon_piece(struct uk_boot *b, const char *who, const struct 
         return UK_OK;
 }
 
+/* Whether the addon in src may be used, as systemd-stub judges it, in the order that makes both twins say the
+ * same: one for another CPU first (no firmware verifies an image it cannot run, and the Linux twin's check
+ * would), then Secure Boot's verdict over these very bytes, then what it carries. UK_OK: *ret_parts; else
+ * why[cap] is the note's text after the addon's name. */
+static uk_err judge_addon(const struct uk_boot_io *io, const struct uk_boot_request *req, enum uk_image_where where,
+                          const struct uk_addon_file *f, const struct uk_source *src, uint16_t machine,
+                          const char *uname, size_t uname_len, struct uk_boot *b, struct uk_addon_parts *ret_parts,
+                          char *why, size_t cap) {
+        char vwhy[UK_NOTE_MAX] = "";
+        const char *reason = NULL;
+        struct uk_text t;
+        uk_err r;
+
+        uk_text_init(&t, why, cap);
+        uk_text_add(&t, " skipped: ");
+        bool parsed = uk_pe_parse(src, &b->addon_pe) == UK_OK;
+        if (parsed && machine != 0 && b->addon_pe.machine != machine)
+                r = uk_addon_check(src, &b->addon_pe, machine, NULL, 0, ret_parts, &reason);
+        else if (req->machine.secure_boot && io->verify_image &&
+                 (r = io->verify_image(io->ctx, where, f->path, src, vwhy, sizeof(vwhy))) != UK_OK) {
+                uk_text_add(&t, "refused under Secure Boot");
+                if (vwhy[0]) {
+                        uk_text_add(&t, ": ");
+                        uk_text_add(&t, vwhy);
+                }
+                return r;
+        } else if (!parsed) {
+                uk_text_add(&t, "not a PE image");
+                return UK_E_BAD_PE_SIGNATURE;
+        } else
+                r = uk_addon_check(src, &b->addon_pe, machine, uname, uname_len, ret_parts, &reason);
+        if (r)
+                uk_text_add(&t, reason ? reason : uk_strerror(r));
+        return r;
+}
+
 /* The addons systemd-stub would apply, judged one by one (common/addon.c); each one skipped is said in a
  * note, as the stub logs it, and the boot goes on. Under Secure Boot each is checked like any image before
  * a byte of it is used. A directory or addon that cannot be read refuses the entry (its line would silently
@@ -371,12 +407,14 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
                         return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", b->image_name, ": ", NULL);
                 have_uname = true;
         }
+        /* An addon runs inside the UKI's stub: it must be built for the UKI's CPU, also when this twin only
+         * plans (machine 0), so that planning and booting take the same addons. */
+        uint16_t addon_machine = req->machine.pe_machine ? req->machine.pe_machine : b->uki.pe.machine;
         for (unsigned i = 0; i < b->addons.n; i++) {
                 const struct uk_addon_file *f = &b->addons.files[i];
                 struct uk_source src;
                 struct uk_addon_parts parts;
-                const char *why = NULL;
-                char vwhy[UK_NOTE_MAX] = "";
+                char why[UK_NOTE_MAX];
                 uint8_t *buf;
                 size_t len;
 
@@ -390,32 +428,9 @@ static uk_err apply_addons(const struct uk_boot_io *io, const struct uk_boot_req
                         continue;
                 }
                 uk_source_from_memory(&src, buf, len);
-                if (req->machine.secure_boot && io->verify_image &&
-                    io->verify_image(io->ctx, where, f->path, &src, vwhy, sizeof(vwhy)) != UK_OK) {
-                        char what[UK_NOTE_MAX];
-                        struct uk_text t;
-                        uk_text_init(&t, what, sizeof(what));
-                        uk_text_add(&t, " skipped: refused under Secure Boot");
-                        if (vwhy[0]) {
-                                uk_text_add(&t, ": ");
-                                uk_text_add(&t, vwhy);
-                        }
-                        boot_note(b, who, f->name, what);
-                        continue;
-                }
-                if (uk_pe_parse(&src, &b->addon_pe) != UK_OK) {
-                        boot_note(b, who, f->name, " skipped: not a PE image");
-                        continue;
-                }
-                r = uk_addon_check(&src, &b->addon_pe, req->machine.pe_machine, have_uname ? uname : NULL,
-                                   uname_len, &parts, &why);
-                if (r) {
-                        char what[UK_NOTE_MAX];
-                        struct uk_text t;
-                        uk_text_init(&t, what, sizeof(what));
-                        uk_text_add(&t, " skipped: ");
-                        uk_text_add(&t, why ? why : uk_strerror(r));
-                        boot_note(b, who, f->name, what);
+                if (judge_addon(io, req, where, f, &src, addon_machine, have_uname ? uname : NULL, uname_len, b,
+                                &parts, why, sizeof(why)) != UK_OK) {
+                        boot_note(b, who, f->name, why);
                         continue;
                 }
                 if ((r = take_addon_piece(b, who, f, buf, len, &parts.devicetree, UK_ADDON_DEVICETREE)) ||
