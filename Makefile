@@ -97,6 +97,38 @@ $(B)/static/ukiboot-faults: $(LINUX_SRC) $(LINUX_HDR) $(COMMON_SRC) $(COMMON_HDR
 	$(CC) $(HOST_CFLAGS) -U_FORTIFY_SOURCE -DUKIBOOT_NO_CURL -static -Ilinux $(LINUX_SRC) $(COMMON_SRC) test/faults/wrap.c \
 	   $(foreach c,$(WRAP_CALLS),-Wl,--wrap=$(c)) -lcrypto -lz -lzstd -o $@
 
+# ---- the EFI twin for arm64 (efi/ukibootaa64.efi) ----------------------------
+# The same sources, cross-compiled against gnu-efi's arm64 build (Debian's arm64 package, unpacked by
+# scripts/install-deps into .cache/gnu-efi-arm64, never installed). gnu-efi's arm64 crt0 carries the PE
+# header itself, so the image is the ELF's sections laid out flat (objcopy -O binary), padded to the size
+# that header declares (the linker script aligns its end to 512 bytes; objcopy stops at the last byte).
+AA64_GNUEFI  ?= .cache/gnu-efi-arm64/usr
+EFI_AA64_APP ?= efi/ukibootaa64.efi
+EFI_AA64_CFLAGS := -std=gnu11 -Os $(WARN) -ffreestanding -fshort-wchar -fno-stack-protector -fpic -fno-strict-aliasing \
+              -mstrict-align -DUKIBOOT_VERSION=\"$(VERSION)\" -Icommon -fno-builtin-printf \
+              -I$(AA64_GNUEFI)/include/efi -I$(AA64_GNUEFI)/include/efi/aarch64 -I$(AA64_GNUEFI)/include/efi/protocol
+EFI_AA64_OBJ := $(patsubst common/%.c,$(B)/efi-aa64/common/%.o,$(COMMON_SRC)) $(patsubst efi/%.c,$(B)/efi-aa64/efi/%.o,$(EFI_SRC))
+
+$(B)/efi-aa64/common/%.o: common/%.c $(COMMON_HDR)
+	@test -e $(AA64_GNUEFI)/lib/crt0-efi-aarch64.o || \
+	   { echo "efi-aa64: $(AA64_GNUEFI) missing: run scripts/install-deps" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) $(EFI_AA64_CFLAGS) -c $< -o $@
+
+$(B)/efi-aa64/efi/%.o: efi/%.c $(COMMON_HDR) $(EFI_HDR) $(VERSION_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) $(EFI_AA64_CFLAGS) -Iefi -c $< -o $@
+
+$(B)/efi-aa64/ukiboot.so: $(EFI_AA64_OBJ)
+	aarch64-linux-gnu-ld -nostdlib -znocombreloc -T $(AA64_GNUEFI)/lib/elf_aarch64_efi.lds -shared -Bsymbolic \
+	   --no-undefined --no-warn-rwx-segments --defsym=EFI_SUBSYSTEM=0xa -L$(AA64_GNUEFI)/lib \
+	   $(AA64_GNUEFI)/lib/crt0-efi-aarch64.o $^ -o $@ -lefi -lgnuefi $(shell $(ARM64_CC) -print-libgcc-file-name)
+
+$(EFI_AA64_APP): $(B)/efi-aa64/ukiboot.so
+	aarch64-linux-gnu-objcopy -j .text -j .sdata -j .data -j .dynamic -j .rodata -j .rel -j .rela -j '.rel.*' \
+	   -j '.rela.*' -j .reloc -O binary $< $@
+	scripts/pe-pad $@
+
 # arm64 cross build of the same static binary (make cross-arm64): Debian's gcc-aarch64-linux-gnu, and arm64
 # zlib/libzstd static libraries unpacked by scripts/install-deps into .cache/arm64-sysroot (never installed).
 ARM64_CC      ?= aarch64-linux-gnu-gcc
@@ -135,8 +167,10 @@ $(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard test/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) $< $(COMMON_SRC) -o $@
 
-.PHONY: cross-arm64 test-arm64 install all deps check unit test-efihost fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
-all: efi/ukibootx64.efi linux/ukiboot
+.PHONY: cross-arm64 efi-aa64 test-arm64 install all deps check unit test-efihost fuzz-smoke fuzz fixtures test-fixtures test-ovmf test-vm demo bench clean static
+# The arm64 EFI twin is part of `all` once scripts/install-deps has unpacked gnu-efi's arm64 build.
+all: efi/ukibootx64.efi linux/ukiboot $(if $(wildcard $(AA64_GNUEFI)/lib/crt0-efi-aarch64.o),$(EFI_AA64_APP))
+efi-aa64: $(EFI_AA64_APP)
 
 static: $(B)/static/ukiboot
 
@@ -172,7 +206,7 @@ cross-arm64: $(B)/arm64/ukiboot
 
 # arm64 under QEMU: the cross-built binary on the host (qemu-aarch64), extract vs zcat, zboot containers,
 # and one arm64 guest that kexecs an arm64 UKI.
-test-arm64: linux/ukiboot cross-arm64
+test-arm64: linux/ukiboot cross-arm64 efi-aa64
 	test/arm64/run-all
 
 # Every suite prints PASS:/FAIL: lines into build/results/*.log; test/summarize counts them all.
@@ -192,6 +226,7 @@ KERNEL_INSTALL_DIR ?= /usr/lib/kernel/install.d
 install: all
 	install -D -m 0755 linux/ukiboot $(DESTDIR)$(PREFIX)/bin/ukiboot
 	install -D -m 0644 efi/ukibootx64.efi $(DESTDIR)$(PREFIX)/lib/ukiboot/ukibootx64.efi
+	if [ -e $(EFI_AA64_APP) ]; then install -D -m 0644 $(EFI_AA64_APP) $(DESTDIR)$(PREFIX)/lib/ukiboot/ukibootaa64.efi; fi
 	install -D -m 0644 doc/ukiboot.1 $(DESTDIR)$(PREFIX)/share/man/man1/ukiboot.1
 	install -D -m 0755 scripts/install-esp $(DESTDIR)$(PREFIX)/lib/ukiboot/install-esp
 	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(KERNEL_INSTALL_DIR)
@@ -202,4 +237,4 @@ install: all
 	chmod 0755 $(DESTDIR)$(KERNEL_INSTALL_DIR)/90-ukiboot.install
 
 clean:
-	rm -rf $(B) efi/ukibootx64.efi linux/ukiboot
+	rm -rf $(B) efi/ukibootx64.efi $(EFI_AA64_APP) linux/ukiboot

@@ -65,10 +65,18 @@ EFI_STATUS uk_err_to_efi(uk_err e) {
 
 static uint64_t tsc_hz;
 
+/* A free-running counter: the TSC on x86, the generic timer's virtual count on arm64. Its rate is measured
+ * against the firmware's Stall on both, so nothing depends on what the CPU reports about it. */
 static inline uint64_t rdtsc(void) {
+#if defined(__aarch64__)
+        uint64_t v;
+        __asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(v));
+        return v;
+#else
         uint32_t lo, hi;
         __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
         return ((uint64_t) hi << 32) | lo;
+#endif
 }
 
 void timer_calibrate(void) {

@@ -43,8 +43,12 @@
 /* Kernels need a few tens of MiB (Debian 6.1: init_size 64 MiB); more means a corrupt header. */
 #define FOOTPRINT_MAX           (1024ULL * 1024 * 1024)
 
-typedef void (__attribute__((sysv_abi)) *handover_entry_fn)(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab,
-                                                           void *boot_params);
+#if defined(__x86_64__)
+#define HANDOVER_ABI __attribute__((sysv_abi))
+#else
+#define HANDOVER_ABI            /* never called: handover_supported says no off x86-64 */
+#endif
+typedef void (HANDOVER_ABI *handover_entry_fn)(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab, void *boot_params);
 
 struct pages {
         EFI_PHYSICAL_ADDRESS addr;
@@ -65,6 +69,10 @@ bool handover_supported(const struct handover_in *in, const char **ret_reason) {
         const struct uk_kernel_info *ki = &in->plan->kernel_info;
         uint64_t setup_len;
 
+#if !defined(__x86_64__)
+        *ret_reason = "the EFI handover protocol exists on x86-64 only";
+        return false;
+#endif
         if (ki->format != UK_KERNEL_BZIMAGE) {
                 *ret_reason = "not an x86 bzImage";
                 return false;
