@@ -4,8 +4,14 @@
 #include "util.h"
 
 #define WINDOWS_PATH "/EFI/Microsoft/Boot/bootmgfw.efi"
+/* systemd-boot names them after the CPU it runs on (EFI_MACHINE_TYPE_NAME); so does each build of ukiboot. */
+#if defined(__aarch64__)
+#define SHELL_PATH "/shellaa64.efi"
+#define DEFAULT_LOADER_PATH "/EFI/BOOT/BOOTAA64.EFI"
+#else
 #define SHELL_PATH "/shellx64.efi"
 #define DEFAULT_LOADER_PATH "/EFI/BOOT/BOOTX64.EFI"
+#endif
 
 static bool exists(const struct uk_fs_ops *fs, const char *path) {
         return uk_fs_probe(fs, path) == UK_OK;
