@@ -462,6 +462,7 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         b->have_plan = false;
         b->src_open = false;
         b->n_notes = 0;
+        b->n_addon_pieces = 0;          /* only entries with extras pick addons up; the twin need not zero b */
         b->efi_options_len = 0;
         b->efi_options[0] = 0;
         b->refusal = (struct uk_refusal) {};

@@ -794,6 +794,18 @@ static void test_addons(void) {
         uk_boot_release(&io, &boot);
         tw.hold_fail_at = 0;
 
+        /* A twin may hand over uninitialised memory (the EFI twin's pool): a UKI booted without an entry,
+         * which picks up no addons, must not see stale addon pieces in it. */
+        memset(&boot, 0xa5, sizeof(boot));
+        const struct uk_boot_request direct = { .image = "/EFI/Linux/u+3.efi", .image_where = UK_IMAGE_ESP };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &direct, &boot), UK_OK, "a UKI without an entry, over garbage");
+        bool addon_piece = false;
+        for (unsigned i = 0; i < boot.plan.n_initrd; i++)
+                addon_piece = addon_piece || boot.plan.initrd[i].source == UK_PIECE_ADDON;
+        CHECK(!addon_piece && boot.plan.n_dt_addons == 0 && boot.plan.devicetree.source == UK_DT_NONE,
+              "no addon pieces from the garbage");
+        uk_boot_release(&io, &boot);
+
         /* Secure Boot: every addon is checked before use; refused ones add nothing. */
         req.machine.secure_boot = true;
         tw.verdict = UK_E_SECURITY;
