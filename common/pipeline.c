@@ -238,16 +238,26 @@ static uk_err prepare_action(const struct uk_boot_request *req, const char *who,
 }
 
 /* Sizes of a `linux` entry's initrd files: the plan lays them out before anything is read. */
+/* The size of a file an entry names on its own partition; one that cannot be opened refuses the entry
+ * ("cannot read <what><path>: ..."). */
+static uk_err entry_file_size(const struct uk_boot_io *io, const struct uk_entry *e, const char *who, const char *what,
+                              const char *path, uint64_t *ret, struct uk_boot *b) {
+        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
+        struct uk_source s;
+        uk_err r = fs && fs->open_source ? fs->open_source(fs->ctx, path, &s) : UK_E_NOT_FOUND;
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, what, path, ": ", NULL);
+        *ret = s.size;
+        fs->close_source(fs->ctx, &s);
+        return UK_OK;
+}
+
 static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e, const char *who,
                            uint64_t sizes[UK_ENTRY_MAX_INITRDS], struct uk_boot *b) {
-        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
         for (unsigned i = 0; i < e->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
-                struct uk_source s;
-                uk_err r = fs && fs->open_source ? fs->open_source(fs->ctx, e->initrd[i], &s) : UK_E_NOT_FOUND;
+                uk_err r = entry_file_size(io, e, who, "cannot read initrd ", e->initrd[i], &sizes[i], b);
                 if (r)
-                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", e->initrd[i], ": ", NULL);
-                sizes[i] = s.size;
-                fs->close_source(fs->ctx, &s);
+                        return r;
         }
         return UK_OK;
 }
@@ -256,16 +266,9 @@ static uk_err initrd_sizes(const struct uk_boot_io *io, const struct uk_entry *e
  * refuses the entry. */
 static uk_err devicetree_size(const struct uk_boot_io *io, const struct uk_entry *e, const char *who, uint64_t *ret,
                               struct uk_boot *b) {
-        const struct uk_fs_ops *fs = uk_entry_fs(io->fs, e);
-        struct uk_source s;
         if (!e || !e->devicetree[0])
                 return UK_OK;
-        uk_err r = fs && fs->open_source ? fs->open_source(fs->ctx, e->devicetree, &s) : UK_E_NOT_FOUND;
-        if (r)
-                return refuse(b, who, UK_REFUSE_READ, r, "cannot read devicetree ", e->devicetree, ": ", NULL);
-        *ret = s.size;
-        fs->close_source(fs->ctx, &s);
-        return UK_OK;
+        return entry_file_size(io, e, who, "cannot read devicetree ", e->devicetree, ret, b);
 }
 
 /* Credentials and system extensions: as systemd-stub, a failure to pick them up costs only them. The plan

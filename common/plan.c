@@ -114,17 +114,10 @@ static uk_err add_section_piece(struct uk_plan *p, const char *label, const stru
         return add_piece_filled(p, UK_PIECE_UKI, label, sec->offset, sec->length, fill, NULL);
 }
 
-const char *uk_plan_piece_name(const struct uk_plan_piece *piece) {
-        return piece ? basename_of(piece->path) : "";
-}
-
 const char *uk_plan_path_name(const char *path) {
         return path ? basename_of(path) : "";
 }
 
-/* The addons' pieces of one kind (ucode or not) in the order the stub concatenates them: .ucode in reverse
- * (the kernel takes the first microcode it finds, so the last addon wins), .initrd as applied. Their content
- * is known now: the bytes are in memory. */
 /* SHA-256 of bytes[len] followed by fill zeros: an addon's section as loaded. */
 static void hash_filled(const uint8_t *bytes, uint64_t len, uint64_t fill, uint8_t ret[32]) {
         struct uk_sha256 h;
@@ -138,6 +131,9 @@ static void hash_filled(const uint8_t *bytes, uint64_t len, uint64_t fill, uint8
         uk_sha256_final(&h, ret);
 }
 
+/* The addons' pieces of one kind (ucode or not) in the order the stub concatenates them: .ucode in reverse
+ * (the kernel takes the first microcode it finds, so the last addon wins), .initrd as applied. Their content
+ * is known now: the bytes are in memory. */
 static uk_err add_addon_pieces(const struct uk_plan_in *in, struct uk_plan *p, bool ucode) {
         enum uk_addon_part want = ucode ? UK_ADDON_UCODE : UK_ADDON_INITRD;
         for (unsigned k = 0; k < in->n_addon_pieces; k++) {
@@ -175,7 +171,7 @@ static uk_err add_addon_devicetrees(const struct uk_plan_in *in, struct uk_plan 
                         return UK_E_BUFFER_TOO_SMALL;
                 hash_filled(a->bytes, a->length, a->zero_fill, d->sha256);
                 p->devicetree = (struct uk_plan_devicetree) { .source = UK_DT_ADDON, .length = a->length,
-                                                             .zero_fill = a->zero_fill };
+                                                             .zero_fill = a->zero_fill, .bytes = a->bytes };
                 uk_strlcpy_checked(p->devicetree.path, sizeof(p->devicetree.path), a->path);
                 p->n_dt_addons++;
         }
@@ -495,18 +491,18 @@ static uk_err measure_uki(const struct uk_plan_in *in, struct uk_plan *p, const 
         if ((r = uk_uki_pcr11_items(in->uki, p->profile, gen, items, &n)))
                 return r;
         /* The stub measures the .dtbauto it chose (and none when none matched), not the first one. */
+        const struct uk_plan_devicetree *dt = &p->devicetree;
+        bool chose_auto = dt->source == UK_DT_UKI && uk_strcmp(dt->label, ".dtbauto") == 0;
+        unsigned kept = 0;
         for (unsigned i = 0; i < n; i++) {
-                if (items[i].sec != UK_SEC_DTBAUTO)
-                        continue;
-                const struct uk_plan_devicetree *dt = &p->devicetree;
-                if (dt->source == UK_DT_UKI && uk_strcmp(dt->label, ".dtbauto") == 0) {
+                if (items[i].sec == UK_SEC_DTBAUTO) {
+                        if (!chose_auto)
+                                continue;
                         items[i].offset = dt->offset, items[i].length = dt->length, items[i].zero_fill = dt->zero_fill;
-                } else {
-                        for (unsigned j = i + 1; j < n; j++)
-                                items[j - 1] = items[j];
-                        n--, i--;
                 }
+                items[kept++] = items[i];
         }
+        n = kept;
         for (unsigned i = 0; i < n; i++) {
                 const char *name = uk_sec_table[items[i].sec].name;
                 if ((r = add_measurement(p, UK_MEASURE_NAME, UK_PCR_KERNEL_IMAGE, name, 0, 0, 0)) ||

@@ -52,7 +52,7 @@ enum uk_measure_kind {
         UK_MEASURE_PROFILE,     /* the profile number in decimal as UTF-16 with its NUL, a tagged event
                                  * (UK_PROFILE_EVENT_TAG) described by itself; name holds the digits */
         UK_MEASURE_ADDON,       /* initrd[piece], an addon's section (bytes, then its fill), a tagged event (tag)
-                                 * described by the addon's file name (uk_plan_piece_name) as UTF-16 with NUL */
+                                 * described by the addon's file name (uk_plan_path_name) as UTF-16 with NUL */
         UK_MEASURE_DT_ADDON,    /* dt_addons[piece], an addon's device tree, the same way */
 };
 struct uk_measurement {
@@ -86,9 +86,7 @@ struct uk_plan_piece {
         const uint8_t *bytes;      /* ADDON: the section's file bytes, in memory the twin holds */
 };
 
-/* The last component of a piece's path (an addon's file name: its measurement's description). */
-const char *uk_plan_piece_name(const struct uk_plan_piece *piece);
-/* The same for any ESP path. */
+/* The last component of an ESP path (an addon's file name: its measurement's description). */
 const char *uk_plan_path_name(const char *path);
 
 /* An addon's .ucode, .initrd or device tree as the pipeline hands it to the plan: a section of an addon the
@@ -126,7 +124,7 @@ enum uk_dt_source {
         UK_DT_NONE,             /* the machine's own stays */
         UK_DT_UKI,              /* a section of the UKI: label, offset, length, zero_fill */
         UK_DT_FILE,             /* the entry's `devicetree` file (path, length) on the entry's partition */
-        UK_DT_ADDON,            /* the last addon's: dt_addons[n_dt_addons - 1] (path, length, bytes) */
+        UK_DT_ADDON,            /* the last addon's (path, length, bytes): dt_addons[n_dt_addons - 1] */
 };
 /* An addon's device tree: the twin's held memory, measured whether or not a later one replaces it. */
 struct uk_plan_dt_addon {
@@ -139,7 +137,8 @@ struct uk_plan_devicetree {
         enum uk_dt_source source;
         char label[16];                   /* UKI: ".dtb" or ".dtbauto" */
         uint64_t offset, length, zero_fill;
-        char path[UK_PATH_MAX];
+        char path[UK_PATH_MAX];           /* FILE, ADDON */
+        const uint8_t *bytes;             /* ADDON: the tree's file bytes, in memory the twin holds */
 };
 
 /* Policy knobs (defaults: all false = systemd-stub compatible). */

@@ -103,15 +103,24 @@ static void header_sha256(const struct uk_plan *p, const struct uk_plan_piece *p
                 uk_memset(ret, 0, 32);
 }
 
+/* Where a plan's device tree comes from, as the canonical form and JSON name it. */
+static const char *dt_source_name(enum uk_dt_source src) {
+        switch (src) {
+        case UK_DT_UKI:   return "uki";
+        case UK_DT_FILE:  return "file";
+        case UK_DT_ADDON: return "addon";
+        default:          return "none";
+        }
+}
+
 /* "devicetree uki .dtbauto 13195776 7537", "devicetree file <path> <length>", "devicetree addon <path> <length>
  * <sha256>": only a plan that installs a tree says so, other plans keep their form. */
 static void write_devicetree(const struct uk_plan *p, struct sink *s) {
         const struct uk_plan_devicetree *dt = &p->devicetree;
-        static const char *const kinds[] = { [UK_DT_UKI] = "uki", [UK_DT_FILE] = "file", [UK_DT_ADDON] = "addon" };
         if (dt->source == UK_DT_NONE || (dt->source == UK_DT_ADDON && p->n_dt_addons == 0))
                 return;
         put_str(s, "\ndevicetree ");
-        put_str(s, kinds[dt->source]);
+        put_str(s, dt_source_name(dt->source));
         put_char(s, ' ');
         if (dt->source == UK_DT_UKI) {
                 put_token(s, dt->label);
@@ -663,8 +672,7 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
                 json_key(&s, "devicetree", &first);
                 put_char(&s, '{');
                 json_key(&s, "source", &df);
-                put_json_str(&s, p->devicetree.source == UK_DT_UKI ? "uki" :
-                                 p->devicetree.source == UK_DT_ADDON ? "addon" : "file", 8);
+                put_json_str(&s, dt_source_name(p->devicetree.source), 8);
                 if (p->devicetree.source == UK_DT_UKI) {
                         json_key(&s, "section", &df);
                         put_json_str(&s, p->devicetree.label, sizeof(p->devicetree.label));

@@ -84,10 +84,10 @@ EFI_STATUS dtb_install(const struct uk_plan *p, const uint8_t *uki, uint64_t siz
                         CopyMem(st.buf, (void *) (uki + dt->offset), dt->length);
         } else if (dt->source == UK_DT_ADDON) {
                 /* The last addon's tree replaces the rest: only the end state is installed. */
-                if (p->n_dt_addons == 0)
+                if (!dt->bytes)
                         s = EFI_INVALID_PARAMETER;
                 else
-                        CopyMem(st.buf, (void *) p->dt_addons[p->n_dt_addons - 1].bytes, dt->length);
+                        CopyMem(st.buf, (void *) dt->bytes, dt->length);
         } else if (!read_file || read_file(read_ctx, dt->path, 0, st.buf, (size_t) dt->length) != UK_OK)
                 s = EFI_LOAD_ERROR;
         if (!EFI_ERROR(s))

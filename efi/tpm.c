@@ -126,25 +126,30 @@ static bool measure(struct tcg2_protocol *t, UINT32 pcr, const void *data, uint6
         return measure_event(t, pcr, NULL, data, len, desc);
 }
 
-/* A section as the stub sees it in its loaded image: the file bytes, then the zero fill up to VirtualSize. */
-static bool measure_section(struct tcg2_protocol *t, const uint8_t *uki, uint64_t size,
-                            const struct uk_pcr11_item *it, const CHAR16 *name16) {
+/* bytes[len] followed by fill zeros, as a section is in a loaded image, measured as one event (tagged when
+ * tag is given); without a fill the bytes are measured where they are. */
+static bool measure_filled(struct tcg2_protocol *t, UINT32 pcr, const UINT32 *tag, const uint8_t *bytes, uint64_t len,
+                           uint64_t fill, const CHAR16 *desc) {
         void *copy = NULL;
         UINTN pages = 0;
         bool ok;
 
-        if (!uk_range_ok(it->offset, it->length, size))
+        if (fill == 0)
+                return measure_event(t, pcr, tag, bytes, len, desc);
+        if (len > UINT64_MAX - fill || EFI_ERROR(pages_alloc(len + fill, &copy, &pages)))
                 return false;
-        if (it->zero_fill == 0)
-                return measure(t, UK_PCR_KERNEL_IMAGE, uki + it->offset, it->length, name16);
-        if (it->length > UINT64_MAX - it->zero_fill ||
-            EFI_ERROR(pages_alloc(it->length + it->zero_fill, &copy, &pages)))
-                return false;
-        CopyMem(copy, (void *) (uki + it->offset), it->length);
-        SetMem((uint8_t *) copy + it->length, it->zero_fill, 0);
-        ok = measure(t, UK_PCR_KERNEL_IMAGE, copy, it->length + it->zero_fill, name16);
+        CopyMem(copy, (void *) bytes, len);
+        SetMem((uint8_t *) copy + len, fill, 0);
+        ok = measure_event(t, pcr, tag, copy, len + fill, desc);
         pages_free(copy, pages);
         return ok;
+}
+
+/* A section as the stub sees it in its loaded image: the file bytes, then the zero fill up to VirtualSize. */
+static bool measure_section(struct tcg2_protocol *t, const uint8_t *uki, uint64_t size,
+                            const struct uk_pcr11_item *it, const CHAR16 *name16) {
+        return uk_range_ok(it->offset, it->length, size) &&
+               measure_filled(t, UK_PCR_KERNEL_IMAGE, NULL, uki + it->offset, it->length, it->zero_fill, name16);
 }
 
 /* The PCR 12 event: the UTF-16 string with its NUL, described by itself. */
@@ -201,8 +206,6 @@ static bool measure_addon(struct tcg2_protocol *t, const struct uk_plan *p, cons
         const uint8_t *bytes = NULL;
         const char *path = NULL;
         uint64_t len = 0, fill = 0;
-        void *copy = NULL;
-        UINTN pages = 0;
         bool ok;
 
         if (m->kind == UK_MEASURE_ADDON && m->piece < p->n_initrd && p->initrd[m->piece].source == UK_PIECE_ADDON) {
@@ -212,19 +215,13 @@ static bool measure_addon(struct tcg2_protocol *t, const struct uk_plan *p, cons
                 const struct uk_plan_dt_addon *d = &p->dt_addons[m->piece];
                 bytes = d->bytes, path = d->path, len = d->length, fill = d->zero_fill;
         }
-        if (!bytes || len > UINT64_MAX - fill)
+        if (!bytes)
                 return false;
         const char *name = uk_plan_path_name(path);
         CHAR16 *desc = xstr8_to_16(name, uk_strlen(name));
-        if (!desc || EFI_ERROR(pages_alloc(len + fill, &copy, &pages))) {
-                if (desc)
-                        FreePool(desc);
+        if (!desc)
                 return false;
-        }
-        CopyMem(copy, (void *) bytes, len);
-        SetMem((uint8_t *) copy + len, fill, 0);
-        ok = measure_event(t, m->pcr, &m->tag, copy, len + fill, desc);
-        pages_free(copy, pages);
+        ok = measure_filled(t, m->pcr, &m->tag, bytes, len, fill, desc);
         FreePool(desc);
         return ok;
 }

@@ -197,10 +197,10 @@ int read_devicetree(struct target *t, uint8_t **ret, size_t *ret_len) {
         if (dt->length > 64u << 20 || dt->zero_fill > 64u << 20)
                 return log_fail(EXIT_INVALID, "%s: the device tree is too large", what);
         if (dt->source == UK_DT_ADDON) {
-                uint8_t *copy = t->plan->n_dt_addons ? calloc(1, (size_t) (dt->length + dt->zero_fill) + 1) : NULL;
+                uint8_t *copy = dt->bytes ? calloc(1, (size_t) (dt->length + dt->zero_fill) + 1) : NULL;
                 if (!copy)
                         return log_fail(EXIT_FAILED, "out of memory");
-                memcpy(copy, t->plan->dt_addons[t->plan->n_dt_addons - 1].bytes, (size_t) dt->length);
+                memcpy(copy, dt->bytes, (size_t) dt->length);
                 *ret = copy;
                 *ret_len = (size_t) (dt->length + dt->zero_fill);
                 return EXIT_OK;

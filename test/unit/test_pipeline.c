@@ -729,8 +729,8 @@ static void test_addons(void) {
               strcmp(pl->initrd[0].label, ".ucode") == 0 && strcmp(pl->initrd[1].path, "/loader/addons/g.addon.efi") == 0,
               "microcode: the UKI's own addon's, then the global one's");
         CHECK(pl->initrd[pl->n_initrd - 2].source == UK_PIECE_ADDON &&
-              strcmp(uk_plan_piece_name(&pl->initrd[pl->n_initrd - 2]), "a.addon.efi") == 0 &&
-              strcmp(uk_plan_piece_name(&pl->initrd[pl->n_initrd - 1]), "d.addon.efi") == 0, "initrds last, in order");
+              strcmp(uk_plan_path_name(pl->initrd[pl->n_initrd - 2].path), "a.addon.efi") == 0 &&
+              strcmp(uk_plan_path_name(pl->initrd[pl->n_initrd - 1].path), "d.addon.efi") == 0, "initrds last, in order");
         uint8_t head[8], tail[8];
         CHECK_EQ_INT(uk_plan_initrd_read(pl, 0, head, 8, no_piece_read, NULL), UK_OK, "read the head");
         CHECK_EQ_INT(uk_plan_initrd_read(pl, pl->initrd_total - 8, tail, 8, no_piece_read, NULL), UK_OK, "read the tail");
