@@ -19,6 +19,23 @@ enum uk_entry_type {
         UK_ENTRY_AUTO,        /* made up by the boot loader: "auto-windows", "auto-reboot-to-firmware-setup", ... */
 };
 
+/* An integrity pin: `uki-sha256 HEX` in an entry, --sha256 HEX for an image given directly. The image's
+ * bytes are hashed whole before any of them is used, and a mismatch refuses the boot. A pin that cannot be
+ * read (not 64 hex digits, or two different ones) is kept as MALFORMED so the entry is refused rather than
+ * booted unpinned. */
+enum uk_pin_state {
+        UK_PIN_NONE,
+        UK_PIN_SHA256,
+        UK_PIN_MALFORMED,
+};
+struct uk_pin {
+        enum uk_pin_state state;
+        uint8_t sha256[32];
+};
+
+/* Read a pin's value: 64 hex digits (either case). */
+uk_err uk_pin_parse(const char *s, size_t len, struct uk_pin *ret_pin);
+
 /* What an entry boots. A .conf naming several: uki-url wins over uki, uki over linux, linux over efi. */
 enum uk_entry_kind {
         UK_ENTRY_KIND_UKI,        /* `uki PATH` or Type #2 */
@@ -46,6 +63,7 @@ struct uk_entry {
         char uki_path[UK_PATH_MAX];    /* `uki`, or the Type #2 file itself */
         char uki_url[UK_URL_MAX];      /* `uki-url` */
         char devicetree[UK_PATH_MAX];
+        struct uk_pin pin;             /* `uki-sha256`: the image's bytes, hashed whole */
         char initrd[UK_ENTRY_MAX_INITRDS][UK_PATH_MAX];
         unsigned n_initrd;
         char options[UK_OPTIONS_MAX];  /* all `options` lines joined by one space */

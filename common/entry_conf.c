@@ -38,6 +38,23 @@ static uk_err append_options(struct uk_entry *e, const char *val, size_t len) {
         return UK_OK;
 }
 
+uk_err uk_pin_parse(const char *s, size_t len, struct uk_pin *ret_pin) {
+        struct uk_pin p = { .state = UK_PIN_SHA256 };
+        if (!s || !ret_pin)
+                return UK_E_INVALID_ARG;
+        if (len != 64)
+                return UK_E_SYNTAX;
+        for (size_t i = 0; i < 64; i++) {
+                char c = uk_tolower(s[i]);
+                int v = uk_isdigit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+                if (v < 0)
+                        return UK_E_SYNTAX;
+                p.sha256[i / 2] = (uint8_t) (p.sha256[i / 2] << 4 | v);
+        }
+        *ret_pin = p;
+        return UK_OK;
+}
+
 static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_linux, bool *has_efi,
                          bool *has_uki, bool *has_uki_url) {
         const char *v = kv->val;
@@ -76,6 +93,17 @@ static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_l
         }
         if (uk_kv_key_is(kv, "devicetree"))
                 return set_path(e->devicetree, sizeof(e->devicetree), v, n);
+        if (uk_kv_key_is(kv, "uki-sha256")) {
+                /* A pin is never dropped: one that cannot be read, or a second that disagrees, leaves the
+                 * entry refused when chosen (not skipped, so the menu still says why). */
+                struct uk_pin p;
+                if (uk_pin_parse(v, n, &p) != UK_OK ||
+                    (e->pin.state == UK_PIN_SHA256 && uk_memcmp(e->pin.sha256, p.sha256, 32) != 0))
+                        e->pin.state = UK_PIN_MALFORMED;
+                else if (e->pin.state == UK_PIN_NONE)
+                        e->pin = p;
+                return UK_OK;
+        }
         if (uk_kv_key_is(kv, "initrd")) {
                 if (e->n_initrd >= UK_ENTRY_MAX_INITRDS)
                         return UK_E_TOO_MANY;

@@ -35,6 +35,7 @@ static const char *const uk_err_strings[_UK_E_MAX] = {
         [UK_E_NOT_REGULAR] = "not a regular file",
         [UK_E_UNSUPPORTED] = "not supported by ukiboot yet",
         [UK_E_SECURITY] = "not signed by a key in db, or listed in dbx",
+        [UK_E_PIN_MISMATCH] = "its SHA-256 is not the pinned one",
 };
 
 const char *uk_strerror(uk_err e) {

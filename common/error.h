@@ -36,6 +36,7 @@ typedef enum uk_err {
         UK_E_SBAT_REVOKED,         /* the image's SBAT generation is revoked by the machine's SbatLevel */
         UK_E_NOT_REGULAR,          /* a FIFO, device or directory where a file was expected: skipped, never read */
         UK_E_UNSUPPORTED,          /* something ukiboot does not do (yet), said rather than done in part */
+        UK_E_PIN_MISMATCH,         /* the image's SHA-256 is not the one its entry (or --sha256) pins */
         _UK_E_MAX
 } uk_err;
 

@@ -3,6 +3,7 @@
 #include "pipeline.h"
 #include "cmdline.h"
 #include "secureboot.h"
+#include "sha256.h"
 #include "text.h"
 #include "util.h"
 
@@ -153,6 +154,41 @@ static bool has_text(const char *s) {
                 if ((uint8_t) *s > 0x20 && *s != 0x7f)
                         return true;
         return false;
+}
+
+const struct uk_pin *uk_boot_pin(const struct uk_boot_request *req) {
+        static const struct uk_pin none = { .state = UK_PIN_NONE };
+        if (!req)
+                return &none;
+        return req->entry ? &req->entry->pin : &req->pin;
+}
+
+/* A pinned image is used only if all of its bytes are the pinned ones: hashed whole before Secure Boot,
+ * parsing or anything else looks at them, so a server or a disk cannot hand over other bytes. */
+static uk_err check_pin(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b) {
+        const struct uk_pin *pin = uk_boot_pin(req);
+        struct uk_sha256 c;
+        uint8_t got[32];
+        char got_hex[65], want_hex[65], why[160];
+        struct uk_text t;
+
+        if (pin->state != UK_PIN_SHA256)
+                return UK_OK;
+        uk_sha256_init(&c);
+        uk_err r = uk_source_sha256(&c, &b->src, 0, b->src.size, b->hash_scratch, sizeof(b->hash_scratch));
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+        uk_sha256_final(&c, got);
+        if (uk_memcmp(got, pin->sha256, 32) == 0)
+                return UK_OK;
+        uk_sha256_hex(got, got_hex);
+        uk_sha256_hex(pin->sha256, want_hex);
+        uk_text_init(&t, why, sizeof(why));
+        uk_text_add(&t, "SHA-256 ");
+        uk_text_add(&t, got_hex);
+        uk_text_add(&t, ", pinned ");
+        uk_text_add(&t, want_hex);
+        return refuse(b, who, UK_REFUSE_VERIFY, UK_E_PIN_MISMATCH, "", name, " does not match its pin: ", why);
 }
 
 /* SBAT under Secure Boot, after the signature: a validly signed UKI whose generation the machine's
@@ -500,7 +536,11 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 .policy = { .deny_append = deny_append },
         };
 
-        /* 3. Sizes of the files a `linux` entry adds, then the image itself. */
+        /* 3. A pin that cannot be read refuses the entry before anything is fetched; then the sizes of the
+         * files a `linux` entry adds, then the image itself, checked against its pin. */
+        if (uk_boot_pin(req)->state == UK_PIN_MALFORMED)
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                              "uki-sha256 is not one SHA-256 (64 hex digits): the entry is not booted unpinned");
         if ((!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b))) ||
             (r = devicetree_size(io, e, who, &in.devicetree_file_size, b)))
                 return r;
@@ -508,6 +548,11 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         if (r)
                 return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
         b->src_open = true;
+        r = check_pin(req, who, name, b);
+        if (r) {
+                uk_boot_release(io, b);
+                return r;
+        }
 
         /* 4. Under Secure Boot nothing of a UKI is used before the firmware accepted all of it. */
         if (row->is_uki && req->machine.secure_boot && io->verify_image) {

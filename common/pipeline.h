@@ -19,7 +19,7 @@
 
 #define UK_LOADER_CONF_PATH "/loader/loader.conf"
 #define UK_LOADER_CONF_MAX 16384
-#define UK_NOTE_MAX 256
+#define UK_NOTE_MAX 384       /* a pin's refusal holds two SHA-256s besides the entry and its URL */
 #define UK_BOOTMENU_NOTES 4
 #define UK_BOOT_NOTES 8
 #define UK_EFI_OPTIONS_MAX (UK_OPTIONS_MAX + 1024)
@@ -92,7 +92,13 @@ struct uk_boot_request {
         struct uk_machine machine;
         bool can_chain_load;              /* this twin can start an `efi` entry's program */
         bool can_pass_devicetree;         /* this twin hands the plan's device tree to the kernel */
+        struct uk_pin pin;                /* entry == NULL: the pin image must match (--sha256); an entry
+                                           * brings its own (`uki-sha256`) */
 };
+
+/* The pin the image of req must match (state UK_PIN_NONE: none). A twin that could hand the kernel other
+ * bytes than those hashed (a file that may change) reads a pinned image into a private copy first. */
+const struct uk_pin *uk_boot_pin(const struct uk_boot_request *req);
 
 /* Why an entry is not booted: one line, the same on both twins. */
 enum uk_refusal_stage {
@@ -133,6 +139,7 @@ struct uk_boot {
         struct uk_addon_piece addon_pieces[UK_ADDON_PIECES_MAX];        /* their .ucode and .initrd */
         unsigned n_addon_pieces;
         char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
+        uint8_t hash_scratch[16384];      /* scratch: a pinned image hashed through a source that is not memory */
 };
 
 /* Turn a request into a plan (or, for an `efi` entry, the load options). On failure the image is closed

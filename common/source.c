@@ -34,6 +34,12 @@ uk_err uk_source_sha256(struct uk_sha256 *c, const struct uk_source *src, uint64
                 return UK_E_INVALID_ARG;
         if (!uk_range_ok(offset, len, src->size))
                 return UK_E_TRUNCATED;
+        /* Bytes already in memory (the EFI twin's images) are hashed where they are, not copied first. */
+        const uint8_t *mem = uk_source_memory(src);
+        if (mem) {
+                uk_sha256_update(c, mem + offset, (size_t) len);
+                return UK_OK;
+        }
         while (len > 0) {
                 size_t n = len < scratch_len ? (size_t) len : scratch_len;
                 uk_err r = uk_source_read(src, offset, scratch, n);

@@ -35,6 +35,7 @@ int exit_code_for_uk(uk_err e) {
         case UK_E_SECURITY:
         case UK_E_SBAT_REVOKED:
         case UK_E_BAD_SIGNATURE:
+        case UK_E_PIN_MISMATCH:
                 return EXIT_DENIED;
         default:
                 return EXIT_INVALID;

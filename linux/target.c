@@ -63,6 +63,10 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         case OPT_DBX:
                 o->dbx_file = arg;
                 return true;
+        case OPT_SHA256:
+                if (uk_pin_parse(arg, strlen(arg), &o->pin) != UK_OK)
+                        *ret_err = log_fail(EXIT_USAGE, "--sha256: '%s' is not a SHA-256 (64 hex digits)", arg);
+                return true;
         default:
                 return false;
         }
@@ -222,7 +226,7 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         }
         if (r)
                 return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
-        if (t->trust.verify && where != UK_IMAGE_URL && (r = seal_copy(&t->file, t->detail, sizeof t->detail)) < 0) {
+        if (t->seal && where != UK_IMAGE_URL && (r = seal_copy(&t->file, t->detail, sizeof t->detail)) < 0) {
                 fd_source_close(&t->file);
                 return uk_err_from_errno(-r);
         }
@@ -343,7 +347,10 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 .can_chain_load = false,
                 /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
                 .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
+                .pin = o->pin,
         };
+        /* Checked bytes must be the booted bytes: under Secure Boot, and for a pinned image. */
+        t->seal = t->trust.verify || uk_boot_pin(&req)->state != UK_PIN_NONE;
         uk_err r = uk_boot_prepare(&io, &req, t->boot);
         for (unsigned i = 0; i < t->boot->n_notes; i++)
                 log_warn("note: %s", t->boot->notes[i]);
@@ -392,6 +399,9 @@ int target_plan(const struct target_opts *o, struct target *t) {
         }
         if (!o->entry && !o->use_default)
                 return log_fail(EXIT_USAGE, "nothing to boot: give a UKI file, --entry ID or --default");
+        if (o->pin.state != UK_PIN_NONE)
+                return log_fail(EXIT_USAGE, "--sha256 pins a UKI or URL given directly; an entry pins its image "
+                                "with its own `uki-sha256` line");
 
         t->entry = calloc(1, sizeof *t->entry);
         if (!t->entry)

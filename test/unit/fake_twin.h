@@ -12,6 +12,7 @@ struct fake_twin {
         struct fake_fs *fs;
         struct fake_fs *xbootldr;       /* UK_IMAGE_XBOOTLDR images come from here (NULL: none) */
         int open_images;
+        int open_calls;                 /* how often open_image was asked */
         uk_err verdict;                 /* what verify_image answers */
         int verified;                   /* how often it was asked */
         void *held[FAKE_HELD_MAX];      /* memory handed out for addons, until release_held */
@@ -38,6 +39,7 @@ static inline void fake_release_held(void *ctx) {
 
 static inline uk_err fake_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
         struct fake_twin *t = ctx;
+        t->open_calls++;
         struct fake_fs *fs = where == UK_IMAGE_ESP ? t->fs : where == UK_IMAGE_XBOOTLDR ? t->xbootldr : NULL;
         if (!fs)
                 return UK_E_NOT_FOUND;

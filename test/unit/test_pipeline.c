@@ -1,6 +1,7 @@
 /* ukiboot — unit tests of the entry-to-plan pipeline (common/pipeline.c) over an ESP in memory: the menu
  * (loader.conf limit, one capacity, titles, default), every entry kind, each refusal stage and its exact
  * text, the one extras policy, and the failure policy. No firmware, no kernel. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "fake_twin.h"
@@ -819,6 +820,80 @@ static void test_addons(void) {
         CHECK(tw.open_images == 0 && fs.open_sources == 0, "all closed");
 }
 
+/* Integrity pins: `uki-sha256` in an entry, the request's pin for an image given directly. The whole image is
+ * hashed before anything else (Secure Boot included) looks at it; a mismatch says both digests; a pin that
+ * cannot be read refuses the entry before its image is even opened. */
+static void test_pins(void) {
+        static char conf_good[200], conf_upper[200], conf_bad[200], conf_two[300];
+        static const char conf_garbled[] = "title G\nuki /ukis/a.efi\nuki-sha256 0123abc\n";
+        static const char conf_nonhex[] = "title N\nuki /ukis/a.efi\nuki-sha256 "
+                                          "zz00000000000000000000000000000000000000000000000000000000000000\n";
+        uint8_t digest[32];
+        char hex[65], upper[65], other[65], want[UK_NOTE_MAX];
+        uk_sha256(uki_a, uki_a_len, digest);
+        uk_sha256_hex(digest, hex);
+        for (int i = 0; i < 65; i++)
+                upper[i] = (char) toupper((unsigned char) hex[i]);
+        memcpy(other, hex, 65);
+        other[63] = other[63] == '0' ? '1' : '0';
+        snprintf(conf_good, sizeof(conf_good), "title P\nuki /ukis/a.efi\nuki-sha256 %s\n", hex);
+        snprintf(conf_upper, sizeof(conf_upper), "title U\nuki /ukis/a.efi\nuki-sha256 %s\n", upper);
+        snprintf(conf_bad, sizeof(conf_bad), "title B\nuki /ukis/a.efi\nuki-sha256 %s\n", other);
+        snprintf(conf_two, sizeof(conf_two), "title T\nuki /ukis/a.efi\nuki-sha256 %s\nuki-sha256 %s\n", hex, other);
+        base_esp();
+        add("/loader/entries/pin-good.conf", conf_good, strlen(conf_good));
+        add("/loader/entries/pin-upper.conf", conf_upper, strlen(conf_upper));
+        add("/loader/entries/pin-bad.conf", conf_bad, strlen(conf_bad));
+        add("/loader/entries/pin-two.conf", conf_two, strlen(conf_two));
+        add("/loader/entries/pin-garbled.conf", conf_garbled, sizeof(conf_garbled) - 1);
+        add("/loader/entries/pin-nonhex.conf", conf_nonhex, sizeof(conf_nonhex) - 1);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct fake_twin tw = { .fs = &fs };
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        CHECK(entry("pin-good.conf") && entry("pin-good.conf")->pin.state == UK_PIN_SHA256 &&
+              memcmp(entry("pin-good.conf")->pin.sha256, digest, 32) == 0, "pin read");
+        CHECK(entry("pin-garbled.conf") && entry("pin-garbled.conf")->pin.state == UK_PIN_MALFORMED,
+              "a short pin is kept as malformed, the entry listed");
+        CHECK(entry("a.conf") && entry("a.conf")->pin.state == UK_PIN_NONE, "no pin");
+
+        CHECK_EQ_INT(prepare(&fs, &tw, "pin-good.conf", NULL, false, false), UK_OK, "matching pin boots");
+        CHECK(boot.have_plan, "planned");
+        CHECK_EQ_INT(prepare(&fs, &tw, "pin-upper.conf", NULL, false, false), UK_OK, "upper-case hex is the same pin");
+
+        /* A mismatch is refused before Secure Boot is asked, with both digests. */
+        tw.verified = 0;
+        CHECK_EQ_INT(prepare(&fs, &tw, "pin-bad.conf", NULL, true, false), UK_E_PIN_MISMATCH, "other pin refused");
+        snprintf(want, sizeof(want), "pin-bad.conf: /ukis/a.efi does not match its pin: SHA-256 %s, pinned %s", hex, other);
+        CHECK_EQ_STR(boot.refusal.text, want);
+        CHECK_EQ_INT(boot.refusal.stage, UK_REFUSE_VERIFY, "a verification refusal");
+        CHECK_EQ_INT(tw.verified, 0, "Secure Boot never saw the mismatched bytes");
+        CHECK(!boot.have_plan && tw.open_images == 0, "no plan, image closed");
+
+        static const char *const malformed[] = { "pin-two.conf", "pin-garbled.conf", "pin-nonhex.conf" };
+        for (size_t i = 0; i < UK_ELEMENTSOF(malformed); i++) {
+                int opens = tw.open_calls;
+                CHECK_EQ_INT(prepare(&fs, &tw, malformed[i], NULL, false, false), UK_E_BAD_ENTRY, "%s", malformed[i]);
+                snprintf(want, sizeof(want), "%s: uki-sha256 is not one SHA-256 (64 hex digits): the entry is not "
+                         "booted unpinned", malformed[i]);
+                CHECK_EQ_STR(boot.refusal.text, want);
+                CHECK_EQ_INT(tw.open_calls, opens, "%s: the image was not opened", malformed[i]);
+        }
+
+        /* An image given directly carries the request's pin (the Linux twin's --sha256). */
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        struct uk_boot_request req = { .image = "/ukis/a.efi", .image_where = UK_IMAGE_ESP };
+        CHECK_EQ_INT(uk_pin_parse(hex, 64, &req.pin), UK_OK, "--sha256 parsed");
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "direct image, matching pin");
+        uk_boot_release(&io, &boot);
+        CHECK_EQ_INT(uk_pin_parse(other, 64, &req.pin), UK_OK, "--sha256 parsed");
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_PIN_MISMATCH, "direct image, other pin");
+        CHECK(uk_boot_pin(&req) == &req.pin, "the request's pin applies without an entry");
+        CHECK_EQ_INT(uk_pin_parse(hex, 63, &req.pin), UK_E_SYNTAX, "63 digits");
+        CHECK_EQ_INT(uk_pin_parse("g", 1, &req.pin), UK_E_SYNTAX, "not hex");
+        CHECK_EQ_INT(tw.open_images, 0, "all closed");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -839,5 +914,6 @@ int main(void) {
         test_xbootldr();
         test_efifw_note();
         test_addons();
+        test_pins();
         return unit_finish();
 }
