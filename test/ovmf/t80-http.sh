@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # uki-url: ukiboot fetches a UKI over HTTP from a real nginx (serving build/fixtures/) through OVMF's own
-# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, three entries:
+# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, four entries:
 # the default one's URL answers 404 (refused with a one-line reason), an https one is refused (this build
-# speaks http only), the last one fetches basic.efi.
+# speaks http only), one whose `uki-sha256` pin is not basic.efi's is fetched and refused with both
+# digests, the last one fetches basic.efi with its right pin and boots it.
 # Host side: nginx's access log must show exactly one GET of /basic.efi with 200, and linux/ukiboot's
 # canonical plan for the same entry (URL pointed at nginx on 127.0.0.1) must equal the guest's UkibootPlan.
 source "$(dirname "$0")/lib.sh"
@@ -23,7 +24,11 @@ opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
 mkdir -p "$d/loader/entries"
 printf 'title Missing on the server\nuki-url http://10.0.2.100/missing.efi\noptions %s\n' "$opts" > "$d/loader/entries/z-missing.conf"
 printf 'title Over https\nuki-url https://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/y-https.conf"
-printf 'title Fetched over HTTP\nuki-url http://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/net.conf"
+pin=$(sha256sum "$FIX/basic.efi" | cut -d' ' -f1) other=$(sha256sum "$FIX/multiprofile.efi" | cut -d' ' -f1)
+printf 'title Pinned to another UKI\nuki-url http://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$other" "$opts" \
+  > "$d/loader/entries/x-pin-wrong.conf"
+printf 'title Fetched over HTTP\nuki-url http://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$pin" "$opts" \
+  > "$d/loader/entries/net.conf"
 printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
 # The only network a guest gets: slirp, restricted, with one forwarded address that reaches our nginx.
@@ -42,6 +47,8 @@ case "$line" in
 esac
 # https is refused before any network traffic (no TLS configuration in this build).
 check_grep http-https-refused "$log" "ukiboot: error: y-https.conf: https://10.0.2.100/basic.efi: https is not supported by this build"
+# The pinned entries: the wrong pin is refused once its bytes are hashed (both digests), the right one boots.
+check_grep http-pin-mismatch "$log" "ukiboot: error: x-pin-wrong.conf: http://10.0.2.100/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
 check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"
 
 # The fetched UKI booted with the entry's options and the UKI's own initrd.
@@ -53,9 +60,9 @@ check_grep http-size-from-server "$log" "ukiboot: downloading http://10.0.2.100/
 grep -aqE '^ukiboot: download: 100% \([0-9]+\.[0-9] of [0-9]+\.[0-9] MiB' "$log" && pass http-progress ||
   fail http-progress "no 'download: 100% (x of y MiB' line on the console"
 
-# nginx saw exactly the two requests: one 404, one complete 200 of basic.efi.
+# nginx saw exactly the three requests: one 404, two complete 200s of basic.efi (the wrong pin's, net.conf's).
 echo "# nginx: $(tr '\n' ';' < "$ng/access.log")"
-check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 1
+check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
 check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4; exit}' "$ng/access.log")" "$size"
 check_eq http-nginx-missing "$(grep -c '^GET /missing.efi 404 ' "$ng/access.log")" 1
 
@@ -70,7 +77,7 @@ case "$got" in
 esac
 if [ -x "$top/linux/ukiboot" ]; then
   hd=$w/esp-host; rm -rf "$hd"; mkdir -p "$hd/loader/entries"
-  printf 'title Fetched over HTTP\nuki-url http://127.0.0.1:%s/basic.efi\noptions %s\n' "$port" "$opts" \
+  printf 'title Fetched over HTTP\nuki-url http://127.0.0.1:%s/basic.efi\nuki-sha256 %s\noptions %s\n' "$port" "$pin" "$opts" \
     > "$hd/loader/entries/net.conf"
   "$top/linux/ukiboot" plan --esp "$hd" --entry net.conf --secure-boot off --canonical > "$w/plan.linux" 2>"$w/plan.err"
   want=$(cat "$w/plan.linux")
@@ -81,7 +88,7 @@ if [ -x "$top/linux/ukiboot" ]; then
     printf '%s\n' "$got" > "$w/plan.guest"
     fail http-plan-equals-linux-twin "guest $got_sha, linux/ukiboot $want_sha (see $w/plan.guest, $w/plan.linux; $(head -c 200 "$w/plan.err"))"
   fi
-  check_eq http-linux-twin-fetched "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
+  check_eq http-linux-twin-fetched "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 3
 else
   skip http-plan-equals-linux-twin "linux/ukiboot not built"
 fi
