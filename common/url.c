@@ -1,4 +1,4 @@
-/* ukiboot — absolute http(s) URLs for `uki-url`: scheme, host (name, IPv4, [IPv6]), port, path.
+/* ukiboot — absolute http(s) and tftp URLs for `uki-url`: scheme, host (name, IPv4, [IPv6]), port, path.
  *
  * Deliberately narrow: what a boot loader fetches from is a plain server address. Userinfo is refused
  * (credentials in a boot entry would be readable by anyone with the ESP), so are whitespace, control and
@@ -131,6 +131,9 @@ uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
         } else if (scheme_is(s, i, "https")) {
                 uk_memcpy(u.scheme, "https", 6);
                 u.port = 443;
+        } else if (scheme_is(s, i, "tftp")) {
+                uk_memcpy(u.scheme, "tftp", 5);
+                u.port = 69;
         } else
                 return UK_E_BAD_URL;
         if (len - i < 3 || s[i + 1] != '/' || s[i + 2] != '/')

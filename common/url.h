@@ -1,11 +1,11 @@
-/* ukiboot — URL parsing for `uki-url` (http only on EFI; http/https on Linux). */
+/* ukiboot — URL parsing for `uki-url` (http only on EFI; http, https and tftp on Linux). */
 #pragma once
 #include <stdint.h>
 #include <stdbool.h>
 #include "error.h"
 
 struct uk_url {
-        char scheme[8];      /* "http" / "https" */
+        char scheme[8];      /* "http" / "https" / "tftp" */
         char host[256];      /* host name or IP literal (brackets stripped for IPv6) */
         uint16_t port;       /* explicit or scheme default */
         char path[1024];     /* starts with '/', includes query */
@@ -13,5 +13,5 @@ struct uk_url {
         uint8_t ipv4[4];
 };
 
-/* Parse an absolute http(s) URL. */
+/* Parse an absolute http, https or tftp URL. */
 uk_err uk_url_parse(const char *s, struct uk_url *ret_url);

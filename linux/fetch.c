@@ -1,4 +1,4 @@
-/* ukiboot — download a `uki-url` UKI into a memfd with libcurl (http/https), showing progress.
+/* ukiboot — download a `uki-url` UKI into a memfd with libcurl (http, https, tftp), showing progress.
  * The static guest build has no libcurl (-DUKIBOOT_NO_CURL). */
 #include <errno.h>
 #include <string.h>
@@ -10,7 +10,8 @@
 
 #ifdef UKIBOOT_NO_CURL
 
-int fetch_url(const char *url, int *ret_fd) {
+int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
+        (void) ca_file;
         return log_fail(EXIT_FAILED, "%s: this ukiboot was built without libcurl; download the UKI and pass the file", url);
 }
 
@@ -28,6 +29,7 @@ struct fetch {
         int write_errno;
         const char *url;
         bool tty;
+        bool has_status;        /* http(s): progress only of a 2xx answer (tftp has no status) */
         int last_pct;
         curl_off_t last_now;
 };
@@ -57,7 +59,8 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         struct fetch *f = userdata;
         long code = 0;
         /* Error pages are not the UKI: only report progress of a successful response. */
-        if (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 200 || code >= 300)
+        if (f->has_status &&
+            (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 200 || code >= 300))
                 return 0;
         if (dltotal > 0 && dltotal < (1 << 20))
                 return 0;       /* small downloads finish before progress means anything */
@@ -89,14 +92,15 @@ static long fetch_deadline(void) {
         return FETCH_DEADLINE_DEFAULT;
 }
 
-int fetch_url(const char *url, int *ret_fd) {
+int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
         struct uk_url parsed;
         uk_err e = uk_url_parse(url, &parsed);
         if (e)
                 return log_uk(e, url);
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
-        struct fetch f = { .url = url, .tty = isatty(STDERR_FILENO), .last_pct = -1 };
+        bool tftp = strcmp(parsed.scheme, "tftp") == 0;
+        struct fetch f = { .url = url, .tty = isatty(STDERR_FILENO), .last_pct = -1, .has_status = !tftp };
         f.fd = memfd_create("ukiboot-uki", MFD_CLOEXEC);
         if (f.fd < 0) {
                 curl_global_cleanup();
@@ -111,9 +115,15 @@ int fetch_url(const char *url, int *ret_fd) {
         f.curl = c;
         char errbuf[CURL_ERROR_SIZE] = "";
         curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        /* A redirect may keep the scheme or strengthen it, never drop https for http. */
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,tftp");
+        /* A redirect may keep the scheme or strengthen it, never drop https for http (tftp has none). */
         curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strcmp(parsed.scheme, "https") == 0 ? "https" : "http,https");
+        if (ca_file)
+                curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+        /* TFTP's 512-byte default means one round trip per 512 bytes; a block that fills an Ethernet frame
+         * (RFC 2348) takes a third of them. Servers that do not know the option answer with 512. */
+        if (tftp)
+                curl_easy_setopt(c, CURLOPT_TFTP_BLKSIZE, 1468L);
         /* One deadline for the whole download: a server that trickles just above the stall limit must
          * not hold `load` for days. */
         long deadline = fetch_deadline();
@@ -146,6 +156,15 @@ int fetch_url(const char *url, int *ret_fd) {
                         return log_fail(EXIT_FAILED, "%s: storing the download: %s", url, strerror(f.write_errno));
                 if (cr == CURLE_HTTP_RETURNED_ERROR)
                         return log_fail(EXIT_NOT_FOUND, "%s: server answered HTTP %ld", url, code);
+                if (cr == CURLE_TFTP_NOTFOUND)
+                        return log_fail(EXIT_NOT_FOUND, "%s: the TFTP server has no such file", url);
+                if (cr == CURLE_SSL_CACERT_BADFILE)
+                        return log_fail(EXIT_USAGE, "%s: cannot read the CA certificates %s", url,
+                                        ca_file ? ca_file : "of this system");
+                if (cr == CURLE_PEER_FAILED_VERIFICATION)
+                        return log_fail(EXIT_FAILED, "%s: the server's certificate is not trusted (%s)%s", url,
+                                        errbuf[0] ? errbuf : curl_easy_strerror(cr),
+                                        ca_file ? "" : "; --ca FILE names the CA to trust");
                 if (cr == CURLE_OPERATION_TIMEDOUT && f.written > 0)
                         return log_fail(EXIT_FAILED, "%s: not complete within %ld s (%llu bytes came; "
                                         "UKIBOOT_FETCH_DEADLINE sets the limit)", url, deadline,

@@ -1,5 +1,6 @@
-/* ukiboot — http(s) downloads into memory files (libcurl). */
+/* ukiboot — http(s) and tftp downloads into memory files (libcurl). */
 #pragma once
 
-/* Download url (http/https) into a fresh memfd; progress on stderr. Reason printed; exit code. */
-int fetch_url(const char *url, int *ret_fd);
+/* Download url (http, https or tftp) into a fresh memfd; progress on stderr. ca_file: the CA certificates
+ * an https server must chain to instead of the system's (NULL: the system's). Reason printed; exit code. */
+int fetch_url(const char *url, const char *ca_file, int *ret_fd);

@@ -25,11 +25,12 @@ static const struct verb verbs[] = {
           "                  place) measures, starting from zeros, as '11:sha256=HEX' (systemd-measure's form)\n"
           "  --profile N     with --pcr11: for profile N (default 0)\n" },
         { "plan", verb_plan,
-          "plan UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--json|--canonical|--diff-current|--diff FILE] [--content]",
+          "plan UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--json|--canonical|--diff-current|--diff FILE] [--content]",
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
           "their padding), and the final command line. Nothing is loaded.\n"
           "\n"
-          "  UKI             a UKI file to plan directly, or an http:// or https:// URL fetched into memory first\n"
+          "  UKI             a UKI file to plan directly, or an http://, https:// or tftp:// URL fetched into\n"
+          "                  memory first\n"
           "  --entry ID      a boot entry on the ESP (see 'list'); a path to a .conf file is parsed directly\n"
           "  --default       the entry systemd-boot would boot by default\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
@@ -41,6 +42,7 @@ static const struct verb verbs[] = {
           "                  (under the firmware's own Secure Boot the UKI's signature is checked first, as\n"
           "                  'load' does; 'trust:' says which state was assumed and what was checked)\n"
           "  --db FILE, --dbx FILE  check the signature against these lists (see 'verify')\n"
+          "  --ca FILE       CA certificates (PEM) an https server must chain to, instead of the system's\n"
           "  --sha256 HEX    pin a UKI or URL given directly: its whole SHA-256 must be HEX before any byte\n"
           "                  of it is used (an entry pins its image with a 'uki-sha256 HEX' line)\n"
           "  --json          JSON, with the plan digest\n"
@@ -60,7 +62,7 @@ static const struct verb verbs[] = {
           "  --xbootldr DIR  the Extended Boot Loader partition, whose entries join the ESP's (default:\n"
           "                  /boot when udev says it is one and no --esp is given)\n"
           "  --json          machine-readable output\n" },
-        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--crash] [--no-count]",
+        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--crash] [--no-count]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
           "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
@@ -77,7 +79,7 @@ static const struct verb verbs[] = {
           "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"
           "and SbatLevelRT, from one sealed in-memory copy; a refused UKI leaves the loaded kernel in place.\n"
           "  (other options as for 'plan')\n" },
-        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--force]",
+        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--force]",
           "'load' followed by 'exec'. UKI may be an http:// or https:// URL, downloaded into memory first.\n" },
         { "exec", verb_exec, "exec [--force]",
           "Boot the loaded kernel. With systemd as PID 1 this runs 'systemctl kexec' (clean shutdown);\n"

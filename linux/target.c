@@ -63,6 +63,12 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         case OPT_DBX:
                 o->dbx_file = arg;
                 return true;
+        case OPT_CA:
+                /* Said at once: a typo must not surface as "certificate not trusted" after a download. */
+                if (access(arg, R_OK) != 0)
+                        *ret_err = log_fail(EXIT_USAGE, "--ca: %s: %s", arg, strerror(errno));
+                o->ca_file = arg;
+                return true;
         case OPT_SHA256:
                 if (uk_pin_parse(arg, strlen(arg), &o->pin) != UK_OK)
                         *ret_err = log_fail(EXIT_USAGE, "--sha256: '%s' is not a SHA-256 (64 hex digits)", arg);
@@ -211,7 +217,7 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
                 if (e)
                         return e;
                 int fd;
-                if ((r = fetch_url(name, &fd))) {
+                if ((r = fetch_url(name, t->ca_file, &fd))) {
                         t->reason_printed = true;
                         return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
                 }
@@ -375,6 +381,7 @@ int target_plan(const struct target_opts *o, struct target *t) {
         t->esp.dir_fd = -1;
         int r;
 
+        t->ca_file = o->ca_file;
         t->boot = calloc(1, sizeof *t->boot);
         if (!t->boot)
                 return log_fail(EXIT_FAILED, "out of memory");

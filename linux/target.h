@@ -20,6 +20,7 @@ struct target_opts {
         bool assume_no_secure_boot;     /* load/kexec: an unreadable Secure Boot state counts as off */
         const char *db_file, *dbx_file; /* plan: check signatures against these lists */
         struct uk_pin pin;      /* --sha256: the image given directly must hash to this */
+        const char *ca_file;    /* --ca FILE: CA certificates for https instead of the system's */
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
         bool starts_boot;       /* load/kexec: record the boot of an ESP entry as the EFI program does (its
                                  * boot counter, LoaderEntryLastBooted, a LoaderEntryOneShot used up) */
@@ -43,6 +44,7 @@ struct target {
         char detail[4400];      /* the system's word behind a failed open, printed after the refusal */
         bool reason_printed;    /* the failed open already said why on its own line */
         bool seal;              /* read the image into a sealed private copy before it is checked */
+        const char *ca_file;    /* --ca: what an https server must chain to */
         void *held[UK_ADDONS_MAX];      /* addons read whole for the pipeline: the plan's addon pieces */
         unsigned n_held;
 };
@@ -53,7 +55,7 @@ void target_free(struct target *t);
 enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
-        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX, OPT_NO_COUNT, OPT_XBOOTLDR, OPT_SHA256,
+        OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX, OPT_NO_COUNT, OPT_XBOOTLDR, OPT_SHA256, OPT_CA,
 };
 /* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
 #define TARGET_OPTIONS \
@@ -63,6 +65,7 @@ enum {
         { "xbootldr", required_argument, NULL, OPT_XBOOTLDR }, \
         { "append", required_argument, NULL, OPT_APPEND }, \
         { "profile", required_argument, NULL, OPT_PROFILE }, \
-        { "sha256", required_argument, NULL, OPT_SHA256 }
+        { "sha256", required_argument, NULL, OPT_SHA256 }, \
+        { "ca", required_argument, NULL, OPT_CA }
 /* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err);

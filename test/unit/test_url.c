@@ -31,6 +31,8 @@ static void test_good(void) {
                 { "http://my-host.local./a%20b", "http", "my-host.local.", 80, "/a%20b", false, { 0 } },
                 { "http://under_score/", "http", "under_score", 80, "/", false, { 0 } },
                 { "http://h:00080/", "http", "h", 80, "/", false, { 0 } },
+                { "tftp://10.0.2.2/basic.efi", "tftp", "10.0.2.2", 69, "/basic.efi", true, { 10, 0, 2, 2 } },
+                { "TFTP://boot:6969/d/u.efi", "tftp", "boot", 6969, "/d/u.efi", false, { 0 } },
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
                 struct uk_url u;
@@ -55,8 +57,9 @@ static void test_bad(void) {
                 { "", UK_E_BAD_URL },
                 { "ftp://h/x", UK_E_BAD_URL },
                 { "file:///EFI/Linux/a.efi", UK_E_BAD_URL },
-                { "tftp://10.0.2.2/a", UK_E_BAD_URL },
                 { "httpx://h/", UK_E_BAD_URL },
+                { "ftp://h/", UK_E_BAD_URL },
+                { "tftp:/h/a", UK_E_BAD_URL },
                 { "http:/h/", UK_E_BAD_URL },
                 { "http:h", UK_E_BAD_URL },
                 { "//h/x", UK_E_BAD_URL },
