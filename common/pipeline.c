@@ -163,6 +163,38 @@ const struct uk_pin *uk_boot_pin(const struct uk_boot_request *req) {
         return req->entry ? &req->entry->pin : &req->pin;
 }
 
+/* A URL is fetched only when it is one, and of a scheme this twin can download: said before any traffic, in
+ * one sentence both twins share. */
+static uk_err check_url(const struct uk_boot_request *req, const char *who, const char *url, struct uk_boot *b) {
+        static const struct {
+                const char *scheme;
+                unsigned bit;
+        } schemes[] = { { "http", UK_FETCH_HTTP }, { "https", UK_FETCH_HTTPS }, { "tftp", UK_FETCH_TFTP } };
+        struct uk_url *u = &b->url;
+        char why[96];
+        struct uk_text t;
+        bool any = false;
+
+        uk_err r = uk_url_parse(url, u);
+        if (r)
+                return refuse(b, who, UK_REFUSE_CONTENT, r, "", url, ": ", NULL);
+        for (size_t i = 0; i < UK_ELEMENTSOF(schemes); i++)
+                if (uk_strcmp(u->scheme, schemes[i].scheme) == 0 && (req->fetch_schemes & schemes[i].bit))
+                        return UK_OK;
+        uk_text_init(&t, why, sizeof(why));
+        uk_text_add(&t, "this ukiboot cannot fetch ");
+        uk_text_add(&t, u->scheme);
+        uk_text_add(&t, " URLs (");
+        for (size_t i = 0; i < UK_ELEMENTSOF(schemes); i++)
+                if (req->fetch_schemes & schemes[i].bit) {
+                        uk_text_add(&t, any ? ", " : "it fetches ");
+                        uk_text_add(&t, schemes[i].scheme);
+                        any = true;
+                }
+        uk_text_add(&t, any ? ")" : "it was built without a downloader)");
+        return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", url, ": ", why);
+}
+
 /* A pinned image is used only if all of its bytes are the pinned ones: hashed whole before Secure Boot,
  * parsing or anything else looks at them, so a server or a disk cannot hand over other bytes. */
 static uk_err check_pin(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b) {
@@ -541,6 +573,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         if (uk_boot_pin(req)->state == UK_PIN_MALFORMED)
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
                               "uki-sha256 is not one SHA-256 (64 hex digits): the entry is not booted unpinned");
+        if (b->where == UK_IMAGE_URL && (r = check_url(req, who, name, b)))
+                return r;
         if ((!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b))) ||
             (r = devicetree_size(io, e, who, &in.devicetree_file_size, b)))
                 return r;

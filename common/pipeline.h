@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "sbat.h"
 #include "uki.h"
+#include "url.h"
 
 #define UK_LOADER_CONF_PATH "/loader/loader.conf"
 #define UK_LOADER_CONF_MAX 16384
@@ -81,6 +82,13 @@ struct uk_boot_io {
         void (*release_held)(void *ctx);
 };
 
+/* URL schemes a twin can download (struct uk_boot_request.fetch_schemes). */
+enum {
+        UK_FETCH_HTTP = 1 << 0,
+        UK_FETCH_HTTPS = 1 << 1,
+        UK_FETCH_TFTP = 1 << 2,
+};
+
 struct uk_boot_request {
         const struct uk_entry *entry;     /* what to boot; NULL: the UKI `image` itself */
         enum uk_image_where image_where;  /* entry == NULL: where image lives */
@@ -92,6 +100,7 @@ struct uk_boot_request {
         struct uk_machine machine;
         bool can_chain_load;              /* this twin can start an `efi` entry's program */
         bool can_pass_devicetree;         /* this twin hands the plan's device tree to the kernel */
+        unsigned fetch_schemes;           /* UK_FETCH_*: the URL schemes this twin can download */
         struct uk_pin pin;                /* entry == NULL: the pin image must match (--sha256); an entry
                                            * brings its own (`uki-sha256`) */
 };
@@ -139,6 +148,7 @@ struct uk_boot {
         struct uk_addon_piece addon_pieces[UK_ADDON_PIECES_MAX];        /* their .ucode and .initrd */
         unsigned n_addon_pieces;
         char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
+        struct uk_url url;                /* scratch: a URL image's parts, for the scheme check */
         uint8_t hash_scratch[16384];      /* scratch: a pinned image hashed through a source that is not memory */
 };
 

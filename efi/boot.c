@@ -386,6 +386,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                              .confidential_vm = env->confidential_vm, .fdt = env->fdt, .fdt_len = env->fdt_len },
                 .can_chain_load = true,
                 .can_pass_devicetree = true,
+                .fetch_schemes = UK_FETCH_HTTP,         /* efi/http.c: HttpDxe without TLS configuration */
         };
         r = uk_boot_prepare(&io, &req, b);
         for (unsigned i = 0; i < b->n_notes; i++)

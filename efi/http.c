@@ -402,10 +402,6 @@ EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t 
                 log_error(L"%a: %a: %a", id, url, uk_strerror(r));
                 return EFI_INVALID_PARAMETER;
         }
-        if (uk_strcmp(u.scheme, "http") != 0) {
-                log_error(L"%a: %a: %a is not supported by this build (http only)", id, url, u.scheme);
-                return EFI_UNSUPPORTED;
-        }
         for (const char *c = u.host; *c; c++)
                 if (*c == ':') {
                         log_error(L"%a: %a: IPv6 servers are not supported by this build (IPv4 only)", id, url);

@@ -10,6 +10,10 @@
 
 #ifdef UKIBOOT_NO_CURL
 
+unsigned fetch_schemes(void) {
+        return 0;
+}
+
 int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
         (void) ca_file;
         return log_fail(EXIT_FAILED, "%s: this ukiboot was built without libcurl; download the UKI and pass the file", url);
@@ -18,7 +22,12 @@ int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
 #else
 #include <stdlib.h>
 #include <curl/curl.h>
+#include "pipeline.h"
 #include "util.h"
+
+unsigned fetch_schemes(void) {
+        return UK_FETCH_HTTP | UK_FETCH_HTTPS | UK_FETCH_TFTP;
+}
 
 #define FETCH_MAX_SIZE (2ULL * 1024 * 1024 * 1024)
 

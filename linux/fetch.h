@@ -4,3 +4,6 @@
 /* Download url (http, https or tftp) into a fresh memfd; progress on stderr. ca_file: the CA certificates
  * an https server must chain to instead of the system's (NULL: the system's). Reason printed; exit code. */
 int fetch_url(const char *url, const char *ca_file, int *ret_fd);
+
+/* The URL schemes fetch_url downloads (UK_FETCH_*; none in the static build, which has no libcurl). */
+unsigned fetch_schemes(void);

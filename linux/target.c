@@ -353,6 +353,7 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 .can_chain_load = false,
                 /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
                 .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
+                .fetch_schemes = fetch_schemes(),
                 .pin = o->pin,
         };
         /* Checked bytes must be the booted bytes: under Secure Boot, and for a pinned image. */

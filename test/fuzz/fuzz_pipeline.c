@@ -222,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         .machine = { .secure_boot = flags & 1, .smbios = smbios_len ? store[SMBIOS_SLOT] : NULL,
                                      .smbios_len = smbios_len },
                         .can_chain_load = (flags & 4) != 0,
+                        .fetch_schemes = (flags & 8) ? UK_FETCH_HTTP : UK_FETCH_HTTP | UK_FETCH_HTTPS | UK_FETCH_TFTP,
                 };
                 r = uk_boot_prepare(&io, &req, &boot);
                 if (r) {

@@ -45,8 +45,10 @@ case "$line" in
   *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
   *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
 esac
-# https is refused before any network traffic (no TLS configuration in this build).
-check_grep http-https-refused "$log" "ukiboot: error: y-https.conf: https://10.0.2.100/basic.efi: https is not supported by this build"
+# https is refused before any network traffic (no TLS configuration in this build), on one line: the
+# shared pipeline's sentence, which names what this twin fetches.
+check_grep http-https-refused "$log" "ukiboot: error: y-https.conf: https://10.0.2.100/basic.efi: this ukiboot cannot fetch https URLs (it fetches http)"
+check_eq http-https-one-line "$(grep -ac '^ukiboot: error: y-https.conf: ' "$log")" 1
 # The pinned entries: the wrong pin is refused once its bytes are hashed (both digests), the right one boots.
 check_grep http-pin-mismatch "$log" "ukiboot: error: x-pin-wrong.conf: http://10.0.2.100/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
 check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"

@@ -894,6 +894,53 @@ static void test_pins(void) {
         CHECK_EQ_INT(tw.open_images, 0, "all closed");
 }
 
+/* A URL image: parsed, and of a scheme the twin can fetch, before any traffic (open_image is never asked
+ * otherwise); the sentence names what the twin does fetch. */
+static void test_url_schemes(void) {
+        static const char conf_https[] = "title S\nuki-url https://10.0.2.100/u.efi\n";
+        static const char conf_tftp[] = "title T\nuki-url tftp://10.0.2.2/u.efi\n";
+        static const char conf_bad[] = "title B\nuki-url http://user@h/u.efi\n";
+        base_esp();
+        add("/loader/entries/https.conf", conf_https, sizeof(conf_https) - 1);
+        add("/loader/entries/tftp.conf", conf_tftp, sizeof(conf_tftp) - 1);
+        add("/loader/entries/badurl.conf", conf_bad, sizeof(conf_bad) - 1);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct fake_twin tw = { .fs = &fs };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        static const struct {
+                const char *id;
+                unsigned schemes;
+                uk_err err;
+                enum uk_refusal_stage stage;
+                const char *text;
+        } rows[] = {
+                { "https.conf", UK_FETCH_HTTP, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                  "https.conf: https://10.0.2.100/u.efi: this ukiboot cannot fetch https URLs (it fetches http)" },
+                { "tftp.conf", UK_FETCH_HTTP | UK_FETCH_HTTPS, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                  "tftp.conf: tftp://10.0.2.2/u.efi: this ukiboot cannot fetch tftp URLs (it fetches http, https)" },
+                { "https.conf", 0, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                  "https.conf: https://10.0.2.100/u.efi: this ukiboot cannot fetch https URLs (it was built without a "
+                  "downloader)" },
+                { "badurl.conf", UK_FETCH_HTTP, UK_E_BAD_URL, UK_REFUSE_CONTENT,
+                  "badurl.conf: http://user@h/u.efi: invalid or unsupported URL" },
+                /* Allowed: the fake twin has no network, so the open is asked and fails. */
+                { "tftp.conf", UK_FETCH_TFTP, UK_E_NOT_FOUND, UK_REFUSE_READ,
+                  "tftp.conf: cannot read tftp://10.0.2.2/u.efi: not found" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++) {
+                const struct uk_boot_request req = { .entry = entry(rows[i].id), .fetch_schemes = rows[i].schemes };
+                int opens = tw.open_calls;
+                CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), rows[i].err, "%s", rows[i].text);
+                CHECK_EQ_INT(boot.refusal.stage, rows[i].stage, "%s: stage", rows[i].id);
+                CHECK_EQ_STR(boot.refusal.text, rows[i].text);
+                CHECK_EQ_INT(tw.open_calls - opens, rows[i].stage == UK_REFUSE_READ ? 1 : 0, "%s: opened only when fetchable",
+                             rows[i].id);
+        }
+        CHECK_EQ_INT(tw.open_images, 0, "all closed");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -915,5 +962,6 @@ int main(void) {
         test_efifw_note();
         test_addons();
         test_pins();
+        test_url_schemes();
         return unit_finish();
 }
