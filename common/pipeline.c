@@ -2,6 +2,7 @@
  * is the plan" is made here, once; the twins only read bytes and start what the result names. */
 #include "pipeline.h"
 #include "cmdline.h"
+#include "pem.h"
 #include "secureboot.h"
 #include "sha256.h"
 #include "text.h"
@@ -179,8 +180,14 @@ static uk_err check_url(const struct uk_boot_request *req, const char *who, cons
         if (r)
                 return refuse(b, who, UK_REFUSE_CONTENT, r, "", url, ": ", NULL);
         for (size_t i = 0; i < UK_ELEMENTSOF(schemes); i++)
-                if (uk_strcmp(u->scheme, schemes[i].scheme) == 0 && (req->fetch_schemes & schemes[i].bit))
+                if (uk_strcmp(u->scheme, schemes[i].scheme) == 0 && (req->fetch_schemes & schemes[i].bit)) {
+                        /* https without a CA would be a download from whoever answers: never made. */
+                        if (schemes[i].bit == UK_FETCH_HTTPS && !req->https_has_ca)
+                                return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", url, ": ",
+                                              "no CA certificates to check the server with (put them in "
+                                              UK_HTTPS_CA_PATH " on the ESP)");
                         return UK_OK;
+                }
         uk_text_init(&t, why, sizeof(why));
         uk_text_add(&t, "this ukiboot cannot fetch ");
         uk_text_add(&t, u->scheme);

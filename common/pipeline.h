@@ -101,6 +101,8 @@ struct uk_boot_request {
         bool can_chain_load;              /* this twin can start an `efi` entry's program */
         bool can_pass_devicetree;         /* this twin hands the plan's device tree to the kernel */
         unsigned fetch_schemes;           /* UK_FETCH_*: the URL schemes this twin can download */
+        bool https_has_ca;                /* CA certificates to check an https server with are at hand (the
+                                           * ESP's UK_HTTPS_CA_PATH, the firmware's or the system's) */
         struct uk_pin pin;                /* entry == NULL: the pin image must match (--sha256); an entry
                                            * brings its own (`uki-sha256`) */
 };

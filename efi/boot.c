@@ -163,6 +163,8 @@ struct efi_image_io {
         uint64_t size;
         UINTN pages;
         EFI_STATUS status;               /* the firmware's word behind a failure, for the detail line */
+        const struct https_ca *https_ca; /* the CAs an https download is checked with */
+        bool status_said;                /* status is in a line printed already */
         void *held[UK_ADDONS_MAX];       /* addons read whole: their pieces are served from here */
         unsigned n_held;
 };
@@ -186,8 +188,9 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         uk_err r;
 
         if (where == UK_IMAGE_URL) {
-                io->status = http_fetch(io->id, name, &io->buf, &io->size, &io->pages);
+                io->status = http_fetch(io->id, name, io->https_ca, &io->buf, &io->size, &io->pages);
                 r = EFI_ERROR(io->status) ? (io->status == EFI_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO) : UK_OK;
+                io->status_said = r != UK_OK;   /* http_fetch's own line already gave the firmware's word */
         } else if (where == UK_IMAGE_ESP || (where == UK_IMAGE_XBOOTLDR && io->env->xbootldr)) {
                 r = efi_fs_read_whole(where == UK_IMAGE_ESP ? io->env->fs : io->env->xbootldr, name, &io->buf,
                                       &io->size, &io->pages);
@@ -355,7 +358,8 @@ static void count_boot(const struct boot_env *env, struct uk_entry *e) {
 
 EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char *append, bool *ret_measured) {
         _cleanup_pool_ struct uk_boot *b = AllocatePool(sizeof(*b));
-        struct efi_image_io img = { .env = env, .id = e->id };
+        struct https_ca ca = {};
+        struct efi_image_io img = { .env = env, .id = e->id, .https_ca = &ca };
         struct uk_fs_ops ops, xb_ops;
         EFI_STATUS st;
         uk_err r;
@@ -371,6 +375,10 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
         if (uk_entry_takes_random_seed(e))
                 random_seed_process(env->fs, env->secure_boot);
         efi_fs_ops_pair(env->fs, env->xbootldr, &ops, &xb_ops);
+        /* What this firmware can fetch, looked at only for an entry that fetches. */
+        bool tls = e->kind == UK_ENTRY_KIND_UKI_URL && http_tls_available();
+        if (tls)
+                https_ca_load(env->fs, e->id, &ca);
         const struct uk_boot_io io = {
                 .ctx = &img, .fs = &ops,
                 .open_image = io_open_image, .close_image = io_close_image, .verify_image = io_verify_image,
@@ -386,14 +394,16 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                              .confidential_vm = env->confidential_vm, .fdt = env->fdt, .fdt_len = env->fdt_len },
                 .can_chain_load = true,
                 .can_pass_devicetree = true,
-                .fetch_schemes = UK_FETCH_HTTP,         /* efi/http.c: HttpDxe without TLS configuration */
+                .fetch_schemes = UK_FETCH_HTTP | (tls ? UK_FETCH_HTTPS : 0),     /* efi/http.c: HttpDxe */
+                .https_has_ca = ca.list || ca.firmware_has,
         };
         r = uk_boot_prepare(&io, &req, b);
         for (unsigned i = 0; i < b->n_notes; i++)
                 log_info(L"note: %a", b->notes[i]);
+        https_ca_free(&ca);
         if (r) {
                 log_error(L"%a", b->refusal.text);
-                if (EFI_ERROR(img.status))
+                if (EFI_ERROR(img.status) && !img.status_said)
                         log_error(L"%a: firmware status %r", e->id, img.status);
                 return uk_err_to_efi(r);
         }

@@ -5,6 +5,7 @@
  * straight into pages allocated once from Content-Length. Every wait is bounded, so an unreachable or
  * stalled server costs at most a few tens of seconds before the next entry is tried. */
 #include "http.h"
+#include "pem.h"
 #include "url.h"
 #include "util.h"
 
@@ -20,6 +21,9 @@
 static EFI_GUID http_sb_guid = UK_HTTP_SERVICE_BINDING_GUID;
 static EFI_GUID http_guid = UK_HTTP_PROTOCOL_GUID;
 static EFI_GUID ip4_config2_guid = UK_IP4_CONFIG2_PROTOCOL_GUID;
+static EFI_GUID tls_sb_guid = UK_TLS_SERVICE_BINDING_GUID;
+static EFI_GUID tls_ca_guid = UK_TLS_CA_CERTIFICATE_GUID;
+#define TLS_CA_VARIABLE L"TlsCaCertificate"
 
 /* Wire numbers in the order of the specification's EFI_HTTP_STATUS_CODE enumeration. */
 static const uint16_t status_numbers[] = {
@@ -361,14 +365,17 @@ fail:
         return st;
 }
 
-/* "http://host[:port]/path" rebuilt from the parsed URL (scheme lower-cased, fragment dropped). */
+/* "http[s]://host[:port]/path" rebuilt from the parsed URL (scheme lower-cased, fragment dropped). */
 static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap) {
         static char url[sizeof(u->host) + sizeof(u->path) + 16];
+        bool tls = uk_strcmp(u->scheme, "https") == 0;
+        const char *scheme = tls ? "https://" : "http://";
+        size_t sl = uk_strlen(scheme);
         char port[8];
         size_t n = 0;
 
         uk_strlcpy_checked(host_header, cap, u->host);
-        if (u->port != 80 && uk_fmt_u64(port, sizeof(port), u->port)) {
+        if (u->port != (tls ? 443 : 80) && uk_fmt_u64(port, sizeof(port), u->port)) {
                 size_t hl = uk_strlen(host_header), pl = uk_strlen(port);
                 if (hl + 1 + pl < cap) {
                         host_header[hl] = ':';
@@ -376,10 +383,10 @@ static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap
                 }
         }
         size_t hl = uk_strlen(host_header), pl = uk_strlen(u->path);
-        if (7 + hl + pl + 1 > sizeof(url))
+        if (sl + hl + pl + 1 > sizeof(url))
                 return NULL;
-        uk_memcpy(url, "http://", 7);
-        n = 7;
+        uk_memcpy(url, scheme, sl);
+        n = sl;
         uk_memcpy(url + n, host_header, hl);
         n += hl;
         uk_memcpy(url + n, u->path, pl);
@@ -388,7 +395,90 @@ static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap
         return xstr8_to_16(url, n);
 }
 
-EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
+bool http_tls_available(void) {
+        EFI_HANDLE *handles = NULL;
+        UINTN n = 0;
+        EFI_STATUS st = BS->LocateHandleBuffer(ByProtocol, &tls_sb_guid, NULL, &n, &handles);
+        if (!EFI_ERROR(st) && handles)
+                FreePool(handles);
+        return !EFI_ERROR(st) && n > 0;
+}
+
+void https_ca_load(struct efi_fs *esp, const char *id, struct https_ca *ret) {
+        void *pem = NULL;
+        uint64_t size = 0;
+        UINTN pages = 0, var_size = 0;
+
+        *ret = (struct https_ca) {};
+        ret->firmware_has = RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, NULL, &var_size, NULL) == EFI_BUFFER_TOO_SMALL;
+        if (!esp || efi_fs_read_whole(esp, UK_HTTPS_CA_PATH, &pem, &size, &pages) != UK_OK)
+                return;
+        if (size > UK_HTTPS_CA_MAX) {
+                log_error(L"%a: %a is over %d KiB: not used", id, UK_HTTPS_CA_PATH, UK_HTTPS_CA_MAX / 1024);
+                pages_free(pem, pages);
+                return;
+        }
+        /* DER is three quarters of its base64, and each list adds 44 bytes: the text's size bounds it. */
+        void *list = AllocatePool(size + 64);
+        uk_err r = list ? uk_pem_to_siglist(pem, size, list, size + 64, &ret->list_len, &ret->count) : UK_E_TOO_MANY;
+        pages_free(pem, pages);
+        if (r) {
+                log_error(L"%a: %a is not a PEM certificate bundle: %a", id, UK_HTTPS_CA_PATH, uk_strerror(r));
+                if (list)
+                        FreePool(list);
+                return;
+        }
+        ret->list = list;
+}
+
+void https_ca_free(struct https_ca *ca) {
+        if (ca->list)
+                FreePool(ca->list);
+        *ca = (struct https_ca) {};
+}
+
+/* TlsCaCertificate as it was before an https download put the ESP's CAs there. */
+struct saved_ca {
+        bool had;
+        UINT32 attrs;
+        UINTN size;
+        void *data;
+};
+
+static EFI_STATUS ca_install(const char *id, const struct https_ca *ca, struct saved_ca *saved) {
+        *saved = (struct saved_ca) {};
+        UINTN size = 0;
+        if (RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, NULL, &size, NULL) == EFI_BUFFER_TOO_SMALL &&
+            (saved->data = AllocatePool(size)) &&
+            !EFI_ERROR(RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, &saved->attrs, &size, saved->data))) {
+                saved->had = true;
+                saved->size = size;
+        } else if (saved->data) {
+                FreePool(saved->data);
+                saved->data = NULL;
+        }
+        /* Volatile and for boot services only, as the firmware's own (TlsAuthConfigDxe) is. */
+        EFI_STATUS st = RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, EFI_VARIABLE_BOOTSERVICE_ACCESS, ca->list_len,
+                                        ca->list);
+        if (EFI_ERROR(st))
+                log_error(L"%a: cannot hand the CA certificates of %a to the firmware: %r", id, UK_HTTPS_CA_PATH, st);
+        else
+                log_info(L"https: %d CA certificate%a from %a", ca->count, ca->count == 1 ? "" : "s", UK_HTTPS_CA_PATH);
+        return st;
+}
+
+static void ca_restore(struct saved_ca *saved) {
+        if (saved->had)
+                RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, saved->attrs, saved->size, saved->data);
+        else
+                RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, EFI_VARIABLE_BOOTSERVICE_ACCESS, 0, NULL);
+        if (saved->data)
+                FreePool(saved->data);
+        *saved = (struct saved_ca) {};
+}
+
+EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca, void **ret_buf, uint64_t *ret_size,
+                      UINTN *ret_pages) {
         static struct uk_url u;
         static char host_header[sizeof(u.host) + 8];
         EFI_HANDLE *nics = NULL;
@@ -420,6 +510,17 @@ EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t 
                 FreePool(url16);
                 return EFI_UNSUPPORTED;
         }
+        /* The ESP's CAs for this download only: the firmware's own (if any) come back afterwards. */
+        struct saved_ca saved = {};
+        bool tls = uk_strcmp(u.scheme, "https") == 0;
+        if (tls && ca && ca->list) {
+                st = ca_install(id, ca, &saved);
+                if (EFI_ERROR(st)) {
+                        FreePool(nics);
+                        FreePool(url16);
+                        return st;
+                }
+        }
         /* First NIC that gets an address and answers; the others are tried only if one cannot even start. */
         st = EFI_NOT_FOUND;
         for (UINTN i = 0; i < n_nics; i++) {
@@ -433,6 +534,8 @@ EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t 
                 session_close(&s);
                 break;
         }
+        if (tls && ca && ca->list)
+                ca_restore(&saved);
         FreePool(nics);
         FreePool(url16);
         return st;

@@ -6,6 +6,7 @@
  * what ukiboot calls is spelled out; the layouts follow the specification's field order exactly. */
 #pragma once
 #include "efi-util.h"
+#include "fs.h"
 
 /* ---- EFI HTTP Service Binding Protocol / EFI HTTP Protocol ------------------------------------------ */
 
@@ -13,6 +14,12 @@
         { 0xbdc8e6af, 0xd9bc, 0x4379, { 0xa7, 0x2a, 0xe0, 0xc4, 0xe7, 0x5d, 0xae, 0x1c } }
 #define UK_HTTP_PROTOCOL_GUID \
         { 0x7a59b29b, 0x910b, 0x4171, { 0x82, 0x42, 0xa8, 0x5a, 0x0d, 0xf2, 0x5b, 0x5b } }
+/* EFI TLS Service Binding (UEFI 2.10 §28.10); HttpDxe uses it for https. */
+#define UK_TLS_SERVICE_BINDING_GUID \
+        { 0x952cb795, 0xff36, 0x48cf, { 0xa2, 0x49, 0x4d, 0xf4, 0x86, 0xd6, 0xab, 0x8d } }
+/* EFI_TLS_CA_CERTIFICATE_GUID: the vendor of the TlsCaCertificate variable (§28.10.2). */
+#define UK_TLS_CA_CERTIFICATE_GUID \
+        { 0xfd2340d0, 0x3dab, 0x4349, { 0xa6, 0xc7, 0x3b, 0x4f, 0x12, 0xb4, 0x8e, 0xae } }
 
 /* Token status when the response arrived but carries an HTTP error status (UEFI status code 35). */
 #ifndef EFI_HTTP_ERROR
@@ -156,8 +163,26 @@ struct _UK_EFI_IP4_CONFIG2_PROTOCOL {
 /* Wire number (200, 404, ...) of the firmware's EFI_HTTP_STATUS_CODE enumerator; 0 if unknown. */
 unsigned http_status_number(EFI_HTTP_STATUS_CODE code);
 
-/* Download the http:// URL of entry `id` into freshly allocated pages (free with pages_free): DHCP on the
- * first NIC with an HTTP stack if it has no IPv4 address yet, GET with a Host header, 200 and a
- * Content-Length required, progress on the console about once a second, every wait bounded. On failure
- * one line "ukiboot: error: <id>: <reason>" has been printed and nothing is left allocated. */
-EFI_STATUS http_fetch(const char *id, const char *url, void **ret_buf, uint64_t *ret_size, UINTN *ret_pages);
+/* The CA certificates an https download is checked with: the ESP's bundle (UK_HTTPS_CA_PATH) as the
+ * EFI_SIGNATURE_LIST array HttpDxe reads from TlsCaCertificate, and whether the firmware set one itself
+ * (OVMF from fw_cfg etc/edk2/https/cacerts). */
+struct https_ca {
+        void *list;             /* NULL: the ESP has no (usable) bundle */
+        size_t list_len;
+        unsigned count;
+        bool firmware_has;
+};
+
+/* Whether the firmware can speak TLS (a TLS service binding exists): https is then fetchable. */
+bool http_tls_available(void);
+/* Read the ESP's CA bundle and look for the firmware's; a malformed bundle is said and not used. */
+void https_ca_load(struct efi_fs *esp, const char *id, struct https_ca *ret);
+void https_ca_free(struct https_ca *ca);
+
+/* Download the http:// or https:// URL of entry `id` into freshly allocated pages (free with pages_free):
+ * DHCP on the first NIC with an HTTP stack if it has no IPv4 address yet, GET with a Host header, 200 and
+ * a Content-Length required, progress on the console about once a second, every wait bounded. For https,
+ * ca->list (when set) is installed as TlsCaCertificate for this download only. On failure one line
+ * "ukiboot: error: <id>: <reason>" has been printed and nothing is left allocated. */
+EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca, void **ret_buf, uint64_t *ret_size,
+                      UINTN *ret_pages);

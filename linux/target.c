@@ -15,6 +15,7 @@
 #include "target.h"
 #include "fetch.h"
 #include "fill.h"
+#include "pem.h"
 #include "url.h"
 #include "util.h"
 
@@ -216,8 +217,16 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
                 uk_err e = uk_url_parse(name, &parsed);
                 if (e)
                         return e;
+                /* An ESP entry trusts what the EFI program would: the ESP's bundle, unless --ca says otherwise. */
+                const char *ca = t->ca_file;
+                char esp_ca[4096 + sizeof(UK_HTTPS_CA_PATH)];
+                if (!ca && t->entry && t->have_esp && strcmp(parsed.scheme, "https") == 0) {
+                        snprintf(esp_ca, sizeof esp_ca, "%s%s", esp_part(&t->esp, false)->path, UK_HTTPS_CA_PATH);
+                        if (access(esp_ca, R_OK) == 0)
+                                ca = esp_ca;
+                }
                 int fd;
-                if ((r = fetch_url(name, t->ca_file, &fd))) {
+                if ((r = fetch_url(name, ca, &fd))) {
                         t->reason_printed = true;
                         return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
                 }
@@ -354,6 +363,7 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
                 .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
                 .fetch_schemes = fetch_schemes(),
+                .https_has_ca = true,   /* --ca, the ESP's bundle, else the system's store */
                 .pin = o->pin,
         };
         /* Checked bytes must be the booted bytes: under Secure Boot, and for a pinned image. */

@@ -223,6 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                      .smbios_len = smbios_len },
                         .can_chain_load = (flags & 4) != 0,
                         .fetch_schemes = (flags & 8) ? UK_FETCH_HTTP : UK_FETCH_HTTP | UK_FETCH_HTTPS | UK_FETCH_TFTP,
+                        .https_has_ca = (flags & 16) != 0,
                 };
                 r = uk_boot_prepare(&io, &req, &boot);
                 if (r) {

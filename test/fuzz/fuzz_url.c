@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (uk_url_parse(buf, &u) != UK_OK)
                 return 0;
 
-        if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)
+        if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0 && strcmp(u.scheme, "tftp") != 0)
                 abort();
         if (u.port == 0 || u.host[0] == 0 || u.path[0] != '/')
                 abort();

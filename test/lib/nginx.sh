@@ -8,8 +8,10 @@
 #                                 returns 1 with the reason in NGINX_ERROR
 #   nginx_stop                    stops it (callers: trap nginx_stop EXIT)
 #   tls_make DIR                  a test CA (DIR/ca.pem) and a server certificate it signed for 127.0.0.1
-#                                 and 10.0.2.100 (DIR/server.pem, DIR/server.key)
-# With NGINX_TLS_DIR set (tls_make's DIR), nginx_start also serves ROOT over https on NGINX_TLS_PORT.
+#                                 and 10.0.2.100 (DIR/server.pem, DIR/server.key); and a rogue one, self-signed
+#                                 for 127.0.0.1, 10.0.2.100 and 10.0.2.101 (DIR/rogue.pem, DIR/rogue.key)
+# With NGINX_TLS_DIR set (tls_make's DIR), nginx_start also serves ROOT over https on NGINX_TLS_PORT, and
+# with the rogue certificate on NGINX_ROGUE_PORT (a server no client given ca.pem may trust).
 #
 # The readiness probe shows up in the access log as a 404 of /ukiboot-probe: filter checks by path.
 
@@ -24,8 +26,11 @@ nginx_start() {  # ROOT PARENT_DIR
         local ng=$NGINX_DIR tls=
         if [ -n "${NGINX_TLS_DIR:-}" ]; then
                 NGINX_TLS_PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+                NGINX_ROGUE_PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
                 tls="server { listen 127.0.0.1:$NGINX_TLS_PORT ssl; ssl_certificate $NGINX_TLS_DIR/server.pem;
-                 ssl_certificate_key $NGINX_TLS_DIR/server.key; root $root; }"
+                 ssl_certificate_key $NGINX_TLS_DIR/server.key; root $root; }
+    server { listen 127.0.0.1:$NGINX_ROGUE_PORT ssl; ssl_certificate $NGINX_TLS_DIR/rogue.pem;
+                 ssl_certificate_key $NGINX_TLS_DIR/rogue.key; root $root; }"
         fi
         cat > "$ng/nginx.conf" <<CONF
 worker_processes 1;
@@ -70,15 +75,19 @@ nginx_stop() {
         NGINX_PID=
 }
 
-tls_make() {  # DIR: a throw-away CA and a server certificate for the https tests (P-256, two days)
+tls_make() {  # DIR: a throw-away CA and a server certificate for the https tests (RSA 2048, two days: the
+              # TLS library of Debian 12's OVMF has no elliptic curves)
         local d=$1
         mkdir -p "$d"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=ukiboot-test-ca \
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ukiboot-test-ca \
                 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
                 -keyout "$d/ca.key" -out "$d/ca.pem" 2> "$d/openssl.err" &&
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=ukiboot-test-server \
+        openssl req -newkey rsa:2048 -nodes -subj /CN=ukiboot-test-server \
                 -keyout "$d/server.key" -out "$d/server.csr" 2>> "$d/openssl.err" &&
         printf 'subjectAltName=IP:127.0.0.1,IP:10.0.2.100\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$d/ext" &&
         openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-                -extfile "$d/ext" -out "$d/server.pem" 2>> "$d/openssl.err"
+                -extfile "$d/ext" -out "$d/server.pem" 2>> "$d/openssl.err" &&
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ukiboot-test-rogue \
+                -addext subjectAltName=IP:127.0.0.1,IP:10.0.2.100,IP:10.0.2.101 \
+                -keyout "$d/rogue.key" -out "$d/rogue.pem" 2>> "$d/openssl.err"
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # uki-url: ukiboot fetches a UKI over HTTP from a real nginx (serving build/fixtures/) through OVMF's own
-# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe) and boots it. One boot, four entries:
-# the default one's URL answers 404 (refused with a one-line reason), an https one is refused (this build
-# speaks http only), one whose `uki-sha256` pin is not basic.efi's is fetched and refused with both
-# digests, the last one fetches basic.efi with its right pin and boots it.
+# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe, TlsDxe) and boots it. One boot, four
+# entries: the default one's URL answers 404 (refused with a one-line reason); one whose `uki-sha256` pin
+# is not basic.efi's is fetched over http and refused with both digests; one names an https server whose
+# certificate no CA on the ESP signed (refused, nothing requested); the last one fetches basic.efi
+# over https (nginx with a throw-away CA, which the ESP carries in /loader/keys/https-ca.pem and ukiboot
+# hands to HttpDxe as TlsCaCertificate) with its right pin and boots it.
 # Host side: nginx's access log must show exactly one GET of /basic.efi with 200, and linux/ukiboot's
 # canonical plan for the same entry (URL pointed at nginx on 127.0.0.1) must equal the guest's UkibootPlan.
 source "$(dirname "$0")/lib.sh"
@@ -11,29 +13,33 @@ need_fixtures
 command -v nginx >/dev/null || { skip http "nginx missing (scripts/install-deps installs nginx-light)"; exit 0; }
 command -v busybox >/dev/null || { skip http "busybox missing"; exit 0; }
 w=$OVMF_WORK/http; d=$(esp_new http)
+mkdir -p "$w"
 
 # nginx on a free high port, everything in a private directory (test/lib/nginx.sh).
 . "$top/test/lib/nginx.sh"
-nginx_start "$FIX" "$OVMF_WORK/http" || { fail http-nginx "$NGINX_ERROR"; exit 1; }
+tls_make "$w/tls" || { fail http-setup "cannot make the test CA: $(head -c 300 "$w/tls/openssl.err")"; exit 1; }
+NGINX_TLS_DIR=$w/tls nginx_start "$FIX" "$OVMF_WORK/http" || { fail http-nginx "$NGINX_ERROR"; exit 1; }
 ng=$NGINX_DIR; port=$NGINX_PORT
 trap nginx_stop EXIT
 trap 'exit 130' INT TERM HUP   # through the EXIT trap: nginx never outlives the test
 # (The probe shows up in the access log as a 404 of /ukiboot-probe; every check below filters by path.)
 
 opts="console=ttyS0 panic=-1 loglevel=4 ukiboot.fetched=1"
-mkdir -p "$d/loader/entries"
+mkdir -p "$d/loader/entries" "$d/loader/keys"
+cp "$w/tls/ca.pem" "$d/loader/keys/https-ca.pem"
 printf 'title Missing on the server\nuki-url http://10.0.2.100/missing.efi\noptions %s\n' "$opts" > "$d/loader/entries/z-missing.conf"
-printf 'title Over https\nuki-url https://10.0.2.100/basic.efi\noptions %s\n' "$opts" > "$d/loader/entries/y-https.conf"
 pin=$(sha256sum "$FIX/basic.efi" | cut -d' ' -f1) other=$(sha256sum "$FIX/multiprofile.efi" | cut -d' ' -f1)
 printf 'title Pinned to another UKI\nuki-url http://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$other" "$opts" \
-  > "$d/loader/entries/x-pin-wrong.conf"
-printf 'title Fetched over HTTP\nuki-url http://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$pin" "$opts" \
+  > "$d/loader/entries/y-pin-wrong.conf"
+printf 'title A server nobody vouches for\nuki-url https://10.0.2.101/basic.efi\noptions %s\n' "$opts" \
+  > "$d/loader/entries/x-rogue.conf"
+printf 'title Fetched over https\nuki-url https://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$pin" "$opts" \
   > "$d/loader/entries/net.conf"
 printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
 # The only network a guest gets: slirp, restricted, with one forwarded address that reaches our nginx.
 boot_ovmf "$w/disk.img" "$w/serial.log" \
-  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port" \
+  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $NGINX_TLS_PORT,guestfwd=tcp:10.0.2.101:443-cmd:busybox nc 127.0.0.1 $NGINX_ROGUE_PORT" \
   -device virtio-net-pci,netdev=n0,romfile= \
   -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
 log=$w/serial.log
@@ -45,12 +51,19 @@ case "$line" in
   *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
   *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
 esac
-# https is refused before any network traffic (no TLS configuration in this build), on one line: the
-# shared pipeline's sentence, which names what this twin fetches.
-check_grep http-https-refused "$log" "ukiboot: error: y-https.conf: https://10.0.2.100/basic.efi: this ukiboot cannot fetch https URLs (it fetches http)"
-check_eq http-https-one-line "$(grep -ac '^ukiboot: error: y-https.conf: ' "$log")" 1
-# The pinned entries: the wrong pin is refused once its bytes are hashed (both digests), the right one boots.
-check_grep http-pin-mismatch "$log" "ukiboot: error: x-pin-wrong.conf: http://10.0.2.100/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
+# The pinned entries: the wrong pin is refused once its bytes are hashed (both digests, one line), the
+# right one is fetched over https with the ESP's CA and boots.
+check_grep http-pin-mismatch "$log" "ukiboot: error: y-pin-wrong.conf: http://10.0.2.100/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
+check_eq http-pin-one-line "$(grep -ac '^ukiboot: error: y-pin-wrong.conf: ' "$log")" 1
+check_grep https-ca-from-esp "$log" "ukiboot: https: 1 CA certificate from /loader/keys/https-ca.pem"
+# The rogue server: the firmware's TLS refuses its certificate; the entry fails, nothing was requested.
+rogue=$(grep -a -m1 '^ukiboot: error: x-rogue.conf: ' "$log")
+echo "# $rogue"
+case "$rogue" in
+  *"https://10.0.2.101/basic.efi"*) pass https-untrusted-refused ;;
+  *) fail https-untrusted-refused "no refusal line for x-rogue.conf (got '$rogue')" ;;
+esac
+check_grep https-untrusted-fell-back "$log" "ukiboot: falling back to entry x-rogue.conf"
 check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"
 
 # The fetched UKI booted with the entry's options and the UKI's own initrd.
@@ -59,10 +72,12 @@ check_eq http-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd"
 check_eq http-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "net.conf"
 size=$(stat -c %s "$FIX/basic.efi")
 check_grep http-size-from-server "$log" "ukiboot: downloading http://10.0.2.100/basic.efi: $size bytes"
+check_grep https-size-from-server "$log" "ukiboot: downloading https://10.0.2.100/basic.efi: $size bytes"
 grep -aqE '^ukiboot: download: 100% \([0-9]+\.[0-9] of [0-9]+\.[0-9] MiB' "$log" && pass http-progress ||
   fail http-progress "no 'download: 100% (x of y MiB' line on the console"
 
-# nginx saw exactly the three requests: one 404, two complete 200s of basic.efi (the wrong pin's, net.conf's).
+# nginx saw exactly the three requests: one 404, two complete 200s of basic.efi (the wrong pin's over http,
+# net.conf's over https).
 echo "# nginx: $(tr '\n' ';' < "$ng/access.log")"
 check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
 check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4; exit}' "$ng/access.log")" "$size"
@@ -78,8 +93,11 @@ case "$got" in
   *) pass http-plan-no-url ;;
 esac
 if [ -x "$top/linux/ukiboot" ]; then
-  hd=$w/esp-host; rm -rf "$hd"; mkdir -p "$hd/loader/entries"
-  printf 'title Fetched over HTTP\nuki-url http://127.0.0.1:%s/basic.efi\nuki-sha256 %s\noptions %s\n' "$port" "$pin" "$opts" \
+  # The same entry on an ESP of the host's, the https port where nginx listens: the Linux twin trusts the
+  # ESP's bundle for it, as the EFI twin did.
+  hd=$w/esp-host; rm -rf "$hd"; mkdir -p "$hd/loader/entries" "$hd/loader/keys"
+  cp "$w/tls/ca.pem" "$hd/loader/keys/https-ca.pem"
+  printf 'title Fetched over https\nuki-url https://127.0.0.1:%s/basic.efi\nuki-sha256 %s\noptions %s\n' "$NGINX_TLS_PORT" "$pin" "$opts" \
     > "$hd/loader/entries/net.conf"
   "$top/linux/ukiboot" plan --esp "$hd" --entry net.conf --secure-boot off --canonical > "$w/plan.linux" 2>"$w/plan.err"
   want=$(cat "$w/plan.linux")

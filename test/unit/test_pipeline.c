@@ -912,25 +912,32 @@ static void test_url_schemes(void) {
         static const struct {
                 const char *id;
                 unsigned schemes;
+                bool ca;
                 uk_err err;
                 enum uk_refusal_stage stage;
                 const char *text;
         } rows[] = {
-                { "https.conf", UK_FETCH_HTTP, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                { "https.conf", UK_FETCH_HTTP, true, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
                   "https.conf: https://10.0.2.100/u.efi: this ukiboot cannot fetch https URLs (it fetches http)" },
-                { "tftp.conf", UK_FETCH_HTTP | UK_FETCH_HTTPS, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                { "tftp.conf", UK_FETCH_HTTP | UK_FETCH_HTTPS, true, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
                   "tftp.conf: tftp://10.0.2.2/u.efi: this ukiboot cannot fetch tftp URLs (it fetches http, https)" },
-                { "https.conf", 0, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                { "https.conf", 0, false, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
                   "https.conf: https://10.0.2.100/u.efi: this ukiboot cannot fetch https URLs (it was built without a "
                   "downloader)" },
-                { "badurl.conf", UK_FETCH_HTTP, UK_E_BAD_URL, UK_REFUSE_CONTENT,
+                { "https.conf", UK_FETCH_HTTP | UK_FETCH_HTTPS, false, UK_E_UNSUPPORTED, UK_REFUSE_KIND,
+                  "https.conf: https://10.0.2.100/u.efi: no CA certificates to check the server with (put them in "
+                  "/loader/keys/https-ca.pem on the ESP)" },
+                { "badurl.conf", UK_FETCH_HTTP, true, UK_E_BAD_URL, UK_REFUSE_CONTENT,
                   "badurl.conf: http://user@h/u.efi: invalid or unsupported URL" },
                 /* Allowed: the fake twin has no network, so the open is asked and fails. */
-                { "tftp.conf", UK_FETCH_TFTP, UK_E_NOT_FOUND, UK_REFUSE_READ,
+                { "tftp.conf", UK_FETCH_TFTP, false, UK_E_NOT_FOUND, UK_REFUSE_READ,
                   "tftp.conf: cannot read tftp://10.0.2.2/u.efi: not found" },
+                { "https.conf", UK_FETCH_HTTPS, true, UK_E_NOT_FOUND, UK_REFUSE_READ,
+                  "https.conf: cannot read https://10.0.2.100/u.efi: not found" },
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(rows); i++) {
-                const struct uk_boot_request req = { .entry = entry(rows[i].id), .fetch_schemes = rows[i].schemes };
+                const struct uk_boot_request req = { .entry = entry(rows[i].id), .fetch_schemes = rows[i].schemes,
+                                                     .https_has_ca = rows[i].ca };
                 int opens = tw.open_calls;
                 CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), rows[i].err, "%s", rows[i].text);
                 CHECK_EQ_INT(boot.refusal.stage, rows[i].stage, "%s: stage", rows[i].id);
