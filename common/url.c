@@ -198,6 +198,15 @@ uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
         } else if (uk_strncpy_checked(u.path, sizeof(u.path), s + auth_end, path_end - auth_end))
                 return UK_E_BUFFER_TOO_SMALL;
 
+        /* TFTP names a file, not a resource: no query, and no percent-escapes, which clients decode
+         * differently (libcurl decodes them, a firmware may not): the twins must ask for the same name. */
+        if (uk_strcmp(u.scheme, "tftp") == 0)
+                for (const char *p = u.path; *p; p++)
+                        if (*p == '?' || *p == '%')
+                                return UK_E_BAD_URL;
+        if (uk_strcmp(u.scheme, "tftp") == 0 && u.path[1] == 0)
+                return UK_E_BAD_URL;    /* no file name at all */
+
         uk_memcpy(ret_url, &u, sizeof(u));
         return UK_OK;
 }

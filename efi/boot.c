@@ -5,6 +5,7 @@
 #include "pipeline.h"
 #include "handover.h"
 #include "http.h"
+#include "tftp.h"
 #include "initrd.h"
 #include "plan.h"
 #include "secure.h"
@@ -188,7 +189,10 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
         uk_err r;
 
         if (where == UK_IMAGE_URL) {
-                io->status = http_fetch(io->id, name, io->https_ca, &io->buf, &io->size, &io->pages);
+                /* The pipeline checked the URL and its scheme: tftp:// is MTFTPv4's, the rest HttpDxe's. */
+                bool tftp = (name[0] | 0x20) == 't';
+                io->status = tftp ? tftp_fetch(io->id, name, &io->buf, &io->size, &io->pages)
+                                  : http_fetch(io->id, name, io->https_ca, &io->buf, &io->size, &io->pages);
                 r = EFI_ERROR(io->status) ? (io->status == EFI_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO) : UK_OK;
                 io->status_said = r != UK_OK;   /* http_fetch's own line already gave the firmware's word */
         } else if (where == UK_IMAGE_ESP || (where == UK_IMAGE_XBOOTLDR && io->env->xbootldr)) {
@@ -394,7 +398,8 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                              .confidential_vm = env->confidential_vm, .fdt = env->fdt, .fdt_len = env->fdt_len },
                 .can_chain_load = true,
                 .can_pass_devicetree = true,
-                .fetch_schemes = UK_FETCH_HTTP | (tls ? UK_FETCH_HTTPS : 0),     /* efi/http.c: HttpDxe */
+                /* efi/http.c (HttpDxe, TlsDxe for https), efi/tftp.c (Mtftp4Dxe) */
+                .fetch_schemes = UK_FETCH_HTTP | UK_FETCH_TFTP | (tls ? UK_FETCH_HTTPS : 0),
                 .https_has_ca = ca.list || ca.firmware_has,
         };
         r = uk_boot_prepare(&io, &req, b);

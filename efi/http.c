@@ -68,15 +68,13 @@ static void connect_all_controllers(void) {
         FreePool(handles);
 }
 
-/* Handles with the HTTP service binding; connects every driver once if there are none yet (a firmware
- * that booted from disk may not have started its network stack). */
-static EFI_STATUS find_http_handles(EFI_HANDLE **ret, UINTN *ret_n) {
-        EFI_STATUS st = BS->LocateHandleBuffer(ByProtocol, &http_sb_guid, NULL, ret_n, ret);
+EFI_STATUS net_find_service(EFI_GUID *sb_guid, const CHAR16 *what, EFI_HANDLE **ret, UINTN *ret_n) {
+        EFI_STATUS st = BS->LocateHandleBuffer(ByProtocol, sb_guid, NULL, ret_n, ret);
         if (st != EFI_NOT_FOUND)
                 return st;
-        log_info(L"no HTTP stack yet, connecting all drivers");
+        log_info(L"no %s stack yet, connecting all drivers", what);
         connect_all_controllers();
-        return BS->LocateHandleBuffer(ByProtocol, &http_sb_guid, NULL, ret_n, ret);
+        return BS->LocateHandleBuffer(ByProtocol, sb_guid, NULL, ret_n, ret);
 }
 
 /* The NIC's station address, or 0.0.0.0 (GetData appends the route table, hence the larger buffer). */
@@ -92,8 +90,7 @@ static bool station_address(EFI_IP4_CONFIG2_PROTOCOL *cfg, EFI_IPv4_ADDRESS *ret
                info->StationAddress.Addr[3];
 }
 
-/* Make sure the NIC behind handle h has an IPv4 address: switch it to DHCP if needed and wait. */
-static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
+EFI_STATUS net_ensure_ipv4(const char *id, EFI_HANDLE h) {
         EFI_IP4_CONFIG2_PROTOCOL *cfg = NULL;
         EFI_IP4_CONFIG2_POLICY policy = Ip4Config2PolicyStatic;
         EFI_IPv4_ADDRESS a;
@@ -102,7 +99,7 @@ static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
 
         st = BS->HandleProtocol(h, &ip4_config2_guid, (void **) &cfg);
         if (EFI_ERROR(st)) {
-                log_error(L"%a: network interface has no IPv4 configuration protocol: %r", s->id, st);
+                log_error(L"%a: network interface has no IPv4 configuration protocol: %r", id, st);
                 return st;
         }
         if (station_address(cfg, &a))
@@ -115,14 +112,14 @@ static EFI_STATUS ensure_ipv4(const struct http_session *s, EFI_HANDLE h) {
                 policy = Ip4Config2PolicyDhcp;
                 st = cfg->SetData(cfg, Ip4Config2DataTypePolicy, sizeof(policy), &policy);
                 if (EFI_ERROR(st) && st != EFI_NOT_READY) {
-                        log_error(L"%a: cannot switch the network interface to DHCP: %r", s->id, st);
+                        log_error(L"%a: cannot switch the network interface to DHCP: %r", id, st);
                         return st;
                 }
         }
         log_info(L"network: waiting for a DHCP address");
         while (!station_address(cfg, &a)) {
                 if (timer_usec() - t0 > DHCP_TIMEOUT_USEC) {
-                        log_error(L"%a: no IPv4 address from DHCP within %d s", s->id,
+                        log_error(L"%a: no IPv4 address from DHCP within %d s", id,
                                   (int) (DHCP_TIMEOUT_USEC / 1000000));
                         return EFI_TIMEOUT;
                 }
@@ -504,7 +501,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
         }
 
         log_info(L"fetching %a", url);
-        st = find_http_handles(&nics, &n_nics);
+        st = net_find_service(&http_sb_guid, L"HTTP", &nics, &n_nics);
         if (EFI_ERROR(st) || n_nics == 0) {
                 log_error(L"%a: %a: this firmware has no HTTP network stack (no NIC with HttpDxe): %r", id, url, st);
                 FreePool(url16);
@@ -525,7 +522,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
         st = EFI_NOT_FOUND;
         for (UINTN i = 0; i < n_nics; i++) {
                 struct http_session s = { .id = id, .url = url };
-                st = ensure_ipv4(&s, nics[i]);
+                st = net_ensure_ipv4(id, nics[i]);
                 if (EFI_ERROR(st))
                         continue;
                 st = session_open(&s, nics[i]);

@@ -160,6 +160,12 @@ struct _UK_EFI_IP4_CONFIG2_PROTOCOL {
 
 /* ---- ukiboot ------------------------------------------------------------------------------------------ */
 
+/* Handles carrying the service binding sb_guid (a NIC's HTTP or MTFTP4 stack); connects every driver once if
+ * there are none yet (a firmware that booted from disk may not have started its network stack). */
+EFI_STATUS net_find_service(EFI_GUID *sb_guid, const CHAR16 *what, EFI_HANDLE **ret, UINTN *ret_n);
+/* Make sure the NIC behind handle h has an IPv4 address: switch it to DHCP if needed and wait (bounded). */
+EFI_STATUS net_ensure_ipv4(const char *id, EFI_HANDLE h);
+
 /* Wire number (200, 404, ...) of the firmware's EFI_HTTP_STATUS_CODE enumerator; 0 if unknown. */
 unsigned http_status_number(EFI_HTTP_STATUS_CODE code);
 

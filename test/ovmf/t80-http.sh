@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # uki-url: ukiboot fetches a UKI over HTTP from a real nginx (serving build/fixtures/) through OVMF's own
-# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe, TlsDxe) and boots it. One boot, four
-# entries: the default one's URL answers 404 (refused with a one-line reason); one whose `uki-sha256` pin
-# is not basic.efi's is fetched over http and refused with both digests; one names an https server whose
-# certificate no CA on the ESP signed (refused, nothing requested); the last one fetches basic.efi
+# network stack (VirtioNetDxe, DHCP from QEMU's slirp, HttpDxe, TlsDxe, Mtftp4Dxe) and boots it. One boot,
+# five entries: the default one's URL answers 404 (refused with a one-line reason); one names a file QEMU's
+# TFTP server does not have; one whose `uki-sha256` pin is not basic.efi's is fetched over tftp and refused
+# with both digests (the digest it got is basic.efi's); one names an https server whose certificate no CA
+# on the ESP signed (refused, nothing requested); the last one fetches basic.efi
 # over https (nginx with a throw-away CA, which the ESP carries in /loader/keys/https-ca.pem and ukiboot
 # hands to HttpDxe as TlsCaCertificate) with its right pin and boots it.
 # Host side: nginx's access log must show exactly one GET of /basic.efi with 200, and linux/ukiboot's
@@ -29,17 +30,19 @@ mkdir -p "$d/loader/entries" "$d/loader/keys"
 cp "$w/tls/ca.pem" "$d/loader/keys/https-ca.pem"
 printf 'title Missing on the server\nuki-url http://10.0.2.100/missing.efi\noptions %s\n' "$opts" > "$d/loader/entries/z-missing.conf"
 pin=$(sha256sum "$FIX/basic.efi" | cut -d' ' -f1) other=$(sha256sum "$FIX/multiprofile.efi" | cut -d' ' -f1)
-printf 'title Pinned to another UKI\nuki-url http://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$other" "$opts" \
-  > "$d/loader/entries/y-pin-wrong.conf"
+printf 'title Not on the TFTP server\nuki-url tftp://10.0.2.2/missing.efi\noptions %s\n' "$opts" \
+  > "$d/loader/entries/y-tftp-missing.conf"
+printf 'title Pinned to another UKI\nuki-url tftp://10.0.2.2/basic.efi\nuki-sha256 %s\noptions %s\n' "$other" "$opts" \
+  > "$d/loader/entries/x-pin-wrong.conf"
 printf 'title A server nobody vouches for\nuki-url https://10.0.2.101/basic.efi\noptions %s\n' "$opts" \
-  > "$d/loader/entries/x-rogue.conf"
+  > "$d/loader/entries/w-rogue.conf"
 printf 'title Fetched over https\nuki-url https://10.0.2.100/basic.efi\nuki-sha256 %s\noptions %s\n' "$pin" "$opts" \
   > "$d/loader/entries/net.conf"
 printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
 # The only network a guest gets: slirp, restricted, with one forwarded address that reaches our nginx.
 boot_ovmf "$w/disk.img" "$w/serial.log" \
-  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $NGINX_TLS_PORT,guestfwd=tcp:10.0.2.101:443-cmd:busybox nc 127.0.0.1 $NGINX_ROGUE_PORT" \
+  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $NGINX_TLS_PORT,guestfwd=tcp:10.0.2.101:443-cmd:busybox nc 127.0.0.1 $NGINX_ROGUE_PORT,tftp=$FIX" \
   -device virtio-net-pci,netdev=n0,romfile= \
   -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
 log=$w/serial.log
@@ -51,19 +54,22 @@ case "$line" in
   *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
   *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
 esac
-# The pinned entries: the wrong pin is refused once its bytes are hashed (both digests, one line), the
-# right one is fetched over https with the ESP's CA and boots.
-check_grep http-pin-mismatch "$log" "ukiboot: error: y-pin-wrong.conf: http://10.0.2.100/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
-check_eq http-pin-one-line "$(grep -ac '^ukiboot: error: y-pin-wrong.conf: ' "$log")" 1
+# TFTP (QEMU's own server): a missing file is said as such; the wrong pin is refused once the bytes that
+# came over tftp are hashed (both digests, one line; the one it got is basic.efi's), the right one is
+# fetched over https with the ESP's CA and boots.
+check_grep tftp-missing "$log" "ukiboot: error: y-tftp-missing.conf: tftp://10.0.2.2/missing.efi: the TFTP server has no such file"
+check_grep tftp-pin-mismatch "$log" "ukiboot: error: x-pin-wrong.conf: tftp://10.0.2.2/basic.efi does not match its pin: SHA-256 $pin, pinned $other"
+check_eq tftp-pin-one-line "$(grep -ac '^ukiboot: error: x-pin-wrong.conf: ' "$log")" 1
+check_grep tftp-size-from-server "$log" "ukiboot: downloading tftp://10.0.2.2/basic.efi: $(stat -c %s "$FIX/basic.efi") bytes"
 check_grep https-ca-from-esp "$log" "ukiboot: https: 1 CA certificate from /loader/keys/https-ca.pem"
 # The rogue server: the firmware's TLS refuses its certificate; the entry fails, nothing was requested.
-rogue=$(grep -a -m1 '^ukiboot: error: x-rogue.conf: ' "$log")
+rogue=$(grep -a -m1 '^ukiboot: error: w-rogue.conf: ' "$log")
 echo "# $rogue"
 case "$rogue" in
   *"https://10.0.2.101/basic.efi"*) pass https-untrusted-refused ;;
-  *) fail https-untrusted-refused "no refusal line for x-rogue.conf (got '$rogue')" ;;
+  *) fail https-untrusted-refused "no refusal line for w-rogue.conf (got '$rogue')" ;;
 esac
-check_grep https-untrusted-fell-back "$log" "ukiboot: falling back to entry x-rogue.conf"
+check_grep https-untrusted-fell-back "$log" "ukiboot: falling back to entry w-rogue.conf"
 check_grep http-fell-back "$log" "ukiboot: falling back to entry net.conf"
 
 # The fetched UKI booted with the entry's options and the UKI's own initrd.
@@ -71,15 +77,13 @@ check_eq http-cmdline "$(guest_value "$log" UKIBOOT-CMDLINE)" "$opts"
 check_eq http-markers "$(guest_value "$log" UKIBOOT-MARKERS)" "initrd"
 check_eq http-entry-selected "$(guest_var "$log" LoaderEntrySelected)" "net.conf"
 size=$(stat -c %s "$FIX/basic.efi")
-check_grep http-size-from-server "$log" "ukiboot: downloading http://10.0.2.100/basic.efi: $size bytes"
 check_grep https-size-from-server "$log" "ukiboot: downloading https://10.0.2.100/basic.efi: $size bytes"
 grep -aqE '^ukiboot: download: 100% \([0-9]+\.[0-9] of [0-9]+\.[0-9] MiB' "$log" && pass http-progress ||
   fail http-progress "no 'download: 100% (x of y MiB' line on the console"
 
-# nginx saw exactly the three requests: one 404, two complete 200s of basic.efi (the wrong pin's over http,
-# net.conf's over https).
+# nginx saw exactly the two requests: one 404, one complete 200 of basic.efi (net.conf's over https).
 echo "# nginx: $(tr '\n' ';' < "$ng/access.log")"
-check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
+check_eq http-nginx-basic "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 1
 check_eq http-nginx-basic-bytes "$(awk '$2 == "/basic.efi" {print $4; exit}' "$ng/access.log")" "$size"
 check_eq http-nginx-missing "$(grep -c '^GET /missing.efi 404 ' "$ng/access.log")" 1
 
@@ -108,19 +112,21 @@ if [ -x "$top/linux/ukiboot" ]; then
     printf '%s\n' "$got" > "$w/plan.guest"
     fail http-plan-equals-linux-twin "guest $got_sha, linux/ukiboot $want_sha (see $w/plan.guest, $w/plan.linux; $(head -c 200 "$w/plan.err"))"
   fi
-  check_eq http-linux-twin-fetched "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 3
+  check_eq http-linux-twin-fetched "$(grep -c '^GET /basic.efi 200 ' "$ng/access.log")" 2
 else
   skip http-plan-equals-linux-twin "linux/ukiboot not built"
 fi
 
 # Throughput as the guest measured it (TSC, from the first body byte requested to the last received) and
 # how long nginx took to hand the file to the slirp/nc pipe.
-read -r bytes ms < <(sed -n 's/^ukiboot: downloaded \([0-9]*\) bytes in \([0-9]*\) ms.*/\1 \2/p' "$log" | head -n1)
-if [ -n "${bytes:-}" ] && [ "${ms:-0}" -gt 0 ]; then
+# (Two downloads of basic.efi came whole: over tftp, then over https.)
+sed -n 's/^ukiboot: downloaded \([0-9]*\) bytes in \([0-9]*\) ms.*/\1 \2/p' "$log" > "$w/downloads"
+if [ "$(wc -l < "$w/downloads")" -eq 2 ] && ! grep -q ' 0$' "$w/downloads"; then
   pass http-throughput-measured
-  awk -v b="$bytes" -v ms="$ms" 'BEGIN { printf "# throughput: %d bytes in %d ms = %.2f MiB/s (guest, OVMF HttpDxe under TCG)\n", b, ms, b / 1048576 / (ms / 1000) }'
+  paste -d' ' <(printf 'tftp\nhttps\n') "$w/downloads" |
+    awk '{ printf "# throughput: %s %d bytes in %d ms = %.2f MiB/s (guest, OVMF under TCG)\n", $1, $2, $3, $2 / 1048576 / ($3 / 1000) }'
 else
-  fail http-throughput-measured "no 'downloaded N bytes in M ms' line"
+  fail http-throughput-measured "expected 2 'downloaded N bytes in M ms' lines: $(tr '\n' ';' < "$w/downloads")"
 fi
 echo "# nginx: basic.efi served to the guest in $(awk '$2 == "/basic.efi" {print $5; exit}' "$ng/access.log") s, to linux/ukiboot in $(awk '$2 == "/basic.efi" {t = $5} END {print t}' "$ng/access.log") s"
 exit $(( failures > 0 ))
