@@ -1,0 +1,130 @@
+/* ukiboot — redirect, resume and Content-Range rules shared by both twins' downloads. */
+#include "fetch_rules.h"
+#include "text.h"
+#include "util.h"
+
+static uint16_t default_port(const char *scheme) {
+        return uk_strcmp(scheme, "https") == 0 ? 443 : uk_strcmp(scheme, "tftp") == 0 ? 69 : 80;
+}
+
+uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap) {
+        struct uk_text t;
+        bool v6 = false;
+        if (!u || !ret || cap == 0)
+                return UK_E_INVALID_ARG;
+        for (const char *c = u->host; *c; c++)
+                v6 |= *c == ':';
+        uk_text_init(&t, ret, cap);
+        uk_text_add(&t, u->scheme);
+        uk_text_add(&t, v6 ? "://[" : "://");
+        uk_text_add(&t, u->host);
+        uk_text_add(&t, v6 ? "]" : "");
+        if (u->port != default_port(u->scheme)) {
+                uk_text_add(&t, ":");
+                uk_text_add_u64(&t, u->port);
+        }
+        uk_text_add(&t, u->path);
+        return t.cut ? UK_E_BUFFER_TOO_SMALL : UK_OK;
+}
+
+static bool scheme_prefix(const char *s, size_t len) {
+        size_t i = 0;
+        while (i < len && (uk_isalpha(s[i]) || uk_isdigit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+                i++;
+        return i > 0 && i + 3 <= len && s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/';
+}
+
+uk_err uk_fetch_redirect(const struct uk_url *from, const char *location, size_t len, unsigned hop,
+                         struct uk_url *ret_to, char *ret_url, size_t cap, const char **ret_why) {
+        char text[UK_FETCH_URL_MAX];
+        struct uk_url to;
+        uk_err r;
+
+        if (!from || !location || !ret_to || !ret_url || !ret_why)
+                return UK_E_INVALID_ARG;
+        while (len > 0 && (location[0] == ' ' || location[0] == '\t'))
+                location++, len--;
+        while (len > 0 && (location[len - 1] == ' ' || location[len - 1] == '\t'))
+                len--;
+        if (hop > UK_FETCH_REDIRECTS_MAX) {
+                *ret_why = "more than 5 redirects";
+                return UK_E_TOO_MANY;
+        }
+        if (uk_strcmp(from->scheme, "tftp") == 0) {
+                *ret_why = "TFTP has no redirects";
+                return UK_E_BAD_URL;
+        }
+        if (len > 0 && location[0] == '/' && !(len > 1 && location[1] == '/')) {
+                /* An absolute path: the same scheme, host and port. */
+                to = *from;
+                if (uk_strncpy_checked(to.path, sizeof(to.path), location, len)) {
+                        *ret_why = "the redirect's location is too long";
+                        return UK_E_BUFFER_TOO_SMALL;
+                }
+                if (uk_url_format(&to, text, sizeof(text)) || uk_url_parse(text, &to)) {
+                        *ret_why = "the redirect's location is not a valid URL";
+                        return UK_E_BAD_URL;
+                }
+        } else if (scheme_prefix(location, len)) {
+                if (len >= sizeof(text)) {
+                        *ret_why = "the redirect's location is too long";
+                        return UK_E_BUFFER_TOO_SMALL;
+                }
+                uk_memcpy(text, location, len);
+                text[len] = 0;
+                if (uk_url_parse(text, &to)) {
+                        *ret_why = "the redirect's location is not a URL ukiboot fetches";
+                        return UK_E_BAD_URL;
+                }
+        } else {
+                *ret_why = "the redirect's location is neither a URL nor an absolute path";
+                return UK_E_BAD_URL;
+        }
+        if (uk_strcmp(to.scheme, "tftp") == 0) {
+                *ret_why = "a redirect may not lead to tftp";
+                return UK_E_BAD_URL;
+        }
+        /* Same scheme or stronger: whoever answers plain http cannot pull an https download down to it. */
+        if (uk_strcmp(from->scheme, "https") == 0 && uk_strcmp(to.scheme, "https") != 0) {
+                *ret_why = "a redirect may not drop https for http";
+                return UK_E_SECURITY;
+        }
+        r = uk_url_format(&to, ret_url, cap);
+        if (r) {
+                *ret_why = "the redirect's location is too long";
+                return r;
+        }
+        *ret_to = to;
+        return UK_OK;
+}
+
+static bool parse_num(const char *s, size_t len, size_t *i, uint64_t *ret) {
+        size_t start = *i;
+        while (*i < len && uk_isdigit(s[*i]))
+                (*i)++;
+        return *i > start && *i - start <= 20 && uk_parse_u64(s + start, *i - start, ret);
+}
+
+uk_err uk_content_range_parse(const char *v, size_t len, uint64_t *ret_first, uint64_t *ret_last, uint64_t *ret_total) {
+        uint64_t first, last, total;
+        size_t i = 0;
+
+        if (!v || !ret_first || !ret_last || !ret_total)
+                return UK_E_INVALID_ARG;
+        while (i < len && (v[i] == ' ' || v[i] == '\t'))
+                i++;
+        while (len > i && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+                len--;
+        if (len - i < 6 || uk_memcmp(v + i, "bytes ", 6) != 0)
+                return UK_E_SYNTAX;
+        i += 6;
+        if (!parse_num(v, len, &i, &first) || i >= len || v[i++] != '-' || !parse_num(v, len, &i, &last) ||
+            i >= len || v[i++] != '/' || !parse_num(v, len, &i, &total) || i != len)
+                return UK_E_SYNTAX;
+        if (first > last || last >= total)
+                return UK_E_SYNTAX;
+        *ret_first = first;
+        *ret_last = last;
+        *ret_total = total;
+        return UK_OK;
+}

@@ -1,0 +1,90 @@
+/* Unit tests for common/fetch_rules.c: which redirects are followed (and where to), URL text, and the
+ * Content-Range a resumed download must carry. */
+#include <stdint.h>
+#include "unit.h"
+#include "fetch_rules.h"
+#include "util.h"
+
+static void test_redirects(void) {
+        struct uk_url http, https, tftp;
+        CHECK_EQ_INT(uk_url_parse("http://10.0.2.100/a/b.efi", &http), UK_OK, "from http");
+        CHECK_EQ_INT(uk_url_parse("https://10.0.2.100:8443/x.efi", &https), UK_OK, "from https");
+        CHECK_EQ_INT(uk_url_parse("tftp://10.0.2.2/x.efi", &tftp), UK_OK, "from tftp");
+        static const struct {
+                int from;               /* 0 http, 1 https, 2 tftp */
+                const char *location;
+                unsigned hop;
+                uk_err err;
+                const char *want;       /* the target's URL, or the refusal */
+        } t[] = {
+                { 0, "/c.efi", 1, UK_OK, "http://10.0.2.100/c.efi" },
+                { 1, "/c.efi?v=2", 1, UK_OK, "https://10.0.2.100:8443/c.efi?v=2" },
+                { 0, " https://boot.example.org/u.efi ", 2, UK_OK, "https://boot.example.org/u.efi" },
+                { 0, "http://10.0.2.100:80/u.efi", 5, UK_OK, "http://10.0.2.100/u.efi" },
+                { 0, "HTTP://[::1]:8080/u.efi", 1, UK_OK, "http://[::1]:8080/u.efi" },
+                { 1, "https://10.0.2.100:443/u.efi", 1, UK_OK, "https://10.0.2.100/u.efi" },
+                { 0, "/c.efi", 6, UK_E_TOO_MANY, "more than 5 redirects" },
+                { 1, "http://10.0.2.100/u.efi", 1, UK_E_SECURITY, "a redirect may not drop https for http" },
+                { 1, "/c.efi", 6, UK_E_TOO_MANY, "more than 5 redirects" },
+                { 0, "tftp://10.0.2.2/u.efi", 1, UK_E_BAD_URL, "a redirect may not lead to tftp" },
+                { 0, "ftp://h/u.efi", 1, UK_E_BAD_URL, "the redirect's location is not a URL ukiboot fetches" },
+                { 0, "u.efi", 1, UK_E_BAD_URL, "the redirect's location is neither a URL nor an absolute path" },
+                { 0, "//evil/u.efi", 1, UK_E_BAD_URL, "the redirect's location is neither a URL nor an absolute path" },
+                { 0, "", 1, UK_E_BAD_URL, "the redirect's location is neither a URL nor an absolute path" },
+                { 0, "/a b", 1, UK_E_BAD_URL, "the redirect's location is not a valid URL" },
+                { 0, "http://user@h/", 1, UK_E_BAD_URL, "the redirect's location is not a URL ukiboot fetches" },
+                { 2, "/y.efi", 1, UK_E_BAD_URL, "TFTP has no redirects" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
+                const struct uk_url *from = t[i].from == 0 ? &http : t[i].from == 1 ? &https : &tftp;
+                struct uk_url to;
+                char url[UK_FETCH_URL_MAX] = "untouched";
+                const char *why = NULL;
+                uk_err r = uk_fetch_redirect(from, t[i].location, strlen(t[i].location), t[i].hop, &to, url, sizeof(url), &why);
+                CHECK_EQ_INT(r, t[i].err, "%s", t[i].location);
+                if (r == UK_OK) {
+                        CHECK_EQ_STR(url, t[i].want);
+                        struct uk_url again;
+                        CHECK(uk_url_parse(url, &again) == UK_OK && memcmp(&again, &to, sizeof(to)) == 0, "%s: parts", url);
+                } else {
+                        CHECK(why && strcmp(why, t[i].want) == 0, "%s: why '%s'", t[i].location, why ? why : "(null)");
+                        CHECK_EQ_STR(url, "untouched");
+                }
+        }
+}
+
+static void test_content_range(void) {
+        static const struct {
+                const char *v;
+                uk_err err;
+                uint64_t first, last, total;
+        } t[] = {
+                { "bytes 100-199/200", UK_OK, 100, 199, 200 },
+                { " bytes 0-0/1 ", UK_OK, 0, 0, 1 },
+                { "bytes 5-9/18446744073709551615", UK_OK, 5, 9, 18446744073709551615ull },
+                { "bytes 100-199/*", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes */200", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes 200-100/300", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes 100-200/200", UK_E_SYNTAX, 0, 0, 0 },
+                { "items 1-2/3", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes 1-2/3x", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes -1-2/3", UK_E_SYNTAX, 0, 0, 0 },
+                { "bytes 1-2/99999999999999999999", UK_E_SYNTAX, 0, 0, 0 },
+                { "", UK_E_SYNTAX, 0, 0, 0 },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
+                uint64_t a = 7, b = 7, c = 7;
+                CHECK_EQ_INT(uk_content_range_parse(t[i].v, strlen(t[i].v), &a, &b, &c), t[i].err, "'%s'", t[i].v);
+                if (t[i].err == UK_OK)
+                        CHECK(a == t[i].first && b == t[i].last && c == t[i].total, "'%s' values", t[i].v);
+                else
+                        CHECK(a == 7 && b == 7 && c == 7, "'%s' outputs untouched", t[i].v);
+        }
+}
+
+int main(void) {
+        unit_suite = "fetch_rules";
+        test_redirects();
+        test_content_range();
+        return unit_finish();
+}
