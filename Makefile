@@ -194,7 +194,7 @@ fuzz: $(FUZZ_BIN)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run --long $(FUZZ_BIN)
 
 test-fixtures: all fixtures
-	test/fixtures/check-fixtures
+	test/fixtures/check-fixtures; s=$$?; test/net/host-faults || s=1; exit $$s
 
 test-ovmf: all static fixtures
 	test/ovmf/run-all

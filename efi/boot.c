@@ -407,7 +407,9 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 log_info(L"note: %a", b->notes[i]);
         https_ca_free(&ca);
         if (r) {
-                log_error(L"%a", b->refusal.text);
+                /* A download that failed said why on its own line ("<id>: <url>: <reason>"): one line a fault. */
+                if (!(b->refusal.stage == UK_REFUSE_READ && img.status_said))
+                        log_error(L"%a", b->refusal.text);
                 if (EFI_ERROR(img.status) && !img.status_said)
                         log_error(L"%a: firmware status %r", e->id, img.status);
                 return uk_err_to_efi(r);

@@ -5,6 +5,7 @@
  * straight into pages allocated once from Content-Length. Every wait is bounded, so an unreachable or
  * stalled server costs at most a few tens of seconds before the next entry is tried. */
 #include "http.h"
+#include "fetch_rules.h"
 #include "pem.h"
 #include "url.h"
 #include "util.h"
@@ -189,8 +190,10 @@ static EFI_STATUS session_open(struct http_session *s, EFI_HANDLE nic) {
         EFI_STATUS st;
 
         st = BS->HandleProtocol(nic, &http_sb_guid, (void **) &s->sb);
-        if (EFI_ERROR(st))
+        if (EFI_ERROR(st)) {
+                log_error(L"%a: the network interface lost its HTTP service: %r", s->id, st);
                 return st;
+        }
         st = s->sb->CreateChild(s->sb, &s->child);
         if (EFI_ERROR(st)) {
                 s->child = NULL;
@@ -206,6 +209,7 @@ static EFI_STATUS session_open(struct http_session *s, EFI_HANDLE nic) {
         st = BS->CreateEvent(EVT_NOTIFY_SIGNAL, TPL_CALLBACK, token_done, s, &s->event);
         if (EFI_ERROR(st)) {
                 s->event = NULL;
+                log_error(L"%a: cannot create an event for HTTP: %r", s->id, st);
                 return st;
         }
         st = s->http->Configure(s->http, &config);
@@ -222,20 +226,29 @@ static bool header_is(const char *name, const char *want) {
         return name[i] == want[i];
 }
 
-/* Content-Length of the response headers; false if absent or not a plain number. */
-static bool content_length(const EFI_HTTP_MESSAGE *m, uint64_t *ret) {
+/* The value of response header `name`, blanks trimmed, into *ret / *ret_len; false if absent. */
+static bool header_value(const EFI_HTTP_MESSAGE *m, const char *name, const char **ret, size_t *ret_len) {
         for (UINTN i = 0; i < m->HeaderCount; i++) {
                 const char *n = (const char *) m->Headers[i].FieldName, *v = (const char *) m->Headers[i].FieldValue;
-                if (!n || !v || !header_is(n, "content-length"))
+                if (!n || !v || !header_is(n, name))
                         continue;
                 while (*v == ' ' || *v == '\t')
                         v++;
                 size_t len = uk_strlen(v);
                 while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
                         len--;
-                return uk_parse_u64(v, len, ret);
+                *ret = v;
+                *ret_len = len;
+                return true;
         }
         return false;
+}
+
+/* Content-Length of the response headers; false if absent or not a plain number. */
+static bool content_length(const EFI_HTTP_MESSAGE *m, uint64_t *ret) {
+        const char *v;
+        size_t len;
+        return header_value(m, "content-length", &v, &len) && uk_parse_u64(v, len, ret);
 }
 
 /* The driver allocates the response header array and every name and value in it; the caller frees them. */
@@ -259,26 +272,58 @@ static void print_progress(uint64_t got, uint64_t total, uint64_t usec) {
                  a / 10, a % 10, b / 10, b % 10, usec / 1000000);
 }
 
-/* GET over an opened session into pages; prints the one-line reason itself. */
-static EFI_STATUS get(struct http_session *s, CHAR16 *url16, const char *host_header,
-                      void **ret_buf, uint64_t *ret_size, UINTN *ret_pages) {
+/* A download in progress: the pages it goes into, how big it is and how much came (kept across resumes). */
+struct body {
+        void *buf;
+        UINTN pages;
+        uint64_t total, got;
+        uint64_t t0;
+};
+
+/* How one GET ended, beyond its status. */
+enum get_end {
+        GET_DONE,               /* the whole body is in */
+        GET_FAILED,             /* said why; nothing to retry */
+        GET_REDIRECT,           /* 3xx: the Location value is in the caller's buffer */
+        GET_DROPPED,            /* the connection went away mid-body: the body so far is kept for a Range request */
+};
+
+/* Check a 206's Content-Range against the part asked for: the rest of the same-sized file. */
+static bool range_answers(const EFI_HTTP_MESSAGE *m, const struct body *b) {
+        const char *v;
+        size_t len;
+        uint64_t first, last, total;
+        return header_value(m, "content-range", &v, &len) && uk_content_range_parse(v, len, &first, &last, &total) == UK_OK &&
+               first == b->got && last == b->total - 1 && total == b->total;
+}
+
+/* One GET over an opened session into b (from b->got on, with a Range header when resuming); prints the
+ * one-line reason itself when it fails. */
+static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_header, struct body *b,
+                        char *location, size_t location_cap, EFI_STATUS *ret_st) {
         EFI_HTTP_REQUEST_DATA req = { .Method = HttpMethodGet, .Url = url16 };
         EFI_HTTP_RESPONSE_DATA resp = {};
+        char range[48] = "bytes=";
+        uk_fmt_u64(range + 6, sizeof(range) - 7, b->got);
+        uk_strlcpy_checked(range + uk_strlen(range), sizeof(range) - uk_strlen(range), "-");
         EFI_HTTP_HEADER headers[] = {
                 { (CHAR8 *) "Host", (CHAR8 *) host_header },
                 { (CHAR8 *) "Accept", (CHAR8 *) "*/*" },
                 { (CHAR8 *) "User-Agent", (CHAR8 *) "ukiboot/" UKIBOOT_VERSION },
+                { (CHAR8 *) "Range", (CHAR8 *) range },
         };
-        uint64_t total = 0, got = 0;
-        void *buf = NULL;
-        UINTN pages = 0;
+        bool resuming = b->buf != NULL;    /* a download that started: resumed, even at byte 0 */
+        uint64_t length = 0;
         EFI_STATUS st;
 
-        s->msg = (EFI_HTTP_MESSAGE) { .Data.Request = &req, .HeaderCount = UK_ELEMENTSOF(headers), .Headers = headers };
+        *ret_st = EFI_SUCCESS;
+        s->msg = (EFI_HTTP_MESSAGE) { .Data.Request = &req, .HeaderCount = UK_ELEMENTSOF(headers) - (resuming ? 0 : 1),
+                                      .Headers = headers };
         st = run_token(s, true, HEADER_TIMEOUT_USEC);
         if (EFI_ERROR(st)) {
                 log_error(L"%a: %a: sending the request failed: %r", s->id, s->url, st);
-                return st;
+                *ret_st = st;
+                return GET_FAILED;
         }
 
         s->msg = (EFI_HTTP_MESSAGE) { .Data.Response = &resp };
@@ -287,79 +332,102 @@ static EFI_STATUS get(struct http_session *s, CHAR16 *url16, const char *host_he
         if (EFI_ERROR(st) && (st != EFI_HTTP_ERROR || code == 0)) {
                 free_headers(&s->msg);
                 log_error(L"%a: %a: no response: %r", s->id, s->url, st);
-                return st;
+                *ret_st = st;
+                return GET_FAILED;
         }
-        if (resp.StatusCode != UK_HTTP_STATUS_200_OK) {
+        const char *v;
+        size_t vlen;
+        if (!resuming && (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) &&
+            header_value(&s->msg, "location", &v, &vlen) && vlen < location_cap) {
+                uk_memcpy(location, v, vlen);
+                location[vlen] = 0;
                 free_headers(&s->msg);
+                return GET_REDIRECT;
+        }
+        if (code != (resuming ? 206u : 200u)) {
+                free_headers(&s->msg);
+                *ret_st = EFI_NOT_FOUND;
                 if (code == 0)
                         log_error(L"%a: %a: server answered with an HTTP status this firmware does not know",
                                   s->id, s->url);
+                else if (resuming)
+                        log_error(L"%a: %a: the server did not resume the download (HTTP %d to a Range request)",
+                                  s->id, s->url, code);
                 else if (code >= 300 && code < 400)
-                        log_error(L"%a: %a: server answered HTTP %d (redirects are not followed)", s->id, s->url, code);
+                        log_error(L"%a: %a: server answered HTTP %d without a usable Location", s->id, s->url, code);
                 else
-                        log_error(L"%a: %a: server answered HTTP %d%a", s->id, s->url, code,
-                                  code == 404 ? " Not Found" : "");
-                return EFI_NOT_FOUND;
+                        log_error(L"%a: %a: server answered HTTP %d%a", s->id, s->url, code, code == 404 ? " Not Found" : "");
+                return GET_FAILED;
         }
-        bool has_length = content_length(&s->msg, &total);
+        bool has_length = content_length(&s->msg, &length);
+        bool range_ok = !resuming || range_answers(&s->msg, b);
         free_headers(&s->msg);
         if (!has_length) {
                 log_error(L"%a: %a: response has no Content-Length (chunked downloads are not supported)", s->id, s->url);
-                return EFI_UNSUPPORTED;
+                *ret_st = EFI_UNSUPPORTED;
+                return GET_FAILED;
         }
-        if (total == 0 || total > FETCH_MAX_SIZE) {
-                log_error(L"%a: %a: Content-Length %ld is not a UKI size", s->id, s->url, total);
-                return EFI_BAD_BUFFER_SIZE;
-        }
-        uint64_t m10 = MIB10(total);
-        log_info(L"downloading %a: %ld bytes (%ld.%ld MiB)", s->url, total, m10 / 10, m10 % 10);
-        st = pages_alloc(total, &buf, &pages);
-        if (EFI_ERROR(st)) {
-                log_error(L"%a: cannot allocate %ld bytes for the download: %r", s->id, total, st);
-                return st;
+        if (resuming) {
+                if (!range_ok || length != b->total - b->got) {
+                        log_error(L"%a: %a: the resumed response is not the rest of the same file (Content-Range)",
+                                  s->id, s->url);
+                        *ret_st = EFI_PROTOCOL_ERROR;
+                        return GET_FAILED;
+                }
+                log_info(L"resuming %a at byte %ld", s->url, b->got);
+        } else {
+                if (length == 0 || length > FETCH_MAX_SIZE) {
+                        log_error(L"%a: %a: Content-Length %ld is not a UKI size", s->id, s->url, length);
+                        *ret_st = EFI_BAD_BUFFER_SIZE;
+                        return GET_FAILED;
+                }
+                uint64_t m10 = MIB10(length);
+                log_info(L"downloading %a: %ld bytes (%ld.%ld MiB)", s->url, length, m10 / 10, m10 % 10);
+                st = pages_alloc(length, &b->buf, &b->pages);
+                if (EFI_ERROR(st)) {
+                        log_error(L"%a: cannot allocate %ld bytes for the download: %r", s->id, length, st);
+                        *ret_st = st;
+                        return GET_FAILED;
+                }
+                b->total = length;
+                b->t0 = timer_usec();
         }
 
-        uint64_t t0 = timer_usec(), last_data = t0, last_print = t0;
-        while (got < total) {
-                uint64_t want = total - got < BODY_CHUNK ? total - got : BODY_CHUNK;
-                s->msg = (EFI_HTTP_MESSAGE) { .BodyLength = (UINTN) want, .Body = (uint8_t *) buf + got };
+        uint64_t last_data = timer_usec(), last_print = last_data;
+        while (b->got < b->total) {
+                uint64_t want = b->total - b->got < BODY_CHUNK ? b->total - b->got : BODY_CHUNK;
+                s->msg = (EFI_HTTP_MESSAGE) { .BodyLength = (UINTN) want, .Body = (uint8_t *) b->buf + b->got };
                 st = run_token(s, false, STALL_TIMEOUT_USEC);
                 uint64_t now = timer_usec();
                 if (EFI_ERROR(st)) {
-                        log_error(L"%a: %a: download failed after %ld of %ld bytes: %r", s->id, s->url, got, total, st);
-                        goto fail;
+                        *ret_st = st;
+                        /* A connection that went away may be picked up where it broke; a stall is not retried
+                         * (it would stall again), nor is a token the driver still holds (it may still write). */
+                        if (st != EFI_TIMEOUT && !s->pending)
+                                return GET_DROPPED;
+                        log_error(L"%a: %a: download failed after %ld of %ld bytes: %r", s->id, s->url, b->got,
+                                  b->total, st);
+                        return GET_FAILED;
                 }
                 if (s->msg.BodyLength > want) {
                         log_error(L"%a: %a: HTTP driver returned more than it was asked for", s->id, s->url);
-                        st = EFI_PROTOCOL_ERROR;
-                        goto fail;
+                        *ret_st = EFI_PROTOCOL_ERROR;
+                        return GET_FAILED;
                 }
                 if (s->msg.BodyLength > 0)
                         last_data = now;
-                got += s->msg.BodyLength;
-                if (now - last_data > STALL_TIMEOUT_USEC || now - t0 > TOTAL_TIMEOUT_USEC) {
-                        log_error(L"%a: %a: download timed out after %ld of %ld bytes", s->id, s->url, got, total);
-                        st = EFI_TIMEOUT;
-                        goto fail;
+                b->got += s->msg.BodyLength;
+                if (now - last_data > STALL_TIMEOUT_USEC || now - b->t0 > TOTAL_TIMEOUT_USEC) {
+                        log_error(L"%a: %a: download timed out after %ld of %ld bytes", s->id, s->url, b->got, b->total);
+                        *ret_st = EFI_TIMEOUT;
+                        return GET_FAILED;
                 }
-                if (now - last_print >= PROGRESS_USEC && got < total) {
-                        print_progress(got, total, now - t0);
+                if (now - last_print >= PROGRESS_USEC && b->got < b->total) {
+                        print_progress(b->got, b->total, now - b->t0);
                         last_print = now;
                 }
         }
-        uint64_t usec = timer_usec() - t0;
-        print_progress(got, total, usec);
-        /* Throughput in KiB/s: bytes * 1e6 / usec stays far below 2^64 for any size we accept. */
-        uint64_t kib_s = usec ? total * 1000000ULL / usec / 1024 : 0;
-        log_info(L"downloaded %ld bytes in %ld ms (%ld KiB/s)", total, usec / 1000, kib_s);
-        *ret_buf = buf;
-        *ret_size = total;
-        *ret_pages = pages;
-        return EFI_SUCCESS;
-fail:
-        if (!s->pending)
-                pages_free(buf, pages);     /* else the driver may still write there: leaked on purpose */
-        return st;
+        return GET_DONE;
 }
 
 /* "http[s]://host[:port]/path" rebuilt from the parsed URL (scheme lower-cased, fragment dropped). */
@@ -507,33 +575,90 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                 FreePool(url16);
                 return EFI_UNSUPPORTED;
         }
-        /* The ESP's CAs for this download only: the firmware's own (if any) come back afterwards. */
+        /* The ESP's CAs for this download only (installed once an https URL comes up, perhaps by a redirect):
+         * the firmware's own, if any, come back afterwards. */
         struct saved_ca saved = {};
-        bool tls = uk_strcmp(u.scheme, "https") == 0;
-        if (tls && ca && ca->list) {
-                st = ca_install(id, ca, &saved);
-                if (EFI_ERROR(st)) {
-                        FreePool(nics);
-                        FreePool(url16);
-                        return st;
+        bool ca_installed = false;
+        /* The first NIC that gets an address; the others only if none does. */
+        EFI_HANDLE nic = NULL;
+        for (UINTN i = 0; i < n_nics && !nic; i++)
+                if (!EFI_ERROR(net_ensure_ipv4(id, nics[i])))
+                        nic = nics[i];
+        st = nic ? EFI_SUCCESS : EFI_NOT_FOUND;
+        /* One GET per round: a redirect names the next URL (common/fetch_rules.c says whether to follow it),
+         * a dropped connection is resumed with a Range request, each a bounded number of times. */
+        static char cur[UK_FETCH_URL_MAX], next[UK_FETCH_URL_MAX], location[UK_FETCH_URL_MAX];
+        struct body b = {};
+        unsigned hops = 0, resumes = 0;
+        uk_strlcpy_checked(cur, sizeof(cur), url);
+        while (nic) {
+                struct http_session s = { .id = id, .url = cur };
+                EFI_STATUS get_st = EFI_SUCCESS;
+                enum get_end end = GET_FAILED;
+                if (!ca_installed && ca && ca->list && uk_strcmp(u.scheme, "https") == 0) {
+                        st = ca_install(id, ca, &saved);
+                        if (EFI_ERROR(st))
+                                break;
+                        ca_installed = true;
                 }
-        }
-        /* First NIC that gets an address and answers; the others are tried only if one cannot even start. */
-        st = EFI_NOT_FOUND;
-        for (UINTN i = 0; i < n_nics; i++) {
-                struct http_session s = { .id = id, .url = url };
-                st = net_ensure_ipv4(id, nics[i]);
-                if (EFI_ERROR(st))
-                        continue;
-                st = session_open(&s, nics[i]);
+                st = session_open(&s, nic);
                 if (!EFI_ERROR(st))
-                        st = get(&s, url16, host_header, ret_buf, ret_size, ret_pages);
+                        end = get(&s, url16, host_header, &b, location, sizeof(location), &get_st);
+                bool leaked = s.pending;        /* the driver still holds a token that points into b */
                 session_close(&s);
+                if (EFI_ERROR(st))
+                        break;
+                st = get_st;
+                if (end == GET_REDIRECT) {
+                        const char *why = NULL;
+                        struct uk_url to;
+                        if (uk_fetch_redirect(&u, location, uk_strlen(location), ++hops, &to, next, sizeof(next), &why)) {
+                                log_error(L"%a: %a: redirected to %a: %a", id, cur, location, why);
+                                st = EFI_ACCESS_DENIED;
+                                break;
+                        }
+                        log_info(L"redirected to %a", next);
+                        u = to;
+                        uk_strlcpy_checked(cur, sizeof(cur), next);
+                        FreePool(url16);
+                        url16 = request_url(&u, host_header, sizeof(host_header));
+                        if (!url16) {
+                                log_error(L"%a: %a: URL too long", id, cur);
+                                st = EFI_INVALID_PARAMETER;
+                                break;
+                        }
+                        continue;
+                }
+                if (end == GET_DROPPED && resumes < UK_FETCH_RESUMES_MAX) {
+                        resumes++;
+                        log_info(L"connection lost after %ld of %ld bytes (%r): resuming (%d of %d)", b.got, b.total,
+                                 get_st, resumes, UK_FETCH_RESUMES_MAX);
+                        continue;
+                }
+                if (end == GET_DROPPED)
+                        log_error(L"%a: %a: the connection was lost %d times, the last after %ld of %ld bytes: %r", id,
+                                  cur, resumes + 1, b.got, b.total, get_st);
+                if (end == GET_DONE) {
+                        uint64_t usec = timer_usec() - b.t0;
+                        print_progress(b.got, b.total, usec);
+                        /* Throughput in KiB/s: bytes * 1e6 / usec stays far below 2^64 for any size we accept. */
+                        log_info(L"downloaded %ld bytes in %ld ms (%ld KiB/s)", b.total, usec / 1000,
+                                 usec ? b.total * 1000000ULL / usec / 1024 : 0);
+                        *ret_buf = b.buf;
+                        *ret_size = b.total;
+                        *ret_pages = b.pages;
+                        b.buf = NULL;
+                } else if (leaked) {
+                        b.buf = NULL;   /* the driver may still write there: leaked on purpose */
+                }
                 break;
         }
-        if (tls && ca && ca->list)
+        if (b.buf)
+                pages_free(b.buf, b.pages);
+        if (ca_installed)
                 ca_restore(&saved);
         FreePool(nics);
-        FreePool(url16);
+        if (url16)
+                FreePool(url16);
         return st;
 }

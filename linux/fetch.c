@@ -14,14 +14,16 @@ unsigned fetch_schemes(void) {
         return 0;
 }
 
-int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
-        (void) ca_file;
+int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd) {
+        (void) ca_file, (void) who;
         return log_fail(EXIT_FAILED, "%s: this ukiboot was built without libcurl; download the UKI and pass the file", url);
 }
 
 #else
 #include <stdlib.h>
 #include <curl/curl.h>
+#include <strings.h>
+#include "fetch_rules.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -34,18 +36,106 @@ unsigned fetch_schemes(void) {
 struct fetch {
         CURL *curl;
         int fd;
-        uint64_t written;
+        uint64_t written;       /* bytes of the file in fd, across resumes */
+        uint64_t total;         /* the file's size once a response said it, else 0 */
         int write_errno;
-        const char *url;
+        const char *url;        /* the URL being fetched now (after redirects) */
         bool tty;
-        bool has_status;        /* http(s): progress only of a 2xx answer (tftp has no status) */
+        bool has_status;        /* http(s): a response status and headers (tftp has none) */
         int last_pct;
         curl_off_t last_now;
+        /* The response being received, from its headers (the header callback resets them per response). */
+        long code;
+        bool has_length;
+        uint64_t length;
+        bool has_range;
+        uint64_t range_first, range_total;
+        char location[UK_FETCH_URL_MAX];
+        bool no_length;         /* a 2xx body without Content-Length (chunked) was refused */
+        bool bad_range;         /* a resumed response was not the rest of the same file */
+        bool body_checked;      /* this response's first body bytes were judged */
 };
+
+static bool header_is(const char *line, size_t len, const char *name, const char **ret_v, size_t *ret_len) {
+        size_t n = strlen(name);
+        if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+                return false;
+        const char *v = line + n + 1;
+        size_t vl = len - n - 1;
+        while (vl > 0 && (*v == ' ' || *v == '\t'))
+                v++, vl--;
+        while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+                vl--;
+        *ret_v = v;
+        *ret_len = vl;
+        return true;
+}
+
+/* Each response header line: the status line starts a response (1xx and 3xx ones come before the last). */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata) {
+        struct fetch *f = userdata;
+        size_t len = size * nmemb;
+        const char *v;
+        size_t vl;
+        if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+                const char *sp = memchr(line, ' ', len);
+                f->code = sp ? strtol(sp + 1, NULL, 10) : 0;
+                f->has_length = f->has_range = false;
+                f->location[0] = 0;
+        } else if (header_is(line, len, "content-length", &v, &vl)) {
+                f->has_length = uk_parse_u64(v, vl, &f->length);
+        } else if (header_is(line, len, "content-range", &v, &vl)) {
+                uint64_t last;
+                f->has_range = uk_content_range_parse(v, vl, &f->range_first, &last, &f->range_total) == UK_OK &&
+                               last == f->range_total - 1;
+        } else if (header_is(line, len, "location", &v, &vl) && vl < sizeof(f->location)) {
+                memcpy(f->location, v, vl);
+                f->location[vl] = 0;
+        } else if ((len == 2 && line[0] == '\r') || (len == 1 && line[0] == '\n')) {
+                /* The end of a response's headers: a file must say its size up front, as the EFI twin needs. */
+                if (f->has_status && f->code >= 200 && f->code < 300 && !f->has_length) {
+                        f->no_length = true;
+                        return 0;
+                }
+        }
+        return len;
+}
+
+/* The first body bytes of a response: whether this is the file (a 2xx whose size is known and, when
+ * resuming, is the rest of the same file), and the file's size. False refuses it (curl stops). */
+static bool body_accepted(struct fetch *f) {
+        if (!f->has_status) {
+                curl_off_t cl = -1;     /* tftp: the size from the tsize option, when the server sent one */
+                curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+                if (f->total == 0 && cl > 0)
+                        f->total = (uint64_t) cl;
+                return true;
+        }
+        if (!f->has_length) {
+                f->no_length = true;
+                return false;
+        }
+        if (f->written == 0 && f->code == 200) {
+                f->total = f->length;
+                return true;
+        }
+        if (f->code == 206 && f->has_range && f->range_first == f->written && f->range_total == f->total &&
+            f->length == f->total - f->written)
+                return true;
+        f->bad_range = true;
+        return false;
+}
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct fetch *f = userdata;
         size_t len = size * nmemb, done = 0;
+        if (f->has_status && (f->code < 200 || f->code >= 300))
+                return len;     /* a redirect's or an error's own page: not the file */
+        if (!f->body_checked) {
+                f->body_checked = true;
+                if (!body_accepted(f))
+                        return 0;
+        }
         if (len > FETCH_MAX_SIZE - f->written) {
                 f->write_errno = EFBIG;
                 return 0;
@@ -66,26 +156,26 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
 
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
         struct fetch *f = userdata;
-        long code = 0;
-        /* Error pages are not the UKI: only report progress of a successful response. */
-        if (f->has_status &&
-            (curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 200 || code >= 300))
+        (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+        /* Progress of the file, across resumes; error pages and redirects are not the file. */
+        if (f->has_status && (f->code < 200 || f->code >= 300))
                 return 0;
-        if (dltotal > 0 && dltotal < (1 << 20))
+        uint64_t total = f->total, now = f->written;
+        if (total > 0 && total < (1 << 20))
                 return 0;       /* small downloads finish before progress means anything */
-        if (dltotal > 0) {
-                int pct = (int) (dlnow * 100 / dltotal);
+        if (total > 0) {
+                int pct = (int) (now * 100 / total);
                 if (pct == f->last_pct)
                         return 0;
                 f->last_pct = pct;
                 if (f->tty)
-                        fprintf(stderr, "\rukiboot: downloading %s: %3d%% of %lld MiB", f->url, pct,
-                                (long long) (dltotal >> 20));
+                        fprintf(stderr, "\rukiboot: downloading %s: %3d%% of %llu MiB", f->url, pct,
+                                (unsigned long long) (total >> 20));
                 else if (pct % 25 == 0)
                         fprintf(stderr, "ukiboot: downloading %s: %d%%\n", f->url, pct);
-        } else if (dlnow - f->last_now >= 16 << 20) {
-                f->last_now = dlnow;
-                fprintf(stderr, "ukiboot: downloading %s: %lld MiB\n", f->url, (long long) (dlnow >> 20));
+        } else if ((curl_off_t) now - f->last_now >= 16 << 20) {
+                f->last_now = (curl_off_t) now;
+                fprintf(stderr, "ukiboot: downloading %s: %llu MiB\n", f->url, (unsigned long long) (now >> 20));
         }
         return 0;
 }
@@ -101,15 +191,28 @@ static long fetch_deadline(void) {
         return FETCH_DEADLINE_DEFAULT;
 }
 
-int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
+/* Whether a transfer that ended with cr lost its connection mid-file (and may be resumed with a Range). */
+static bool connection_lost(const struct fetch *f, CURLcode cr) {
+        if (!f->has_status || f->total == 0 || f->written >= f->total || f->bad_range || f->no_length)
+                return false;
+        return cr == CURLE_PARTIAL_FILE || cr == CURLE_RECV_ERROR || cr == CURLE_GOT_NOTHING || cr == CURLE_SEND_ERROR ||
+               cr == CURLE_SSL_CONNECT_ERROR;
+}
+
+/* printf arguments for the optional "<who>: " before a message's URL. */
+#define WHO(w) (w) ? (w) : "", (w) ? ": " : ""
+
+int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd) {
+        static char cur[UK_FETCH_URL_MAX], next[UK_FETCH_URL_MAX];
         struct uk_url parsed;
         uk_err e = uk_url_parse(url, &parsed);
         if (e)
                 return log_uk(e, url);
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-                return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
+                return log_fail(EXIT_FAILED, "%s%s%s: cannot initialise libcurl", WHO(who), url);
         bool tftp = strcmp(parsed.scheme, "tftp") == 0;
-        struct fetch f = { .url = url, .tty = isatty(STDERR_FILENO), .last_pct = -1, .has_status = !tftp };
+        snprintf(cur, sizeof cur, "%s", url);
+        struct fetch f = { .url = cur, .tty = isatty(STDERR_FILENO), .last_pct = -1, .has_status = !tftp };
         f.fd = memfd_create("ukiboot-uki", MFD_CLOEXEC);
         if (f.fd < 0) {
                 curl_global_cleanup();
@@ -119,14 +222,13 @@ int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
         if (!c) {
                 close(f.fd);
                 curl_global_cleanup();
-                return log_fail(EXIT_FAILED, "%s: cannot initialise libcurl", url);
+                return log_fail(EXIT_FAILED, "%s%s%s: cannot initialise libcurl", WHO(who), url);
         }
         f.curl = c;
         char errbuf[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,tftp");
-        /* A redirect may keep the scheme or strengthen it, never drop https for http (tftp has none). */
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strcmp(parsed.scheme, "https") == 0 ? "https" : "http,https");
+        /* Redirects are followed here, one at a time, by common/fetch_rules.c's rule (the EFI twin's). */
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         if (ca_file)
                 curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
         /* TFTP's 512-byte default means one round trip per 512 bytes; a block that fills an Ethernet frame
@@ -137,51 +239,100 @@ int fetch_url(const char *url, const char *ca_file, int *ret_fd) {
          * not hold `load` for days. */
         long deadline = fetch_deadline();
         curl_easy_setopt(c, CURLOPT_TIMEOUT, deadline);
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);   /* give up on a stalled server */
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &f);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, &f);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "ukiboot/" UKIBOOT_VERSION);
-        CURLcode cr = curl_easy_perform(c);
-        if (f.tty && f.last_pct >= 0)
-                fputc('\n', stderr);
-        long code = 0;
-        curl_off_t usec = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &usec);
+        CURLcode cr;
+        unsigned hops = 0, resumes = 0;
+        curl_off_t usec = 0, attempt_usec = 0;
+        int rc = EXIT_OK;
+        for (;;) {
+                errbuf[0] = 0;
+                f.code = 0;
+                f.body_checked = false;
+                curl_easy_setopt(c, CURLOPT_URL, cur);
+                curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) f.written);
+                cr = curl_easy_perform(c);
+                if (f.tty && f.last_pct >= 0)
+                        fputc('\n', stderr);
+                curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &attempt_usec);
+                usec += attempt_usec;
+                if (cr == CURLE_OK && f.has_status && f.code >= 300 && f.code < 400) {
+                        const char *why = NULL;
+                        struct uk_url to;
+                        if (uk_fetch_redirect(&parsed, f.location, strlen(f.location), ++hops, &to, next, sizeof next,
+                                              &why)) {
+                                rc = log_fail(EXIT_DENIED, "%s%s%s: redirected to %s: %s", WHO(who), cur,
+                                              f.location[0] ? f.location : "(no Location)", why);
+                                break;
+                        }
+                        fprintf(stderr, "ukiboot: redirected to %s\n", next);
+                        parsed = to;
+                        snprintf(cur, sizeof cur, "%s", next);
+                        continue;
+                }
+                if (cr != CURLE_OK && connection_lost(&f, cr) && resumes < UK_FETCH_RESUMES_MAX) {
+                        resumes++;
+                        fprintf(stderr, "ukiboot: connection lost after %llu of %llu bytes (%s): resuming (%u of %d)\n",
+                                (unsigned long long) f.written, (unsigned long long) f.total,
+                                errbuf[0] ? errbuf : curl_easy_strerror(cr), resumes, UK_FETCH_RESUMES_MAX);
+                        continue;
+                }
+                break;
+        }
+        long code = f.code;
         curl_easy_cleanup(c);
         curl_global_cleanup();
-        if (cr != CURLE_OK) {
+        if (rc != EXIT_OK || cr != CURLE_OK) {
                 close(f.fd);
+                if (rc != EXIT_OK)
+                        return rc;
+                const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cr);
+                if (f.no_length)
+                        return log_fail(EXIT_FAILED, "%s%s%s: response has no Content-Length (chunked downloads are not "
+                                        "supported)", WHO(who), cur);
+                if (f.bad_range)
+                        return log_fail(EXIT_FAILED, "%s%s%s: the resumed response is not the rest of the same file "
+                                        "(Content-Range)", WHO(who), cur);
+                if (connection_lost(&f, cr))
+                        return log_fail(EXIT_FAILED, "%s%s%s: the connection was lost %u times, the last after %llu of %llu "
+                                        "bytes: %s", WHO(who), cur, resumes + 1, (unsigned long long) f.written,
+                                        (unsigned long long) f.total, why);
                 if (cr == CURLE_WRITE_ERROR && f.write_errno)
-                        return log_fail(EXIT_FAILED, "%s: storing the download: %s", url, strerror(f.write_errno));
+                        return log_fail(EXIT_FAILED, "%s%s%s: storing the download: %s", WHO(who), cur, strerror(f.write_errno));
+                if ((cr == CURLE_HTTP_RETURNED_ERROR && f.written > 0) || cr == CURLE_RANGE_ERROR)
+                        return log_fail(EXIT_FAILED, "%s%s%s: the server did not resume the download (HTTP %ld to a Range "
+                                        "request)", WHO(who), cur, code);
                 if (cr == CURLE_HTTP_RETURNED_ERROR)
-                        return log_fail(EXIT_NOT_FOUND, "%s: server answered HTTP %ld", url, code);
+                        return log_fail(EXIT_NOT_FOUND, "%s%s%s: server answered HTTP %ld", WHO(who), cur, code);
                 if (cr == CURLE_TFTP_NOTFOUND)
-                        return log_fail(EXIT_NOT_FOUND, "%s: the TFTP server has no such file", url);
+                        return log_fail(EXIT_NOT_FOUND, "%s%s%s: the TFTP server has no such file", WHO(who), cur);
                 if (cr == CURLE_SSL_CACERT_BADFILE)
-                        return log_fail(EXIT_USAGE, "%s: cannot read the CA certificates %s", url,
+                        return log_fail(EXIT_USAGE, "%s%s%s: cannot read the CA certificates %s", WHO(who), cur,
                                         ca_file ? ca_file : "of this system");
                 if (cr == CURLE_PEER_FAILED_VERIFICATION)
-                        return log_fail(EXIT_FAILED, "%s: the server's certificate is not trusted (%s)%s", url,
-                                        errbuf[0] ? errbuf : curl_easy_strerror(cr),
+                        return log_fail(EXIT_FAILED, "%s%s%s: the server's certificate is not trusted (%s)%s", WHO(who), cur, why,
                                         ca_file ? "" : "; --ca FILE names the CA to trust");
                 if (cr == CURLE_OPERATION_TIMEDOUT && f.written > 0)
-                        return log_fail(EXIT_FAILED, "%s: not complete within %ld s (%llu bytes came; "
-                                        "UKIBOOT_FETCH_DEADLINE sets the limit)", url, deadline,
+                        return log_fail(EXIT_FAILED, "%s%s%s: not complete within %ld s (%llu bytes came; "
+                                        "UKIBOOT_FETCH_DEADLINE sets the limit)", WHO(who), cur, deadline,
                                         (unsigned long long) f.written);
-                if (cr == CURLE_UNSUPPORTED_PROTOCOL || cr == CURLE_TOO_MANY_REDIRECTS)
-                        return log_fail(EXIT_DENIED, "%s: %s (redirects may keep or strengthen the scheme, at most 5)",
-                                        url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
-                return log_fail(EXIT_FAILED, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+                return log_fail(EXIT_FAILED, "%s%s%s: %s", WHO(who), cur, why);
+        }
+        if (f.has_status && f.total > 0 && f.written != f.total) {
+                close(f.fd);
+                return log_fail(EXIT_FAILED, "%s%s%s: %llu bytes came, the server had said %llu", WHO(who), cur,
+                                (unsigned long long) f.written, (unsigned long long) f.total);
         }
         /* One line per download, as the EFI twin prints: fleets see how long a soft reboot waited. */
         double secs = usec > 0 ? (double) usec / 1e6 : 0;

@@ -226,7 +226,7 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
                                 ca = esp_ca;
                 }
                 int fd;
-                if ((r = fetch_url(name, ca, &fd))) {
+                if ((r = fetch_url(t->who, name, ca, &fd))) {
                         t->reason_printed = true;
                         return r == EXIT_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO;
                 }
@@ -366,15 +366,16 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                 .https_has_ca = true,   /* --ca, the ESP's bundle, else the system's store */
                 .pin = o->pin,
         };
+        t->who = e ? e->id : NULL;
         /* Checked bytes must be the booted bytes: under Secure Boot, and for a pinned image. */
         t->seal = t->trust.verify || uk_boot_pin(&req)->state != UK_PIN_NONE;
         uk_err r = uk_boot_prepare(&io, &req, t->boot);
         for (unsigned i = 0; i < t->boot->n_notes; i++)
                 log_warn("note: %s", t->boot->notes[i]);
         if (r) {
-                /* A file or URL named on the command line whose reason was already said on one line
-                 * (HTTP status, errno) needs no second line; an entry's refusal is always said. */
-                if (!e && t->boot->refusal.stage == UK_REFUSE_READ && t->reason_printed)
+                /* A download or file whose reason was already said on one line (HTTP status, a lost
+                 * connection, errno) needs no second line, as on the EFI twin. */
+                if (t->boot->refusal.stage == UK_REFUSE_READ && t->reason_printed)
                         return exit_code_for_uk(r);
                 int code = log_fail(exit_code_for_uk(r), "%s", t->boot->refusal.text);
                 if (t->detail[0])

@@ -45,6 +45,7 @@ struct target {
         bool reason_printed;    /* the failed open already said why on its own line */
         bool seal;              /* read the image into a sealed private copy before it is checked */
         const char *ca_file;    /* --ca: what an https server must chain to */
+        const char *who;        /* the entry being prepared (its id), NULL for an image given directly */
         void *held[UK_ADDONS_MAX];      /* addons read whole for the pipeline: the plan's addon pieces */
         unsigned n_held;
 };

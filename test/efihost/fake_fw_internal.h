@@ -104,6 +104,7 @@ struct http_child {
         struct fw_handle *handle;
         int phase;                      /* 0: request next, 1: response headers next, 2: body */
         size_t sent;
+        bool ranged;                    /* the request asked for "Range: bytes=N-": a 206 from byte N */
 };
 struct fw_state {
         const struct fw_setup *setup;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "fake_fw_internal.h"
 
 /* ---- network: one NIC, DHCP already done, an HTTP server with one file ---- */
@@ -61,6 +62,19 @@ static EFI_STATUS EFIAPI http_request(EFI_HTTP_PROTOCOL *this, EFI_HTTP_TOKEN *t
                 token_complete(t, fw_fail_status[FW_HTTP_REQUEST]);
                 return EFI_SUCCESS;
         }
+        /* A server that resumes: "Range: bytes=N-" is answered from byte N (206), as nginx answers it. */
+        c->ranged = false;
+        c->sent = 0;
+        EFI_HTTP_MESSAGE *m = t->Message;
+        for (UINTN i = 0; m && i < m->HeaderCount; i++)
+                if (strcasecmp((const char *) m->Headers[i].FieldName, "Range") == 0) {
+                        unsigned long long from;
+                        if (sscanf((const char *) m->Headers[i].FieldValue, "bytes=%llu-", &from) != 1 ||
+                            from >= fw.setup->http_len)
+                                fw_finish(FW_VIOLATION, "HTTP Range request outside the body");
+                        c->ranged = true;
+                        c->sent = (size_t) from;
+                }
         c->phase = 1;
         token_complete(t, EFI_SUCCESS);
         return EFI_SUCCESS;
@@ -77,16 +91,22 @@ static EFI_STATUS EFIAPI http_response(EFI_HTTP_PROTOCOL *this, EFI_HTTP_TOKEN *
         }
         if (c->phase == 1) {
                 /* Headers the driver allocates from pool and the caller must free. */
-                char len[32];
-                snprintf(len, sizeof(len), "%zu", fw.setup->http_len);
-                m->Data.Response->StatusCode = UK_HTTP_STATUS_200_OK;
-                EFI_HTTP_HEADER *h = fw_pool_new(sizeof(*h), true);
-                h->FieldName = fw_pool_new(15, true);
-                memcpy(h->FieldName, "Content-Length", 15);
-                h->FieldValue = fw_pool_new(strlen(len) + 1, true);
-                memcpy(h->FieldValue, len, strlen(len) + 1);
+                char values[2][64];
+                static const char *const names[2] = { "Content-Length", "Content-Range" };
+                snprintf(values[0], sizeof(values[0]), "%zu", fw.setup->http_len - c->sent);
+                snprintf(values[1], sizeof(values[1]), "bytes %zu-%zu/%zu", c->sent, fw.setup->http_len - 1,
+                         fw.setup->http_len);
+                m->Data.Response->StatusCode = c->ranged ? UK_HTTP_STATUS_200_OK + 6 : UK_HTTP_STATUS_200_OK;   /* 206 */
+                UINTN n = c->ranged ? 2 : 1;
+                EFI_HTTP_HEADER *h = fw_pool_new(n * sizeof(*h), true);
+                for (UINTN i = 0; i < n; i++) {
+                        h[i].FieldName = fw_pool_new(strlen(names[i]) + 1, true);
+                        memcpy(h[i].FieldName, names[i], strlen(names[i]) + 1);
+                        h[i].FieldValue = fw_pool_new(strlen(values[i]) + 1, true);
+                        memcpy(h[i].FieldValue, values[i], strlen(values[i]) + 1);
+                }
                 m->Headers = h;
-                m->HeaderCount = 1;
+                m->HeaderCount = n;
                 c->phase = 2;
         } else {
                 size_t left = fw.setup->http_len - c->sent;
