@@ -272,6 +272,18 @@ static void print_progress(uint64_t got, uint64_t total, uint64_t usec) {
                  a / 10, a % 10, b / 10, b % 10, usec / 1000000);
 }
 
+/* Words for the network errors UEFI 2.10 added (EFIERR 104..106) that gnu-efi's %r prints as numbers. */
+static const CHAR16 *lost_why(EFI_STATUS st) {
+        switch (st & ~EFI_ERROR_MASK) {
+        case 104:
+                return L"the server closed the connection";
+        case 105:
+                return L"the connection was reset";
+        default:
+                return NULL;
+        }
+}
+
 /* A download in progress: the pages it goes into, how big it is and how much came (kept across resumes). */
 struct body {
         void *buf;
@@ -631,11 +643,18 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                 }
                 if (end == GET_DROPPED && resumes < UK_FETCH_RESUMES_MAX) {
                         resumes++;
-                        log_info(L"connection lost after %ld of %ld bytes (%r): resuming (%d of %d)", b.got, b.total,
-                                 get_st, resumes, UK_FETCH_RESUMES_MAX);
+                        if (lost_why(get_st))
+                                log_info(L"connection lost after %ld of %ld bytes (%s): resuming (%d of %d)", b.got,
+                                         b.total, lost_why(get_st), resumes, UK_FETCH_RESUMES_MAX);
+                        else
+                                log_info(L"connection lost after %ld of %ld bytes (%r): resuming (%d of %d)", b.got,
+                                         b.total, get_st, resumes, UK_FETCH_RESUMES_MAX);
                         continue;
                 }
-                if (end == GET_DROPPED)
+                if (end == GET_DROPPED && lost_why(get_st))
+                        log_error(L"%a: %a: the connection was lost %d times, the last after %ld of %ld bytes: %s", id,
+                                  cur, resumes + 1, b.got, b.total, lost_why(get_st));
+                else if (end == GET_DROPPED)
                         log_error(L"%a: %a: the connection was lost %d times, the last after %ld of %ld bytes: %r", id,
                                   cur, resumes + 1, b.got, b.total, get_st);
                 if (end == GET_DONE) {

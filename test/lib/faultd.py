@@ -8,6 +8,7 @@ follows on the next line) and logs one line per request to stdout: "METHOD PATH 
 Paths (any name after them is ignored, so /reset/basic.efi is /reset):
   /ok            the file (200; a "Range: bytes=N-" gets 206 and the rest)
   /redirect      302 to /ok                      /redirect-abs  302 to http://HOST/ok (the Host header)
+  /redirect-once 302 to /reset-once (a redirect, then a resume, then the whole file)
   /loop          302 to /loop, forever           /to-tftp       302 to tftp://10.0.2.2/basic.efi
   /downgrade     302 to http://HOST/ok (meant for the https port)
   /reset         256 KiB of the body (or of the range asked for), then a TCP reset, on every request
@@ -90,6 +91,8 @@ def serve(conn, tls_port):
         whole()
     elif kind == "/redirect":
         redirect("/ok/basic.efi")
+    elif kind == "/redirect-once":
+        redirect("/reset-once/basic.efi")
     elif kind == "/redirect-abs":
         redirect(f"http://{host}/ok/basic.efi")
     elif kind == "/loop":
