@@ -149,6 +149,7 @@ const char *uk_entry_kind_name(enum uk_entry_kind kind) {
         case UK_ENTRY_KIND_FIRMWARE_SETUP: return "firmware-setup";
         case UK_ENTRY_KIND_REBOOT:         return "reboot";
         case UK_ENTRY_KIND_POWEROFF:       return "poweroff";
+        case UK_ENTRY_KIND_URL_PROMPT:     return "url-prompt";
         }
         return "unknown";
 }
@@ -162,6 +163,7 @@ const char *uk_entry_target(const struct uk_entry *e) {
         case UK_ENTRY_KIND_FIRMWARE_SETUP:
         case UK_ENTRY_KIND_REBOOT:
         case UK_ENTRY_KIND_POWEROFF:
+        case UK_ENTRY_KIND_URL_PROMPT:
                 return "";
         }
         return "";

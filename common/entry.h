@@ -45,6 +45,7 @@ enum uk_entry_kind {
         UK_ENTRY_KIND_FIRMWARE_SETUP,  /* auto: reboot into the firmware's setup (OsIndications) */
         UK_ENTRY_KIND_REBOOT,          /* auto: reboot */
         UK_ENTRY_KIND_POWEROFF,        /* auto: power off */
+        UK_ENTRY_KIND_URL_PROMPT,      /* auto (`ukiboot-url-prompt`): a person types a URL, booted as uki-url */
 };
 
 struct uk_entry {
@@ -112,6 +113,7 @@ struct uk_loader_conf {
         bool auto_reboot;                   /* `auto-reboot` (default no) */
         bool auto_poweroff;                 /* `auto-poweroff` (default no) */
         bool ukiboot_handover;              /* `ukiboot-handover` (ours): force the x86 EFI handover protocol */
+        bool ukiboot_url_prompt;            /* `ukiboot-url-prompt` (ours, default no): a "Boot From URL..." entry */
         bool reboot_on_error;               /* `reboot-on-error`: reboot once every entry failed (default: back to
                                              * the firmware, which tries its next boot option) */
         uint32_t console_mode;              /* `console-mode`: a text mode number or UK_CONSOLE_MODE_* */
@@ -135,7 +137,7 @@ struct uk_menu_facts {
                                      * NULL if unknown; anything not starting with a separator is unknown */
 };
 
-#define UK_AUTO_ENTRIES_MAX 6
+#define UK_AUTO_ENTRIES_MAX 7
 
 /* Append systemd-boot's automatic entries after entries[0..n) (already in boot order), in its order: Windows
  * Boot Manager, EFI Shell, EFI Default Loader (when those files exist, with `auto-entries`; the default

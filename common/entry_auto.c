@@ -61,6 +61,9 @@ size_t uk_entries_add_auto(const struct uk_fs_ops *fs, const struct uk_loader_co
                         n = add(entries, n, limit, "auto-efi-default", "EFI Default Loader", UK_ENTRY_KIND_EFI,
                                 DEFAULT_LOADER_PATH);
         }
+        /* kboot's prompt: only where loader.conf asks for it, so systemd-boot's menu stays as it was. */
+        if (conf->ukiboot_url_prompt)
+                n = add(entries, n, limit, "auto-url-prompt", "Boot From URL...", UK_ENTRY_KIND_URL_PROMPT, NULL);
         if (conf->auto_firmware && facts && facts->firmware_setup)
                 n = add(entries, n, limit, "auto-reboot-to-firmware-setup", "Reboot Into Firmware Interface",
                         UK_ENTRY_KIND_FIRMWARE_SETUP, NULL);
@@ -73,7 +76,7 @@ size_t uk_entries_add_auto(const struct uk_fs_ops *fs, const struct uk_loader_co
 
 bool uk_entry_is_action(const struct uk_entry *e) {
         return e && (e->kind == UK_ENTRY_KIND_FIRMWARE_SETUP || e->kind == UK_ENTRY_KIND_REBOOT ||
-                     e->kind == UK_ENTRY_KIND_POWEROFF);
+                     e->kind == UK_ENTRY_KIND_POWEROFF || e->kind == UK_ENTRY_KIND_URL_PROMPT);
 }
 
 bool uk_entry_records_boot(const struct uk_entry *e) {

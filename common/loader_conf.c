@@ -109,6 +109,8 @@ uk_err uk_loader_conf_parse(const char *text, size_t len, struct uk_loader_conf 
                         (void) parse_bool(&kv, &c.reboot_on_error);
                 else if (uk_kv_key_is(&kv, "ukiboot-handover"))
                         (void) parse_bool(&kv, &c.ukiboot_handover);
+                else if (uk_kv_key_is(&kv, "ukiboot-url-prompt"))
+                        (void) parse_bool(&kv, &c.ukiboot_url_prompt);
                 else if (uk_kv_key_is(&kv, "console-mode"))
                         parse_console_mode(&c, &kv);
                 else if (uk_kv_key_is(&kv, "beep"))

@@ -300,6 +300,7 @@ static uk_err prepare_action(const struct uk_boot_request *req, const char *who,
                 { UK_ENTRY_KIND_FIRMWARE_SETUP, "reboots into the firmware's setup" },
                 { UK_ENTRY_KIND_REBOOT, "reboots the machine" },
                 { UK_ENTRY_KIND_POWEROFF, "powers the machine off" },
+                { UK_ENTRY_KIND_URL_PROMPT, "asks a person for a URL to boot" },
         };
         struct uk_text t;
         b->kind = e->kind;
@@ -307,6 +308,10 @@ static uk_err prepare_action(const struct uk_boot_request *req, const char *who,
         for (size_t i = 0; i < UK_ELEMENTSOF(actions); i++)
                 if (actions[i].kind == e->kind)
                         uk_text_add(&t, actions[i].what);
+        /* The prompt is the menu's: what gets booted is the URL a person typed, never the entry itself. */
+        if (e->kind == UK_ENTRY_KIND_URL_PROMPT)
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, b->efi_what, "", "",
+                              ": choose it in the menu, or give the URL itself (ukiboot kexec URL)");
         if (!req->can_chain_load)
                 return refuse(b, who, UK_REFUSE_KIND, UK_E_BAD_ENTRY, b->efi_what, "", "", ", which a kexec cannot do");
         return UK_OK;

@@ -293,6 +293,32 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                                    &chosen);
                 if (sel < 0)
                         sel = def >= 0 ? def : 0;
+                /* The URL prompt: what a person typed boots as a `uki-url` entry of that name, their choice (a
+                 * failure comes back here); without a URL (no person, or none typed) the menu waits for one. */
+                struct uk_entry *picked = &m->entries[sel];
+                if (picked->kind == UK_ENTRY_KIND_URL_PROMPT) {
+                        if (!was_edited || !edited[0]) {
+                                shown = "Boot From URL: press Enter on it and type the URL";
+                                def = sel;
+                                mc.timeout_sec = MENU_TIMEOUT_FOREVER;
+                                continue;
+                        }
+                        log_info(L"booting the URL typed: %a", edited);
+                        picked->kind = UK_ENTRY_KIND_UKI_URL;
+                        uk_strlcpy_checked(picked->uki_url, sizeof(picked->uki_url), edited);
+                        const struct choice c = { .one_shot = NULL, .efi_default = efi_default };
+                        next = boot_with_policy(&env, m, &c, (size_t) sel, true, NULL, NULL);
+                        picked->kind = UK_ENTRY_KIND_URL_PROMPT;
+                        picked->uki_url[0] = 0;
+                        if (next != UK_NEXT_MENU)
+                                break;
+                        uk_memcpy(message, "could not boot ", 15);
+                        uk_strlcpy_checked(message + 15, sizeof(message) - 15, edited);
+                        shown = message;
+                        def = sel;
+                        mc.timeout_sec = MENU_TIMEOUT_FOREVER;
+                        continue;
+                }
                 /* What the edit means (common/editor.c): words added are the Linux twin's --append, anything
                  * else replaces the entry's options. */
                 const char *append = NULL, *replace = NULL;

@@ -108,12 +108,12 @@ static void edit_redraw(size_t row, const char *buf, size_t len, size_t cur, siz
 /* Edit the whole line in buf[cap] (printable ASCII), as systemd-boot's editor does: Left/Right, Home/End
  * (Ctrl-A/Ctrl-E), Backspace, Delete, Ctrl-K (to the end), Ctrl-U (to the start), typing inserts at the
  * cursor. Enter keeps it; false if the user cancelled with Esc. */
-static bool edit_line(size_t row, char *buf, size_t cap) {
+static bool edit_line(size_t row, const CHAR16 *label, char *buf, size_t cap) {
         size_t len = uk_strlen(buf), cur = len, shown = len;
         EFI_INPUT_KEY k;
 
         ST->ConOut->SetCursorPosition(ST->ConOut, 0, row);
-        Print(L"edit the command line (Enter: boot, Esc: cancel):\n");
+        Print(L"%s (Enter: boot, Esc: cancel):\n", label);
         ST->ConOut->EnableCursor(ST->ConOut, TRUE);
         edit_redraw(row, buf, len, cur, 0);
         for (;;) {
@@ -275,6 +275,17 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                 } else if (k.ScanCode == SCAN_END) {
                         sel = n - 1;
                 } else if (k.UnicodeChar == CHAR_CARRIAGE_RETURN || k.UnicodeChar == CHAR_LINEFEED) {
+                        /* kboot's prompt: the URL typed is what boots (the caller turns it into a uki-url). */
+                        if (entries[sel].kind == UK_ENTRY_KIND_URL_PROMPT) {
+                                edited[0] = 0;
+                                if (!edit_line(v + 5, L"URL of a UKI to boot", edited, cap)) {
+                                        edited[0] = 0;
+                                        draw(entries, first, v, sel);
+                                        draw_status(v, remaining, counting, cfg->editor);
+                                        continue;
+                                }
+                                *ret_edited = true;
+                        }
                         *ret_chosen = true;
                         break;
                 } else if (k.ScanCode == SCAN_PAGE_UP) {
@@ -339,7 +350,7 @@ int menu_run(const struct uk_entry *entries, size_t n, int def, const struct men
                         edited[0] = 0;
                         if (cfg->editor_start)
                                 cfg->editor_start(cfg->editor_ctx, &entries[sel], edited, cap);
-                        if (edit_line(v + 5, edited, cap)) {
+                        if (edit_line(v + 5, L"edit the command line", edited, cap)) {
                                 *ret_edited = true;
                                 *ret_chosen = true;
                                 break;

@@ -147,7 +147,8 @@ need_fixtures() {
 
 # Like boot_ovmf, but the serial console is a unix socket that serial-drive.py logs and types into:
 # each PATTERN/KEYS pair fires once, in order, when the guest's output matches PATTERN.
-boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...
+OVMF_DRIVEN_QEMU=()
+boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...   (more qemu arguments: the array OVMF_DRIVEN_QEMU)
   local disk=$1 log=$2; shift 2
   local vars=${disk%.img}.vars.fd sock=${disk%.img}.serial.sock
   [ "${OVMF_KEEP_VARS:-0}" = 1 ] && [ -e "$vars" ] || cp "$OVMF_VARS" "$vars"
@@ -156,7 +157,7 @@ boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...
   # shellcheck disable=SC2046
   timeout "$OVMF_TIMEOUT" qemu-system-x86_64 $(ovmf_qemu_args "$disk" "$vars") \
     -display none -monitor none -chardev socket,id=ser0,path="$sock",server=on,wait=on -serial chardev:ser0 \
-    </dev/null 2>"$log.qemu-stderr" &
+    "${OVMF_DRIVEN_QEMU[@]}" </dev/null 2>"$log.qemu-stderr" &
   local qpid=$!
   "$PY" "$top/test/ovmf/serial-drive.py" "$sock" "$log.raw" "$OVMF_TIMEOUT" "$@"
   wait "$qpid"; local rc=$?
