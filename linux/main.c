@@ -95,6 +95,14 @@ static const struct verb verbs[] = {
           "the plan the EFI program booted this system with (UkibootPlan variable), and Secure Boot.\n"
           "\n"
           "  --json          machine-readable output\n" },
+        { "menu", verb_menu, "menu [--esp DIR] [--xbootldr DIR] [--append ARGS] [--timeout SEC] [--force] [OPTIONS]",
+          "kboot's \"Linux as the boot loader\": the EFI program's menu in a terminal (the same entries, order and\n"
+          "default) plus \"u) Boot From URL...\"; the choice is loaded and executed as 'kexec' does it. Without an\n"
+          "ESP only the URL prompt is offered. Empty input, end of input or the timeout: the default entry.\n"
+          "\n"
+          "  --timeout SEC   boot the default after SEC seconds without an answer (default: wait)\n"
+          "  --force         as for 'kexec': sync and kexec at once\n"
+          "  (other options as for 'kexec'; --sha256 and --ca apply to a URL typed)\n" },
         { "verify", verb_verify, "verify UKI... [--db FILE] [--dbx FILE]",
           "Check each UKI's Authenticode signature the way 'load' does under Secure Boot, and say who signed\n"
           "it or why it is refused: its digest or signer in dbx (or MokListXRT), not signed, changed after\n"

@@ -15,6 +15,7 @@ int verb_reboot(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_extract(int argc, char **argv);
 int verb_verify(int argc, char **argv);
+int verb_menu(int argc, char **argv);
 /* Print a verb's --help text to f. */
 void verb_usage(FILE *f, const char *verb);
 /* getopt_long returned '?' or ':' (optstring starts with ':'): report the offending option. */
