@@ -9,6 +9,9 @@
 
 #define UK_FETCH_REDIRECTS_MAX 5        /* hops followed before the download is refused */
 #define UK_FETCH_RESUMES_MAX 3          /* dropped connections resumed (Range) before it is refused */
+#define UK_FETCH_STALL_SEC 30           /* no bytes for this long: the download is given up */
+#define UK_FETCH_DEADLINE_SEC 1800      /* the whole download, redirects and resumes included */
+#define UK_FETCH_SIZE_MAX (2ULL << 30)  /* the largest image fetched (a Content-Length above it is refused) */
 #define UK_FETCH_URL_MAX (sizeof(((struct uk_url *) 0)->host) + sizeof(((struct uk_url *) 0)->path) + 16)
 
 /* Follow redirect number hop (1 for the first) from `from` to the Location value location[len]: an absolute

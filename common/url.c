@@ -200,12 +200,15 @@ uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
 
         /* TFTP names a file, not a resource: no query, and no percent-escapes, which clients decode
          * differently (libcurl decodes them, a firmware may not): the twins must ask for the same name. */
-        if (uk_strcmp(u.scheme, "tftp") == 0)
+        if (uk_strcmp(u.scheme, "tftp") == 0) {
+                /* ... nor ";mode=" suffixes (libcurl switches modes on them) */
                 for (const char *p = u.path; *p; p++)
-                        if (*p == '?' || *p == '%')
+                        if (*p == '?' || *p == '%' || *p == ';')
                                 return UK_E_BAD_URL;
-        if (uk_strcmp(u.scheme, "tftp") == 0 && u.path[1] == 0)
-                return UK_E_BAD_URL;    /* no file name at all */
+                /* a file name, and a server by IPv4 address: TFTP clients in firmware look no names up */
+                if (u.path[1] == 0 || !u.host_is_ipv4)
+                        return UK_E_BAD_URL;
+        }
 
         uk_memcpy(ret_url, &u, sizeof(u));
         return UK_OK;

@@ -13,11 +13,11 @@
 #define DHCP_TIMEOUT_USEC (30ULL * 1000 * 1000)      /* QEMU's slirp answers in well under a second */
 #define CONNECT_TIMEOUT_MSEC 20000                   /* the driver's own blocking timeout */
 #define HEADER_TIMEOUT_USEC (30ULL * 1000 * 1000)    /* request sent -> response headers */
-#define STALL_TIMEOUT_USEC (30ULL * 1000 * 1000)     /* no body bytes for this long: give up */
-#define TOTAL_TIMEOUT_USEC (20ULL * 60 * 1000 * 1000)/* whole body, however slow the link */
+#define STALL_TIMEOUT_USEC (UK_FETCH_STALL_SEC * 1000ULL * 1000)      /* no body bytes for this long: give up */
+#define TOTAL_TIMEOUT_USEC (UK_FETCH_DEADLINE_SEC * 1000ULL * 1000)   /* whole body, however slow the link */
 #define PROGRESS_USEC (1000ULL * 1000)
 #define BODY_CHUNK (4ULL << 20)                      /* room offered per Response() call */
-#define FETCH_MAX_SIZE (2ULL << 30)                  /* same limit as linux/fetch.c */
+#define FETCH_MAX_SIZE UK_FETCH_SIZE_MAX
 
 static EFI_GUID http_sb_guid = UK_HTTP_SERVICE_BINDING_GUID;
 static EFI_GUID http_guid = UK_HTTP_PROTOCOL_GUID;
@@ -516,35 +516,56 @@ void https_ca_free(struct https_ca *ca) {
 
 /* TlsCaCertificate as it was before an https download put the ESP's CAs there. */
 struct saved_ca {
-        bool had;
+        bool installed;         /* the ESP's CAs are in the variable: put it back afterwards */
+        bool had;               /* it existed before (volatile: its attributes and bytes are here) */
         UINT32 attrs;
         UINTN size;
         void *data;
 };
 
+/* Put the ESP's CAs in TlsCaCertificate for a download, keeping what was there. A non-volatile one was
+ * enrolled by the machine's owner in the firmware's setup: it stays (and rewriting it each boot would wear
+ * the flash), said on the console. An error: the variable could not be read or set (said). */
 static EFI_STATUS ca_install(const char *id, const struct https_ca *ca, struct saved_ca *saved) {
-        *saved = (struct saved_ca) {};
         UINTN size = 0;
-        if (RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, NULL, &size, NULL) == EFI_BUFFER_TOO_SMALL &&
-            (saved->data = AllocatePool(size)) &&
-            !EFI_ERROR(RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, &saved->attrs, &size, saved->data))) {
-                saved->had = true;
+        *saved = (struct saved_ca) {};
+        EFI_STATUS st = RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, NULL, &size, NULL);
+        if (st == EFI_BUFFER_TOO_SMALL) {
+                saved->data = AllocatePool(size);
+                st = saved->data ? RT->GetVariable(TLS_CA_VARIABLE, &tls_ca_guid, &saved->attrs, &size, saved->data)
+                                 : EFI_OUT_OF_RESOURCES;
+                if (!EFI_ERROR(st) && (saved->attrs & EFI_VARIABLE_NON_VOLATILE)) {
+                        log_info(L"https: the firmware's own CA certificates (TlsCaCertificate) are used, not %a",
+                                 UK_HTTPS_CA_PATH);
+                        FreePool(saved->data);
+                        *saved = (struct saved_ca) {};
+                        return EFI_SUCCESS;
+                }
+                saved->had = !EFI_ERROR(st);
                 saved->size = size;
-        } else if (saved->data) {
-                FreePool(saved->data);
-                saved->data = NULL;
+        } else if (st == EFI_NOT_FOUND) {
+                st = EFI_SUCCESS;
         }
-        /* Volatile and for boot services only, as the firmware's own (TlsAuthConfigDxe) is. */
-        EFI_STATUS st = RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, EFI_VARIABLE_BOOTSERVICE_ACCESS, ca->list_len,
-                                        ca->list);
-        if (EFI_ERROR(st))
+        if (!EFI_ERROR(st)) {
+                /* Volatile and for boot services only, as the firmware's own (TlsAuthConfigDxe) is. */
+                st = RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, EFI_VARIABLE_BOOTSERVICE_ACCESS, ca->list_len,
+                                     ca->list);
+        }
+        if (EFI_ERROR(st)) {
                 log_error(L"%a: cannot hand the CA certificates of %a to the firmware: %r", id, UK_HTTPS_CA_PATH, st);
-        else
-                log_info(L"https: %d CA certificate%a from %a", ca->count, ca->count == 1 ? "" : "s", UK_HTTPS_CA_PATH);
-        return st;
+                if (saved->data)
+                        FreePool(saved->data);
+                *saved = (struct saved_ca) {};
+                return st;
+        }
+        saved->installed = true;
+        log_info(L"https: %d CA certificate%a from %a", ca->count, ca->count == 1 ? "" : "s", UK_HTTPS_CA_PATH);
+        return EFI_SUCCESS;
 }
 
 static void ca_restore(struct saved_ca *saved) {
+        if (!saved->installed)
+                return;
         if (saved->had)
                 RT->SetVariable(TLS_CA_VARIABLE, &tls_ca_guid, saved->attrs, saved->size, saved->data);
         else
@@ -590,7 +611,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
         /* The ESP's CAs for this download only (installed once an https URL comes up, perhaps by a redirect):
          * the firmware's own, if any, come back afterwards. */
         struct saved_ca saved = {};
-        bool ca_installed = false;
+        bool ca_tried = false;
         /* The first NIC that gets an address; the others only if none does. */
         EFI_HANDLE nic = NULL;
         for (UINTN i = 0; i < n_nics && !nic; i++)
@@ -607,11 +628,11 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                 struct http_session s = { .id = id, .url = cur };
                 EFI_STATUS get_st = EFI_SUCCESS;
                 enum get_end end = GET_FAILED;
-                if (!ca_installed && ca && ca->list && uk_strcmp(u.scheme, "https") == 0) {
+                if (!ca_tried && ca && ca->list && uk_strcmp(u.scheme, "https") == 0) {
+                        ca_tried = true;
                         st = ca_install(id, ca, &saved);
                         if (EFI_ERROR(st))
                                 break;
-                        ca_installed = true;
                 }
                 st = session_open(&s, nic);
                 if (!EFI_ERROR(st))
@@ -627,6 +648,23 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                         if (uk_fetch_redirect(&u, location, uk_strlen(location), ++hops, &to, next, sizeof(next), &why)) {
                                 log_error(L"%a: %a: redirected to %a: %a", id, cur, location, why);
                                 st = EFI_ACCESS_DENIED;
+                                break;
+                        }
+                        /* What the pipeline checked for the entry's URL, checked again for where it now leads. */
+                        bool v6 = false;
+                        for (const char *h = to.host; *h; h++)
+                                v6 |= *h == ':';
+                        if (v6) {
+                                log_error(L"%a: %a: redirected to %a: IPv6 servers are not supported by this build (IPv4 only)",
+                                          id, cur, next);
+                                st = EFI_UNSUPPORTED;
+                                break;
+                        }
+                        if (uk_strcmp(to.scheme, "https") == 0 &&
+                            (!http_tls_available() || !ca || (!ca->list && !ca->firmware_has))) {
+                                log_error(L"%a: %a: redirected to %a: no CA certificates to check the server with (put "
+                                          L"them in %a on the ESP)", id, cur, next, UK_HTTPS_CA_PATH);
+                                st = EFI_UNSUPPORTED;
                                 break;
                         }
                         log_info(L"redirected to %a", next);
@@ -674,8 +712,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
         }
         if (b.buf)
                 pages_free(b.buf, b.pages);
-        if (ca_installed)
-                ca_restore(&saved);
+        ca_restore(&saved);
         FreePool(nics);
         if (url16)
                 FreePool(url16);

@@ -303,17 +303,25 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                                 mc.timeout_sec = MENU_TIMEOUT_FOREVER;
                                 continue;
                         }
-                        log_info(L"booting the URL typed: %a", edited);
-                        picked->kind = UK_ENTRY_KIND_UKI_URL;
-                        uk_strlcpy_checked(picked->uki_url, sizeof(picked->uki_url), edited);
-                        const struct choice c = { .one_shot = NULL, .efi_default = efi_default };
-                        next = boot_with_policy(&env, m, &c, (size_t) sel, true, NULL, NULL);
-                        picked->kind = UK_ENTRY_KIND_URL_PROMPT;
+                        /* One attempt, nothing recorded: the prompt is no entry to come back to (`@saved`). */
+                        bool measured = false;
+                        EFI_STATUS bst = EFI_INVALID_PARAMETER;
+                        if (uk_strlcpy_checked(picked->uki_url, sizeof(picked->uki_url), edited) != 0) {
+                                log_error(L"the URL typed is longer than %d characters", (int) sizeof(picked->uki_url) - 1);
+                        } else {
+                                log_info(L"booting the URL typed: %a", edited);
+                                picked->kind = UK_ENTRY_KIND_UKI_URL;
+                                bst = boot_entry(&env, picked, NULL, &measured);
+                                picked->kind = UK_ENTRY_KIND_URL_PROMPT;
+                        }
                         picked->uki_url[0] = 0;
+                        struct uk_attempt a = { .chosen = true, .tried = 1, .n = m->found.n,
+                                                .reboot_on_error = m->conf.reboot_on_error, .measured = measured };
+                        next = uk_failure_next(&a);
+                        log_info(L"the URL typed failed (%r): %a", bst, uk_next_text(next));
                         if (next != UK_NEXT_MENU)
                                 break;
-                        uk_memcpy(message, "could not boot ", 15);
-                        uk_strlcpy_checked(message + 15, sizeof(message) - 15, edited);
+                        uk_strlcpy_checked(message, sizeof(message), "could not boot the URL typed");
                         shown = message;
                         def = sel;
                         mc.timeout_sec = MENU_TIMEOUT_FOREVER;

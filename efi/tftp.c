@@ -6,12 +6,13 @@
  * stops answering costs at most that before the next entry is tried. */
 #include "tftp.h"
 #include "http.h"
+#include "fetch_rules.h"
 #include "url.h"
 #include "util.h"
 
 #define TRY_COUNT 4
 #define TIMEOUT_SEC 4
-#define FETCH_MAX_SIZE (2ULL << 30)     /* same limit as linux/fetch.c */
+#define FETCH_MAX_SIZE UK_FETCH_SIZE_MAX
 #define PROGRESS_USEC (1000ULL * 1000)
 #define MIB10(bytes) ((uint64_t) (bytes) * 10 / (1024 * 1024))
 

@@ -31,7 +31,7 @@ unsigned fetch_schemes(void) {
         return UK_FETCH_HTTP | UK_FETCH_HTTPS | UK_FETCH_TFTP;
 }
 
-#define FETCH_MAX_SIZE (2ULL * 1024 * 1024 * 1024)
+#define FETCH_MAX_SIZE UK_FETCH_SIZE_MAX
 
 struct fetch {
         CURL *curl;
@@ -54,6 +54,7 @@ struct fetch {
         bool no_length;         /* a 2xx body without Content-Length (chunked) was refused */
         bool bad_range;         /* a resumed response was not the rest of the same file */
         bool body_checked;      /* this response's first body bytes were judged */
+        bool bad_length;        /* a Content-Length that is no image's size */
 };
 
 static bool header_is(const char *line, size_t len, const char *name, const char **ret_v, size_t *ret_len) {
@@ -97,6 +98,15 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata) {
                         f->no_length = true;
                         return 0;
                 }
+                /* The file's size is known from here (and refused here, as the EFI twin refuses it, when it is
+                 * no image's); a connection lost before its first byte is then resumable. */
+                if (f->has_status && f->code == 200 && f->written == 0) {
+                        if (f->length == 0 || f->length > UK_FETCH_SIZE_MAX) {
+                                f->bad_length = true;
+                                return 0;
+                        }
+                        f->total = f->length;
+                }
         }
         return len;
 }
@@ -115,10 +125,8 @@ static bool body_accepted(struct fetch *f) {
                 f->no_length = true;
                 return false;
         }
-        if (f->written == 0 && f->code == 200) {
-                f->total = f->length;
-                return true;
-        }
+        if (f->written == 0 && f->code == 200)
+                return true;    /* its size was judged with the headers */
         if (f->code == 206 && f->has_range && f->range_first == f->written && f->range_total == f->total &&
             f->length == f->total - f->written)
                 return true;
@@ -180,7 +188,6 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         return 0;
 }
 
-#define FETCH_DEADLINE_DEFAULT 1800L      /* seconds for a whole download: 200 MB at ~115 KB/s */
 
 /* The overall deadline: UKIBOOT_FETCH_DEADLINE seconds if set to a positive number, else the default. */
 static long fetch_deadline(void) {
@@ -188,7 +195,7 @@ static long fetch_deadline(void) {
         uint64_t v;
         if (s && uk_parse_u64(s, strlen(s), &v) && v > 0 && v < 365L * 24 * 3600)
                 return (long) v;
-        return FETCH_DEADLINE_DEFAULT;
+        return UK_FETCH_DEADLINE_SEC;
 }
 
 /* Whether a transfer that ended with cr lost its connection mid-file (and may be resumed with a Range). */
@@ -238,11 +245,11 @@ int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd
         /* One deadline for the whole download: a server that trickles just above the stall limit must
          * not hold `load` for days. */
         long deadline = fetch_deadline();
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, deadline);
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);   /* give up on a stalled server */
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+        /* The EFI twin's bounds (common/fetch_rules.h): no byte for UK_FETCH_STALL_SEC gives up. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long) UK_FETCH_STALL_SEC);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &f);
@@ -252,6 +259,8 @@ int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, &f);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "ukiboot/" UKIBOOT_VERSION);
+        /* A proxy's own "200 Connection established" is not the server's answer. */
+        curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
         /* Bigger reads, fewer write()s into the memory file: 16 KiB (libcurl's default) costs a system call
          * per 16 KiB of a file of hundreds of MiB. */
         curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
@@ -264,13 +273,30 @@ int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd
                 f.code = 0;
                 f.body_checked = false;
                 curl_easy_setopt(c, CURLOPT_URL, cur);
-                curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) f.written);
+                uint64_t from = f.written;
+                curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) from);
+                /* One deadline for the whole download, redirects and resumes included. */
+                long left_ms = deadline * 1000L - (long) (usec / 1000);
+                curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms > 1 ? left_ms : 1L);
                 cr = curl_easy_perform(c);
                 if (f.tty && f.last_pct >= 0)
                         fputc('\n', stderr);
                 curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &attempt_usec);
                 usec += attempt_usec;
-                if (cr == CURLE_OK && f.has_status && f.code >= 300 && f.code < 400) {
+                /* A redirect is followed as the EFI twin follows it: these five codes, with a Location, and
+                 * not in answer to a resumed request. */
+                bool redirect = f.code == 301 || f.code == 302 || f.code == 303 || f.code == 307 || f.code == 308;
+                if (cr == CURLE_OK && f.has_status && from > 0 && f.code != 206) {
+                        rc = log_fail(EXIT_FAILED, "%s%s%s: the server did not resume the download (HTTP %ld to a "
+                                      "Range request)", WHO(who), cur, f.code);
+                        break;
+                }
+                if (cr == CURLE_OK && f.has_status && f.code >= 300 && f.code < 400 && (!redirect || !f.location[0])) {
+                        rc = log_fail(EXIT_NOT_FOUND, "%s%s%s: server answered HTTP %ld without a usable Location",
+                                      WHO(who), cur, f.code);
+                        break;
+                }
+                if (cr == CURLE_OK && f.has_status && redirect) {
                         const char *why = NULL;
                         struct uk_url to;
                         if (uk_fetch_redirect(&parsed, f.location, strlen(f.location), ++hops, &to, next, sizeof next,
@@ -304,6 +330,9 @@ int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd
                 if (f.no_length)
                         return log_fail(EXIT_FAILED, "%s%s%s: response has no Content-Length (chunked downloads are not "
                                         "supported)", WHO(who), cur);
+                if (f.bad_length)
+                        return log_fail(EXIT_FAILED, "%s%s%s: Content-Length %llu is not a UKI size", WHO(who), cur,
+                                        (unsigned long long) f.length);
                 if (f.bad_range)
                         return log_fail(EXIT_FAILED, "%s%s%s: the resumed response is not the rest of the same file "
                                         "(Content-Range)", WHO(who), cur);

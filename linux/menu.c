@@ -16,9 +16,11 @@
 #define OPT_TIMEOUT 0x200
 
 /* One line from standard input into buf[cap] (the newline dropped), waiting at most timeout_sec (< 0:
- * forever). 1: a line, 0: end of input or the time ran out, -errno. */
+ * forever). 1: a line, 0: end of input or the time ran out, -E2BIG: longer than buf (never cut: a URL cut
+ * short is another URL), -errno. */
 static int read_line(char *buf, size_t cap, int timeout_sec) {
         size_t n = 0;
+        bool too_long = false;
         for (;;) {
                 struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
                 int r = poll(&p, 1, timeout_sec < 0 ? -1 : timeout_sec * 1000);
@@ -34,16 +36,18 @@ static int read_line(char *buf, size_t cap, int timeout_sec) {
                         continue;
                 if (k < 0)
                         return -errno;
-                if (k == 0) {
+                if (k == 0 || c == '\n') {
                         buf[n] = 0;
-                        return n > 0;   /* a last line without its newline still counts */
+                        if (too_long)
+                                return -E2BIG;
+                        return k == 0 ? n > 0 : 1;      /* a last line without its newline still counts */
                 }
-                if (c == '\n') {
-                        buf[n] = 0;
-                        return 1;
-                }
-                if (n + 1 < cap && c != '\r')
+                if (c == '\r')
+                        continue;
+                if (n + 1 < cap)
                         buf[n++] = c;
+                else
+                        too_long = true;
         }
 }
 
@@ -135,7 +139,7 @@ int verb_menu(int argc, char **argv) {
         id[0] = 0;
         if (r < 0) {
                 free(m);
-                return log_fail(EXIT_FAILED, "reading the choice: %s", strerror(-r));
+                return log_fail(r == -E2BIG ? EXIT_USAGE : EXIT_FAILED, "reading the choice: %s", strerror(-r));
         }
         if (r == 0 || line[0] == 0) {
                 if (def < 0) {
@@ -162,6 +166,8 @@ int verb_menu(int argc, char **argv) {
                 fputs("URL of a UKI to boot: ", stderr);
                 r = read_line(url, sizeof url, -1);
                 fputc('\n', stderr);
+                if (r == -E2BIG)
+                        return log_fail(EXIT_USAGE, "the URL is longer than %zu characters", sizeof url - 1);
                 if (r <= 0 || url[0] == 0)
                         return log_fail(EXIT_USAGE, "no URL given");
                 fprintf(stderr, "ukiboot: booting the URL typed: %s\n", url);

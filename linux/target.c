@@ -220,7 +220,8 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
                 /* An ESP entry trusts what the EFI program would: the ESP's bundle, unless --ca says otherwise. */
                 const char *ca = t->ca_file;
                 char esp_ca[4096 + sizeof(UK_HTTPS_CA_PATH)];
-                if (!ca && t->entry && t->have_esp && strcmp(parsed.scheme, "https") == 0) {
+                /* (For an http entry too: a redirect may lead to https, where the EFI twin uses the bundle.) */
+                if (!ca && t->entry && t->have_esp) {
                         snprintf(esp_ca, sizeof esp_ca, "%s%s", esp_part(&t->esp, false)->path, UK_HTTPS_CA_PATH);
                         if (access(esp_ca, R_OK) == 0)
                                 ca = esp_ca;

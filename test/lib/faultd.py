@@ -19,6 +19,7 @@ Paths (any name after them is ignored, so /reset/basic.efi is /reset):
   /stall         64 KiB, then nothing for 10 minutes
   /trickle       1 KiB a second
   /chunked       Transfer-Encoding: chunked, well formed      /chunked-bad   chunked with a broken size line
+  /empty         200 with Content-Length 0                    /no-location   302 without a Location
 """
 import os, re, socket, ssl, struct, sys, threading, time
 
@@ -131,6 +132,12 @@ def serve(conn, tls_port):
         for i in range(0, size, 1024):
             conn.sendall(data[i:i + 1024])
             time.sleep(1)
+        conn.close()
+    elif kind == "/empty":
+        conn.sendall(head(200, "OK", [("Content-Length", 0)]))
+        conn.close()
+    elif kind == "/no-location":
+        conn.sendall(head(302, "Found", [("Content-Length", 0)]))
         conn.close()
     elif kind == "/chunked":
         conn.sendall(head(200, "OK", [("Transfer-Encoding", "chunked")]))

@@ -32,7 +32,7 @@ static void test_good(void) {
                 { "http://under_score/", "http", "under_score", 80, "/", false, { 0 } },
                 { "http://h:00080/", "http", "h", 80, "/", false, { 0 } },
                 { "tftp://10.0.2.2/basic.efi", "tftp", "10.0.2.2", 69, "/basic.efi", true, { 10, 0, 2, 2 } },
-                { "TFTP://boot:6969/d/u.efi", "tftp", "boot", 6969, "/d/u.efi", false, { 0 } },
+                { "TFTP://10.0.0.1:6969/d/u.efi", "tftp", "10.0.0.1", 6969, "/d/u.efi", true, { 10, 0, 0, 1 } },
         };
         for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
                 struct uk_url u;
@@ -64,6 +64,8 @@ static void test_bad(void) {
                 { "tftp://10.0.2.2/a%20b", UK_E_BAD_URL },
                 { "tftp://10.0.2.2/", UK_E_BAD_URL },
                 { "tftp://10.0.2.2", UK_E_BAD_URL },
+                { "tftp://10.0.2.2/a;mode=netascii", UK_E_BAD_URL },
+                { "tftp://boot.example.org/a", UK_E_BAD_URL },
                 { "http:/h/", UK_E_BAD_URL },
                 { "http:h", UK_E_BAD_URL },
                 { "//h/x", UK_E_BAD_URL },
