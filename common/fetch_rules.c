@@ -3,10 +3,6 @@
 #include "text.h"
 #include "util.h"
 
-static uint16_t default_port(const char *scheme) {
-        return uk_strcmp(scheme, "https") == 0 ? 443 : uk_strcmp(scheme, "tftp") == 0 ? 69 : 80;
-}
-
 uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap) {
         struct uk_text t;
         bool v6 = false;
@@ -19,7 +15,7 @@ uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap) {
         uk_text_add(&t, v6 ? "://[" : "://");
         uk_text_add(&t, u->host);
         uk_text_add(&t, v6 ? "]" : "");
-        if (u->port != default_port(u->scheme)) {
+        if (u->port != uk_url_default_port(u->scheme)) {
                 uk_text_add(&t, ":");
                 uk_text_add_u64(&t, u->port);
         }

@@ -108,6 +108,10 @@ static bool scheme_is(const char *s, size_t len, const char *name) {
         return true;
 }
 
+uint16_t uk_url_default_port(const char *scheme) {
+        return uk_strcmp(scheme, "https") == 0 ? 443 : uk_strcmp(scheme, "tftp") == 0 ? 69 : 80;
+}
+
 uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
         struct uk_url u = {};
         size_t len, i, host_start, host_end, auth_end, path_end;
@@ -125,17 +129,15 @@ uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
 
         for (i = 0; i < len && s[i] != ':'; i++)
                 ;
-        if (scheme_is(s, i, "http")) {
+        if (scheme_is(s, i, "http"))
                 uk_memcpy(u.scheme, "http", 5);
-                u.port = 80;
-        } else if (scheme_is(s, i, "https")) {
+        else if (scheme_is(s, i, "https"))
                 uk_memcpy(u.scheme, "https", 6);
-                u.port = 443;
-        } else if (scheme_is(s, i, "tftp")) {
+        else if (scheme_is(s, i, "tftp"))
                 uk_memcpy(u.scheme, "tftp", 5);
-                u.port = 69;
-        } else
+        else
                 return UK_E_BAD_URL;
+        u.port = uk_url_default_port(u.scheme);
         if (len - i < 3 || s[i + 1] != '/' || s[i + 2] != '/')
                 return UK_E_BAD_URL;
         i += 3;

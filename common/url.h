@@ -13,5 +13,8 @@ struct uk_url {
         uint8_t ipv4[4];
 };
 
+/* The port a scheme means when its URL names none: 80 (http), 443 (https), 69 (tftp). */
+uint16_t uk_url_default_port(const char *scheme);
+
 /* Parse an absolute http, https or tftp URL. */
 uk_err uk_url_parse(const char *s, struct uk_url *ret_url);

@@ -266,10 +266,17 @@ static void free_headers(EFI_HTTP_MESSAGE *m) {
         m->HeaderCount = 0;
 }
 
-static void print_progress(uint64_t got, uint64_t total, uint64_t usec) {
+void net_print_progress(uint64_t got, uint64_t total, uint64_t usec) {
         uint64_t a = MIB10(got), b = MIB10(total);
         log_info(L"download: %d%% (%ld.%ld of %ld.%ld MiB, %ld s)", (int) (total ? got * 100 / total : 0),
                  a / 10, a % 10, b / 10, b % 10, usec / 1000000);
+}
+
+void net_print_done(uint64_t total, uint64_t usec) {
+        net_print_progress(total, total, usec);
+        /* Throughput in KiB/s: bytes * 1e6 / usec stays far below 2^64 for any size we accept. */
+        log_info(L"downloaded %ld bytes in %ld ms (%ld KiB/s)", total, usec / 1000,
+                 usec ? total * 1000000ULL / usec / 1024 : 0);
 }
 
 /* Words for the network errors UEFI 2.10 added (EFIERR 104..106) that gnu-efi's %r prints as numbers. */
@@ -435,41 +442,30 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
                         return GET_FAILED;
                 }
                 if (now - last_print >= PROGRESS_USEC && b->got < b->total) {
-                        print_progress(b->got, b->total, now - b->t0);
+                        net_print_progress(b->got, b->total, now - b->t0);
                         last_print = now;
                 }
         }
         return GET_DONE;
 }
 
-/* "http[s]://host[:port]/path" rebuilt from the parsed URL (scheme lower-cased, fragment dropped). */
+/* The request URL as uk_url_format writes it (scheme lower-cased, fragment dropped), and the Host header:
+ * host[:port], the port only when it is not the scheme's. */
 static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap) {
-        static char url[sizeof(u->host) + sizeof(u->path) + 16];
-        bool tls = uk_strcmp(u->scheme, "https") == 0;
-        const char *scheme = tls ? "https://" : "http://";
-        size_t sl = uk_strlen(scheme);
+        static char url[UK_FETCH_URL_MAX];
         char port[8];
-        size_t n = 0;
 
         uk_strlcpy_checked(host_header, cap, u->host);
-        if (u->port != (tls ? 443 : 80) && uk_fmt_u64(port, sizeof(port), u->port)) {
+        if (u->port != uk_url_default_port(u->scheme) && uk_fmt_u64(port, sizeof(port), u->port)) {
                 size_t hl = uk_strlen(host_header), pl = uk_strlen(port);
                 if (hl + 1 + pl < cap) {
                         host_header[hl] = ':';
                         uk_memcpy(host_header + hl + 1, port, pl + 1);
                 }
         }
-        size_t hl = uk_strlen(host_header), pl = uk_strlen(u->path);
-        if (sl + hl + pl + 1 > sizeof(url))
+        if (uk_url_format(u, url, sizeof(url)) != UK_OK)
                 return NULL;
-        uk_memcpy(url, scheme, sl);
-        n = sl;
-        uk_memcpy(url + n, host_header, hl);
-        n += hl;
-        uk_memcpy(url + n, u->path, pl);
-        n += pl;
-        url[n] = 0;
-        return xstr8_to_16(url, n);
+        return xstr8_to_16(url, uk_strlen(url));
 }
 
 bool http_tls_available(void) {
@@ -696,11 +692,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                         log_error(L"%a: %a: the connection was lost %d times, the last after %ld of %ld bytes: %r", id,
                                   cur, resumes + 1, b.got, b.total, get_st);
                 if (end == GET_DONE) {
-                        uint64_t usec = timer_usec() - b.t0;
-                        print_progress(b.got, b.total, usec);
-                        /* Throughput in KiB/s: bytes * 1e6 / usec stays far below 2^64 for any size we accept. */
-                        log_info(L"downloaded %ld bytes in %ld ms (%ld KiB/s)", b.total, usec / 1000,
-                                 usec ? b.total * 1000000ULL / usec / 1024 : 0);
+                        net_print_done(b.total, timer_usec() - b.t0);
                         *ret_buf = b.buf;
                         *ret_size = b.total;
                         *ret_pages = b.pages;

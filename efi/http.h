@@ -166,6 +166,11 @@ EFI_STATUS net_find_service(EFI_GUID *sb_guid, const CHAR16 *what, EFI_HANDLE **
 /* Make sure the NIC behind handle h has an IPv4 address: switch it to DHCP if needed and wait (bounded). */
 EFI_STATUS net_ensure_ipv4(const char *id, EFI_HANDLE h);
 
+/* The download's progress line, "download: P% (x.y of z.w MiB, N s)", and its last lines once all of it
+ * came (100%, then "downloaded N bytes in M ms (K KiB/s)"): the same for every transfer. */
+void net_print_progress(uint64_t got, uint64_t total, uint64_t usec);
+void net_print_done(uint64_t total, uint64_t usec);
+
 /* Wire number (200, 404, ...) of the firmware's EFI_HTTP_STATUS_CODE enumerator; 0 if unknown. */
 unsigned http_status_number(EFI_HTTP_STATUS_CODE code);
 

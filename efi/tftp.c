@@ -14,7 +14,6 @@
 #define TIMEOUT_SEC 4
 #define FETCH_MAX_SIZE UK_FETCH_SIZE_MAX
 #define PROGRESS_USEC (1000ULL * 1000)
-#define MIB10(bytes) ((uint64_t) (bytes) * 10 / (1024 * 1024))
 
 static EFI_GUID mtftp4_sb_guid = UK_MTFTP4_SERVICE_BINDING_GUID;
 static EFI_GUID mtftp4_guid = UK_MTFTP4_PROTOCOL_GUID;
@@ -38,8 +37,7 @@ static EFIAPI EFI_STATUS on_packet(EFI_MTFTP4_PROTOCOL *This, EFI_MTFTP4_TOKEN *
         uint64_t now = timer_usec();
         if (now - p->last >= PROGRESS_USEC) {
                 p->last = now;
-                log_info(L"download: %d%% (%ld.%ld of %ld.%ld MiB)", (int) (p->total ? p->got * 100 / p->total : 0),
-                         MIB10(p->got) / 10, MIB10(p->got) % 10, MIB10(p->total) / 10, MIB10(p->total) % 10);
+                net_print_progress(p->got, p->total, now - p->t0);
         }
         return EFI_SUCCESS;
 }
@@ -138,10 +136,7 @@ static EFI_STATUS read_file(const char *id, const char *url, EFI_MTFTP4_PROTOCOL
                 pages_free(buf, pages);
                 return st;
         }
-        uint64_t ms = (timer_usec() - p.t0) / 1000;
-        log_info(L"download: 100%% (%ld.%ld of %ld.%ld MiB)", MIB10(size) / 10, MIB10(size) % 10, MIB10(size) / 10,
-                 MIB10(size) % 10);
-        log_info(L"downloaded %ld bytes in %ld ms", size, ms);
+        net_print_done(size, timer_usec() - p.t0);
         *ret_buf = buf;
         *ret_size = size;
         *ret_pages = pages;
