@@ -145,6 +145,7 @@ const char *uk_entry_kind_name(enum uk_entry_kind kind) {
         case UK_ENTRY_KIND_UKI:     return "uki";
         case UK_ENTRY_KIND_UKI_URL: return "uki-url";
         case UK_ENTRY_KIND_LINUX:   return "linux";
+        case UK_ENTRY_KIND_LINUX_URL: return "linux-url";
         case UK_ENTRY_KIND_EFI:     return "efi";
         case UK_ENTRY_KIND_FIRMWARE_SETUP: return "firmware-setup";
         case UK_ENTRY_KIND_REBOOT:         return "reboot";
@@ -157,7 +158,8 @@ const char *uk_entry_kind_name(enum uk_entry_kind kind) {
 const char *uk_entry_target(const struct uk_entry *e) {
         switch (e->kind) {
         case UK_ENTRY_KIND_UKI:     return e->uki_path;
-        case UK_ENTRY_KIND_UKI_URL: return e->uki_url;
+        case UK_ENTRY_KIND_UKI_URL:
+        case UK_ENTRY_KIND_LINUX_URL: return e->url;
         case UK_ENTRY_KIND_LINUX:   return e->linux_path;
         case UK_ENTRY_KIND_EFI:     return e->efi_path;
         case UK_ENTRY_KIND_FIRMWARE_SETUP:

@@ -36,11 +36,13 @@ struct uk_pin {
 /* Read a pin's value: 64 hex digits (either case). */
 uk_err uk_pin_parse(const char *s, size_t len, struct uk_pin *ret_pin);
 
-/* What an entry boots. A .conf naming several: uki-url wins over uki, uki over linux, linux over efi. */
+/* What an entry boots. A .conf naming several: uki-url wins over linux-url, linux-url over uki, uki over
+ * linux, linux over efi. */
 enum uk_entry_kind {
         UK_ENTRY_KIND_UKI,        /* `uki PATH` or Type #2 */
         UK_ENTRY_KIND_UKI_URL,    /* `uki-url URL` */
         UK_ENTRY_KIND_LINUX,      /* `linux` + `initrd` (kernel with EFI stub) */
+        UK_ENTRY_KIND_LINUX_URL,  /* `linux-url` + `initrd-url` (and `initrd` on the ESP): a kernel by URL */
         UK_ENTRY_KIND_EFI,        /* `efi` chain-load */
         UK_ENTRY_KIND_FIRMWARE_SETUP,  /* auto: reboot into the firmware's setup (OsIndications) */
         UK_ENTRY_KIND_REBOOT,          /* auto: reboot */
@@ -62,11 +64,15 @@ struct uk_entry {
         char linux_path[UK_PATH_MAX];  /* `linux` */
         char efi_path[UK_PATH_MAX];    /* `efi` */
         char uki_path[UK_PATH_MAX];    /* `uki`, or the Type #2 file itself */
-        char uki_url[UK_URL_MAX];      /* `uki-url` */
+        char url[UK_URL_MAX];          /* `uki-url`, `linux-url` */
         char devicetree[UK_PATH_MAX];
-        struct uk_pin pin;             /* `uki-sha256`: the image's bytes, hashed whole */
+        struct uk_pin pin;             /* `uki-sha256` / `linux-sha256`: the image's bytes, hashed whole */
         char initrd[UK_ENTRY_MAX_INITRDS][UK_PATH_MAX];
         unsigned n_initrd;
+        char initrd_url[UK_ENTRY_MAX_INITRDS][UK_PATH_MAX];      /* `initrd-url`, in order */
+        unsigned n_initrd_url;
+        struct uk_pin initrd_pin[UK_ENTRY_MAX_INITRDS];  /* `initrd-sha256`: the n-th pins the n-th initrd-url */
+        unsigned n_initrd_pin;
         char options[UK_OPTIONS_MAX];  /* all `options` lines joined by one space */
         bool has_options;
         bool has_profile;
@@ -160,7 +166,10 @@ bool uk_entry_takes_random_seed(const struct uk_entry *e);
  * boot must not power the machine off or reboot it into setup). */
 bool uk_entry_may_fall_back_to(const struct uk_entry *e);
 
-/* The word for an entry kind, as entries say it: "uki", "uki-url", "linux", "efi". */
+/* Whether booting e downloads something (its image, or an initrd): the twin looks at its network then. */
+bool uk_entry_fetches(const struct uk_entry *e);
+
+/* The word for an entry kind, as entries say it: "uki", "uki-url", "linux", "linux-url", "efi". */
 const char *uk_entry_kind_name(enum uk_entry_kind kind);
 /* What the entry names to boot: its UKI path, URL, kernel path or EFI program ("" if none). */
 const char *uk_entry_target(const struct uk_entry *e);

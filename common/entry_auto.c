@@ -84,7 +84,12 @@ bool uk_entry_records_boot(const struct uk_entry *e) {
 }
 
 bool uk_entry_takes_random_seed(const struct uk_entry *e) {
-        return e && (e->kind == UK_ENTRY_KIND_UKI || e->kind == UK_ENTRY_KIND_LINUX);
+        return e && (e->kind == UK_ENTRY_KIND_UKI || e->kind == UK_ENTRY_KIND_LINUX ||
+                     e->kind == UK_ENTRY_KIND_LINUX_URL);
+}
+
+bool uk_entry_fetches(const struct uk_entry *e) {
+        return e && (e->kind == UK_ENTRY_KIND_UKI_URL || e->kind == UK_ENTRY_KIND_LINUX_URL);
 }
 
 bool uk_entry_may_fall_back_to(const struct uk_entry *e) {

@@ -55,14 +55,36 @@ uk_err uk_pin_parse(const char *s, size_t len, struct uk_pin *ret_pin) {
         return UK_OK;
 }
 
+/* Record one pin line into *pin. A pin is never dropped: one that cannot be read, or a second that
+ * disagrees, leaves the entry refused when chosen (not skipped, so the menu still says why). */
+static void add_pin(struct uk_pin *pin, const char *v, size_t n) {
+        struct uk_pin p;
+        if (uk_pin_parse(v, n, &p) != UK_OK ||
+            (pin->state == UK_PIN_SHA256 && uk_memcmp(pin->sha256, p.sha256, 32) != 0))
+                pin->state = UK_PIN_MALFORMED;
+        else if (pin->state == UK_PIN_NONE)
+                *pin = p;
+}
+
+/* One more of an entry's repeated path or URL lines (`initrd`, `initrd-url`). */
+static uk_err add_listed(char (*list)[UK_PATH_MAX], unsigned *n, bool is_path, const char *v, size_t len) {
+        if (*n >= UK_ENTRY_MAX_INITRDS)
+                return UK_E_TOO_MANY;
+        uk_err r = is_path ? set_path(list[*n], UK_PATH_MAX, v, len) : set_field(list[*n], UK_PATH_MAX, v, len);
+        if (r == UK_OK)
+                (*n)++;
+        return r;
+}
+
 static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_linux, bool *has_efi,
-                         bool *has_uki, bool *has_uki_url) {
+                         bool *has_uki, bool *has_uki_url, bool *has_linux_url) {
         const char *v = kv->val;
         size_t n = kv->val_len;
 
         /* An empty (quoted "") boot target names nothing: treat it as absent rather than as "/". */
         if (n == 0 && (uk_kv_key_is(kv, "linux") || uk_kv_key_is(kv, "efi") || uk_kv_key_is(kv, "uki") ||
-                       uk_kv_key_is(kv, "uki-url") || uk_kv_key_is(kv, "initrd") || uk_kv_key_is(kv, "devicetree")))
+                       uk_kv_key_is(kv, "uki-url") || uk_kv_key_is(kv, "initrd") || uk_kv_key_is(kv, "devicetree") ||
+                       uk_kv_key_is(kv, "linux-url") || uk_kv_key_is(kv, "initrd-url")))
                 return UK_OK;
 
         if (uk_kv_key_is(kv, "title"))
@@ -89,29 +111,30 @@ static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_l
         }
         if (uk_kv_key_is(kv, "uki-url")) {
                 *has_uki_url = true;
-                return set_field(e->uki_url, sizeof(e->uki_url), v, n);
+                return set_field(e->url, sizeof(e->url), v, n);
+        }
+        if (uk_kv_key_is(kv, "linux-url")) {
+                /* A kernel by URL stays a plan's file path: no longer than one. */
+                *has_linux_url = true;
+                return *has_uki_url ? UK_OK : set_field(e->url, UK_PATH_MAX, v, n);   /* uki-url wins */
         }
         if (uk_kv_key_is(kv, "devicetree"))
                 return set_path(e->devicetree, sizeof(e->devicetree), v, n);
-        if (uk_kv_key_is(kv, "uki-sha256")) {
-                /* A pin is never dropped: one that cannot be read, or a second that disagrees, leaves the
-                 * entry refused when chosen (not skipped, so the menu still says why). */
-                struct uk_pin p;
-                if (uk_pin_parse(v, n, &p) != UK_OK ||
-                    (e->pin.state == UK_PIN_SHA256 && uk_memcmp(e->pin.sha256, p.sha256, 32) != 0))
-                        e->pin.state = UK_PIN_MALFORMED;
-                else if (e->pin.state == UK_PIN_NONE)
-                        e->pin = p;
+        /* Both name the one image the entry boots (the pipeline hashes whichever it opens). */
+        if (uk_kv_key_is(kv, "uki-sha256") || uk_kv_key_is(kv, "linux-sha256")) {
+                add_pin(&e->pin, v, n);
                 return UK_OK;
         }
-        if (uk_kv_key_is(kv, "initrd")) {
-                if (e->n_initrd >= UK_ENTRY_MAX_INITRDS)
+        if (uk_kv_key_is(kv, "initrd-sha256")) {
+                if (e->n_initrd_pin >= UK_ENTRY_MAX_INITRDS)
                         return UK_E_TOO_MANY;
-                uk_err r = set_path(e->initrd[e->n_initrd], sizeof(e->initrd[0]), v, n);
-                if (r == UK_OK)
-                        e->n_initrd++;
-                return r;
+                add_pin(&e->initrd_pin[e->n_initrd_pin++], v, n);
+                return UK_OK;
         }
+        if (uk_kv_key_is(kv, "initrd"))
+                return add_listed(e->initrd, &e->n_initrd, true, v, n);
+        if (uk_kv_key_is(kv, "initrd-url"))
+                return add_listed(e->initrd_url, &e->n_initrd_url, false, v, n);
         if (uk_kv_key_is(kv, "options"))
                 return append_options(e, v, n);
         if (uk_kv_key_is(kv, "profile")) {
@@ -129,7 +152,7 @@ static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_l
 uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filename, const char *path,
                                 struct uk_entry *e) {
         struct uk_kv_iter it = { .text = text, .len = len };
-        bool has_linux = false, has_efi = false, has_uki = false, has_uki_url = false;
+        bool has_linux = false, has_efi = false, has_uki = false, has_uki_url = false, has_linux_url = false;
         struct uk_kv kv;
         uk_err r;
 
@@ -146,13 +169,15 @@ uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filena
                 return r;
 
         while (uk_kv_next(&it, " \t", &kv)) {
-                r = parse_line(e, &kv, &has_linux, &has_efi, &has_uki, &has_uki_url);
+                r = parse_line(e, &kv, &has_linux, &has_efi, &has_uki, &has_uki_url, &has_linux_url);
                 if (r)
                         return r;
         }
 
         if (has_uki_url)
                 e->kind = UK_ENTRY_KIND_UKI_URL;
+        else if (has_linux_url)
+                e->kind = UK_ENTRY_KIND_LINUX_URL;
         else if (has_uki)
                 e->kind = UK_ENTRY_KIND_UKI;
         else if (has_linux)

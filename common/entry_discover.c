@@ -81,9 +81,10 @@ static bool join_path(char *buf, size_t cap, const char *dir, const char *name) 
 
 /* systemd-boot offers a Type #1 entry only if its `linux`, `efi` or `uki` file opens, so a menu never lists
  * what was removed. Only absence hides it: a file that is there but cannot be read keeps its entry, which
- * is then refused with the read error if chosen (an I/O error is not absence). `uki-url` has no file. */
+ * is then refused with the read error if chosen (an I/O error is not absence). An entry that fetches has no
+ * file to probe. */
 static bool target_missing(struct discover *d, const struct uk_entry *e) {
-        return e->kind != UK_ENTRY_KIND_UKI_URL && uk_fs_probe(d->fs, uk_entry_target(e)) == UK_E_NOT_FOUND;
+        return !uk_entry_fetches(e) && uk_fs_probe(d->fs, uk_entry_target(e)) == UK_E_NOT_FOUND;
 }
 
 static uk_err on_conf(void *ctx, const char *name, bool is_dir) {

@@ -114,6 +114,7 @@ static const struct kind_row kinds[] = {
         { UK_ENTRY_KIND_UKI,     UK_IMAGE_ESP, true,  true },
         { UK_ENTRY_KIND_UKI_URL, UK_IMAGE_URL, true,  false },
         { UK_ENTRY_KIND_LINUX,   UK_IMAGE_ESP, false, false },
+        { UK_ENTRY_KIND_LINUX_URL, UK_IMAGE_URL, false, false },
         { UK_ENTRY_KIND_EFI,     UK_IMAGE_ESP, false, false },
 };
 
@@ -202,10 +203,11 @@ static uk_err check_url(const struct uk_boot_request *req, const char *who, cons
         return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", url, ": ", why);
 }
 
-/* A pinned image is used only if all of its bytes are the pinned ones: hashed whole before Secure Boot,
- * parsing or anything else looks at them, so a server or a disk cannot hand over other bytes. */
-static uk_err check_pin(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b) {
-        const struct uk_pin *pin = uk_boot_pin(req);
+/* A pinned file is used only if all of its bytes are the pinned ones: hashed whole before Secure Boot,
+ * parsing or anything else looks at them, so a server or a disk cannot hand over other bytes. what: "" for
+ * the image, "initrd " for an initrd. */
+static uk_err check_pin_of(const struct uk_pin *pin, const struct uk_source *src, const char *who, const char *what,
+                           const char *name, struct uk_boot *b) {
         struct uk_sha256 c;
         uint8_t got[32];
         char got_hex[65], want_hex[65], why[160];
@@ -214,9 +216,10 @@ static uk_err check_pin(const struct uk_boot_request *req, const char *who, cons
         if (pin->state != UK_PIN_SHA256)
                 return UK_OK;
         uk_sha256_init(&c);
-        uk_err r = uk_source_sha256(&c, &b->src, 0, b->src.size, b->hash_scratch, sizeof(b->hash_scratch));
+        uk_err r = uk_source_sha256(&c, src, 0, src->size, b->hash_scratch, sizeof(b->hash_scratch));
         if (r)
-                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+                return refuse(b, who, UK_REFUSE_READ, r, what[0] ? "cannot read initrd " : "cannot read ", name, ": ",
+                              NULL);
         uk_sha256_final(&c, got);
         if (uk_memcmp(got, pin->sha256, 32) == 0)
                 return UK_OK;
@@ -227,7 +230,90 @@ static uk_err check_pin(const struct uk_boot_request *req, const char *who, cons
         uk_text_add(&t, got_hex);
         uk_text_add(&t, ", pinned ");
         uk_text_add(&t, want_hex);
-        return refuse(b, who, UK_REFUSE_VERIFY, UK_E_PIN_MISMATCH, "", name, " does not match its pin: ", why);
+        return refuse(b, who, UK_REFUSE_VERIFY, UK_E_PIN_MISMATCH, what, name, " does not match its pin: ", why);
+}
+
+static uk_err check_pin(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b) {
+        return check_pin_of(uk_boot_pin(req), &b->src, who, "", name, b);
+}
+
+/* ---- a kernel by URL ---------------------------------------------------------------------------- */
+
+/* Where a `linux-url` entry's initrd comes from: an entry's `initrd-url` is a URL; what the Linux twin was
+ * given directly is a URL when it looks like one, else a file of the running system. */
+static enum uk_image_where held_where(const struct uk_boot_request *req, const char *name) {
+        return req->entry || uk_url_has_scheme(name) ? UK_IMAGE_URL : UK_IMAGE_FILE;
+}
+
+/* The `linux-url` entry a kernel given directly (--kernel, --initrd) is planned as. */
+static uk_err direct_kernel_entry(const struct uk_boot_request *req, const char *who, struct uk_boot *b) {
+        struct uk_entry *d = &b->direct;
+
+        uk_memset(d, 0, sizeof(*d));
+        d->type = UK_ENTRY_AUTO;
+        d->kind = UK_ENTRY_KIND_LINUX_URL;
+        d->tries_left = d->tries_done = UK_TRIES_UNSET;
+        if (req->n_initrds > UK_ENTRY_MAX_INITRDS || (req->n_initrds > 0 && !req->initrds))
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_TOO_MANY, "", "", "", "more than 8 initrds");
+        if (uk_strlcpy_checked(d->url, UK_PATH_MAX, req->image) != 0)
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                              "a kernel's URL or path is longer than 255 bytes");
+        for (unsigned i = 0; i < req->n_initrds; i++)
+                if (!req->initrds[i] || !req->initrds[i][0] ||
+                    uk_strlcpy_checked(d->initrd_url[i], UK_PATH_MAX, req->initrds[i]) != 0)
+                        return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                                      "an initrd's URL or path is empty or longer than 255 bytes");
+        d->n_initrd_url = req->n_initrds;
+        return UK_OK;
+}
+
+/* Every initrd pin and URL of a `linux-url` entry is judged before anything is fetched. */
+static uk_err check_initrd_urls(const struct uk_boot_request *req, const struct uk_entry *e, const char *who,
+                                struct uk_boot *b) {
+        uk_err r;
+        if (e->n_initrd_pin > 0 && e->n_initrd_pin != e->n_initrd_url)
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                              "initrd-sha256 lines must pin every initrd-url, one each, in order: the entry is "
+                              "not booted partly pinned");
+        for (unsigned i = 0; i < e->n_initrd_pin; i++)
+                if (e->initrd_pin[i].state == UK_PIN_MALFORMED)
+                        return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                                      "initrd-sha256 is not one SHA-256 (64 hex digits): the entry is not booted "
+                                      "unpinned");
+        for (unsigned i = 0; i < e->n_initrd_url; i++)
+                if (held_where(req, e->initrd_url[i]) == UK_IMAGE_URL &&
+                    (r = check_url(req, who, e->initrd_url[i], b)))
+                        return r;
+        return UK_OK;
+}
+
+/* Read each `initrd-url` whole into memory the twin holds, checked against its pin; the plan serves them
+ * from there. On failure the caller releases what was held. */
+static uk_err read_initrd_urls(const struct uk_boot_io *io, const struct uk_boot_request *req,
+                               const struct uk_entry *e, const char *who, struct uk_boot *b) {
+        for (unsigned i = 0; i < e->n_initrd_url; i++) {
+                const char *name = e->initrd_url[i];
+                struct uk_source src, mem;
+                uint8_t *buf = NULL;
+                uk_err r = io->open_image(io->ctx, held_where(req, name), name, &src);
+                if (r)
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", name, ": ", NULL);
+                uint64_t size = src.size;
+                if (size > 0 && size <= SIZE_MAX && io->hold)
+                        buf = io->hold(io->ctx, (size_t) size);
+                r = buf ? uk_source_read(&src, 0, buf, (size_t) size) : UK_OK;
+                io->close_image(io->ctx, &src);
+                if (r)
+                        return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", name, ": ", NULL);
+                if (!buf)
+                        return refuse(b, who, size == 0 ? UK_REFUSE_CONTENT : UK_REFUSE_READ, UK_E_TOO_MANY,
+                                      "initrd ", name, ": ", size == 0 ? "empty" : "no memory to hold it");
+                uk_source_from_memory(&mem, buf, (size_t) size);
+                if (i < e->n_initrd_pin && (r = check_pin_of(&e->initrd_pin[i], &mem, who, "initrd ", name, b)))
+                        return r;
+                b->held_initrds[i] = (struct uk_held_file) { .name = name, .bytes = buf, .length = size };
+        }
+        return UK_OK;
 }
 
 /* SBAT under Secure Boot, after the signature: a validly signed UKI whose generation the machine's
@@ -542,6 +628,12 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 return UK_E_INVALID_ARG;
         e = req->entry;
         who = e ? e->id : req->image;
+        /* A kernel given directly is planned as the `linux-url` entry it would be. */
+        if (!e && req->image_is_kernel) {
+                if ((r = direct_kernel_entry(req, who, b)))
+                        return r;
+                e = &b->direct;
+        }
         b->have_plan = false;
         b->src_open = false;
         b->n_notes = 0;
@@ -558,7 +650,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "", NULL);
         b->kind = e ? e->kind : UK_ENTRY_KIND_UKI;
         b->is_uki = row->is_uki;
-        b->where = !e ? req->image_where : row->where == UK_IMAGE_ESP && e->xbootldr ? UK_IMAGE_XBOOTLDR : row->where;
+        b->where = !req->entry ? req->image_where
+                 : row->where == UK_IMAGE_ESP && e->xbootldr ? UK_IMAGE_XBOOTLDR : row->where;
         name = e ? uk_entry_target(e) : req->image;
         b->image_name = name;
 
@@ -584,15 +677,29 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
          * files a `linux` entry adds, then the image itself, checked against its pin. */
         if (uk_boot_pin(req)->state == UK_PIN_MALFORMED)
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
-                              "uki-sha256 is not one SHA-256 (64 hex digits): the entry is not booted unpinned");
+                              b->kind == UK_ENTRY_KIND_LINUX_URL
+                                      ? "linux-sha256 is not one SHA-256 (64 hex digits): the entry is not booted unpinned"
+                                      : "uki-sha256 is not one SHA-256 (64 hex digits): the entry is not booted unpinned");
         if (b->where == UK_IMAGE_URL && (r = check_url(req, who, name, b)))
+                return r;
+        if (b->kind == UK_ENTRY_KIND_LINUX_URL && (r = check_initrd_urls(req, e, who, b)))
                 return r;
         if ((!row->is_uki && (r = initrd_sizes(io, e, who, in.initrd_file_sizes, b))) ||
             (r = devicetree_size(io, e, who, &in.devicetree_file_size, b)))
                 return r;
+        if (b->kind == UK_ENTRY_KIND_LINUX_URL) {
+                if ((r = read_initrd_urls(io, req, e, who, b))) {
+                        uk_boot_release(io, b);
+                        return r;
+                }
+                in.held_initrds = b->held_initrds;
+                in.n_held_initrds = e->n_initrd_url;
+        }
         r = io->open_image(io->ctx, b->where, name, &b->src);
-        if (r)
+        if (r) {
+                uk_boot_release(io, b);         /* initrds held already */
                 return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+        }
         b->src_open = true;
         r = check_pin(req, who, name, b);
         if (r) {

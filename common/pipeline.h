@@ -59,7 +59,7 @@ uk_err uk_bootmenu_load_facts(const struct uk_fs_ops *fs, const struct uk_menu_f
 enum uk_image_where {
         UK_IMAGE_ESP,           /* an ESP path (`uki`, `linux`, Type #2) */
         UK_IMAGE_XBOOTLDR,      /* the same, of an entry on the XBOOTLDR partition */
-        UK_IMAGE_URL,           /* `uki-url`, or a URL given directly */
+        UK_IMAGE_URL,           /* `uki-url`, `linux-url`, `initrd-url`, or a URL given directly */
         UK_IMAGE_FILE,          /* a file given directly (Linux twin: a path on the running system) */
 };
 
@@ -75,8 +75,9 @@ struct uk_boot_io {
          * which then ends the refusal instead of the error's text. NULL: nothing is checked. */
         uk_err (*verify_image)(void *ctx, enum uk_image_where where, const char *name, const struct uk_source *src,
                                char *why, size_t why_cap);
-        /* Memory for one addon read whole: size bytes that stay put until uk_boot_release, because the plan's
-         * addon pieces point into them (NULL when there is none). NULL hook: addons are not picked up. */
+        /* Memory for one addon or `initrd-url` file read whole: size bytes that stay put until
+         * uk_boot_release, because the plan's pieces point into them (NULL when there is none). NULL hook:
+         * addons are not picked up, and initrds by URL are refused. */
         void *(*hold)(void *ctx, size_t size);
         /* Give back everything hold handed out for this boot (uk_boot_release calls it). */
         void (*release_held)(void *ctx);
@@ -104,7 +105,13 @@ struct uk_boot_request {
         bool https_has_ca;                /* CA certificates to check an https server with are at hand (the
                                            * ESP's UK_HTTPS_CA_PATH, the firmware's or the system's) */
         struct uk_pin pin;                /* entry == NULL: the pin image must match (--sha256); an entry
-                                           * brings its own (`uki-sha256`) */
+                                           * brings its own (`uki-sha256`, `linux-sha256`) */
+        /* entry == NULL: image is a kernel with an EFI stub, booted with these initrds (URLs or, where the
+         * twin reads files, files; uk_url_has_scheme tells which) and the command line append, planned as a
+         * `linux-url` entry would be (the Linux twin's --kernel and --initrd). */
+        bool image_is_kernel;
+        const char *const *initrds;
+        unsigned n_initrds;
 };
 
 /* The pin the image of req must match (state UK_PIN_NONE: none). A twin that could hand the kernel other
@@ -151,6 +158,8 @@ struct uk_boot {
         unsigned n_addon_pieces;
         char sbat[UK_SBAT_SECTION_MAX];   /* scratch: the UKI's .sbat, read for the SBAT check */
         struct uk_url url;                /* scratch: a URL image's parts, for the scheme check */
+        struct uk_held_file held_initrds[UK_ENTRY_MAX_INITRDS];  /* a `linux-url` entry's initrds, read whole */
+        struct uk_entry direct;           /* scratch: the `linux-url` entry a kernel given directly is planned as */
         uint8_t hash_scratch[16384];      /* scratch: a pinned image hashed through a source that is not memory */
 };
 
@@ -201,3 +210,6 @@ size_t uk_failure_order(size_t first, size_t k, size_t n);
 
 /* The sentence both twins print for a step of the policy. */
 const char *uk_next_text(enum uk_next next);
+
+/* The twins keep UK_ADDONS_MAX held buffers: enough for a `linux-url` entry's initrds too. */
+_Static_assert(UK_ADDONS_MAX >= UK_ENTRY_MAX_INITRDS, "held buffers");

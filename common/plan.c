@@ -668,17 +668,44 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         return measure_uki(in, p, archives);
 }
 
+/* A `linux-url` entry's downloaded initrds, after its ESP ones: whole files in memory, so their content is
+ * known now. */
+static uk_err add_held_pieces(const struct uk_plan_in *in, struct uk_plan *p) {
+        if (in->n_held_initrds > UK_ENTRY_MAX_INITRDS || (in->n_held_initrds > 0 && !in->held_initrds))
+                return UK_E_INVALID_ARG;
+        for (unsigned k = 0; k < in->n_held_initrds; k++) {
+                const struct uk_held_file *f = &in->held_initrds[k];
+                unsigned i = p->n_initrd;
+                if (!f->bytes || !f->name || !f->name[0])
+                        return UK_E_INVALID_ARG;
+                uk_err r = add_piece(p, UK_PIECE_HELD, basename_of(f->name), 0, f->length, f->name);
+                if (r)
+                        return r == UK_E_BUFFER_TOO_SMALL ? UK_E_BAD_ENTRY : r;
+                p->initrd[i].bytes = f->bytes;
+                hash_filled(f->bytes, f->length, 0, p->content_sha256[1 + i]);
+                p->content_known |= (uint64_t) 1 << (1 + i);
+        }
+        return UK_OK;
+}
+
 static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) {
         const struct uk_entry *e = in->entry;
+        /* A `linux-url` kernel is named by its URL (or, given to the Linux twin directly, its file). */
+        const char *kernel = e->kind == UK_ENTRY_KIND_LINUX_URL ? e->url : e->linux_path;
         uk_err r;
 
-        if (e->linux_path[0] == 0 || e->n_initrd > UK_ENTRY_MAX_INITRDS)
+        if (kernel[0] == 0 || e->n_initrd > UK_ENTRY_MAX_INITRDS)
                 return UK_E_BAD_ENTRY;
+        if (e->kind != UK_ENTRY_KIND_LINUX_URL && in->n_held_initrds > 0)
+                return UK_E_INVALID_ARG;
 
-        p->kernel.source = UK_PIECE_FILE;
-        set_label(&p->kernel, basename_of(e->linux_path));
+        /* Read whole by the twin (downloaded, or a file given directly): named in the plan by its file name
+         * and known by its bytes, not by where it came from, so that the same kernel fetched from another
+         * address is the same plan. */
+        p->kernel.source = e->kind == UK_ENTRY_KIND_LINUX_URL ? UK_PIECE_HELD : UK_PIECE_FILE;
+        set_label(&p->kernel, basename_of(kernel));
         p->kernel.length = in->src->size;
-        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), e->linux_path) != 0)
+        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), kernel) != 0)
                 return UK_E_BAD_ENTRY;
         r = inspect_kernel(in->src, 0, p);
         if (r)
@@ -691,6 +718,8 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
                 if (r)
                         return r;
         }
+        if ((r = add_held_pieces(in, p)))
+                return r;
 
         r = merge_cmdline(in, NULL, 0, false, p);
         if (!r)
@@ -722,7 +751,8 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
 
         if (!in || !in->src || !in->src->read_at || !ret_plan)
                 return UK_E_INVALID_ARG;
-        if (!in->uki && (!in->entry || in->entry->kind != UK_ENTRY_KIND_LINUX))
+        if (!in->uki && (!in->entry || (in->entry->kind != UK_ENTRY_KIND_LINUX &&
+                                        in->entry->kind != UK_ENTRY_KIND_LINUX_URL)))
                 return UK_E_INVALID_ARG;
 
         /* The plan (~45 KiB) is built in place rather than on the stack, which is small under EFI; on
@@ -793,7 +823,7 @@ uk_err uk_plan_initrd_walk(const struct uk_plan *p, uint64_t offset, uint64_t le
                                 if (!uk_range_ok(piece->offset, piece->length, p->gen_len))
                                         return UK_E_INVALID_ARG;
                                 r = emit_bytes(piece, p->gen + piece->offset + in_piece, n, fn, ctx);
-                        } else if (piece->source == UK_PIECE_ADDON) {
+                        } else if (piece->source == UK_PIECE_ADDON || piece->source == UK_PIECE_HELD) {
                                 r = piece->bytes ? emit_bytes(piece, piece->bytes + in_piece, n, fn, ctx)
                                                  : UK_E_INVALID_ARG;
                         } else if (piece->source == UK_PIECE_UKI || piece->source == UK_PIECE_FILE ||

@@ -26,6 +26,11 @@ enum uk_piece_source {
                                 * plan->gen at offset, then the file (path) from its start; length = both */
         UK_PIECE_ADDON,        /* a section of an addon (path) the twin holds in memory, checked: bytes[length],
                                 * then zero_fill zeros; valid until uk_boot_release */
+        UK_PIECE_HELD,         /* a whole file the pipeline read into memory the twin holds (an `initrd-url`
+                                * download, an --initrd given to the Linux twin): path names it, bytes[length];
+                                * valid until uk_boot_release. As the kernel: a `linux-url` kernel, read from
+                                * the opened image like a FILE kernel. The canonical form names both by file
+                                * name (label) and content, not by URL. */
 };
 
 #define UK_TCG_EV_IPL 0x0000000dU     /* the event type systemd-boot and systemd-stub log their measurements as */
@@ -103,6 +108,13 @@ struct uk_addon_piece {
         uint64_t length, zero_fill;       /* file bytes, then zeros up to VirtualSize */
 };
 
+/* An initrd the pipeline read whole into held memory (UK_PIECE_HELD). */
+struct uk_held_file {
+        const char *name;                 /* its URL or path, as the entry or the command line gives it */
+        const uint8_t *bytes;
+        uint64_t length;
+};
+
 /* Facts about the machine both twins read the same way (EFI: firmware; Linux: efivarfs / sysfs). */
 struct uk_machine {
         bool secure_boot;
@@ -147,13 +159,15 @@ struct uk_policy {
 };
 
 struct uk_plan_in {
-        const struct uk_source *src;      /* the UKI (or, for a `linux` entry, the kernel file) */
+        const struct uk_source *src;      /* the UKI (or, for a `linux`/`linux-url` entry, the kernel) */
         const struct uk_uki *uki;         /* parsed UKI; NULL for a `linux` entry */
         const struct uk_entry *entry;     /* NULL when booting a UKI file directly */
         bool has_profile;                 /* explicit profile (overrides the entry's) */
         unsigned profile;
         const char *append;               /* extra arguments, NULL if none */
         uint64_t initrd_file_sizes[UK_ENTRY_MAX_INITRDS];   /* `linux` entry: sizes of entry->initrd[] */
+        const struct uk_held_file *held_initrds;  /* `linux-url` entry: its initrd-url files, after entry->initrd[] */
+        unsigned n_held_initrds;
         const struct uk_extras *extras;   /* credentials / sysexts next to a UKI on the ESP (uk_extras_scan); NULL if none */
         const char *addon_cmdline;        /* the addons' combined .cmdline (common/addon.c); NULL or "" if none */
         const struct uk_addon_piece *addon_pieces;        /* in the order the addons were applied */

@@ -159,6 +159,9 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                 put_token(s, p->kernel.label);
                 put_char(s, ' ');
                 put_u64(s, p->kernel.offset);
+        } else if (p->kernel.source == UK_PIECE_HELD) {
+                put_str(s, "kernel held ");
+                put_token(s, p->kernel.label);
         } else {
                 put_str(s, "kernel file ");
                 put_token(s, p->kernel.path);
@@ -190,6 +193,12 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                         put_char(s, ' ');
                         put_token(s, piece->label);
                         break;
+                case UK_PIECE_HELD:
+                        /* By name and content (below), not by URL: the same bytes from another server are
+                         * the same plan. */
+                        put_str(s, "initrd held ");
+                        put_token(s, piece->label);
+                        break;
                 case UK_PIECE_FILE:
                 default:
                         put_str(s, "initrd file ");
@@ -217,7 +226,7 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
                         put_u64(s, piece->header_len);
                         put_char(s, ' ');
                         put_digest(s, d);
-                } else if (piece->source == UK_PIECE_ADDON) {
+                } else if (piece->source == UK_PIECE_ADDON || piece->source == UK_PIECE_HELD) {
                         /* The bytes were checked and are in memory: the plan names them, not a file to re-read. */
                         put_char(s, ' ');
                         put_digest(s, p->content_sha256[1 + i]);
@@ -301,6 +310,7 @@ static const char *source_name(enum uk_piece_source src) {
         case UK_PIECE_GENERATED: return "generated";
         case UK_PIECE_CPIO_FILE: return "cpio-file";
         case UK_PIECE_ADDON:     return "addon";
+        case UK_PIECE_HELD:      return "held";
         default:                 return "unknown";
         }
 }
@@ -347,6 +357,9 @@ static void text_span(struct sink *s, const struct uk_plan *p, const struct uk_p
                 put_display(s, piece->path, sizeof(piece->path));
                 put_str(s, "  addon ");
                 put_display(s, piece->label, sizeof(piece->label));
+        } else if (piece->source == UK_PIECE_HELD) {
+                put_display(s, piece->path, sizeof(piece->path));
+                put_str(s, "  read whole");
         } else {
                 put_display(s, piece->label, sizeof(piece->label));
                 put_str(s, piece->source == UK_PIECE_UKI ? "  offset " : "  generated, offset ");
@@ -587,7 +600,8 @@ static void json_piece(struct sink *s, const struct uk_plan *p, const struct uk_
         put_json_str(s, source_name(piece->source), 16);
         json_key(s, "label", &first);
         put_json_str(s, piece->label, sizeof(piece->label));
-        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE || piece->source == UK_PIECE_ADDON) {
+        if (piece->source == UK_PIECE_FILE || piece->source == UK_PIECE_CPIO_FILE || piece->source == UK_PIECE_ADDON ||
+            piece->source == UK_PIECE_HELD) {
                 json_key(s, "path", &first);
                 put_json_str(s, piece->path, sizeof(piece->path));
                 if (piece->source == UK_PIECE_CPIO_FILE)

@@ -215,3 +215,12 @@ uk_err uk_url_parse(const char *s, struct uk_url *ret_url) {
         uk_memcpy(ret_url, &u, sizeof(u));
         return UK_OK;
 }
+
+bool uk_url_has_scheme(const char *s) {
+        if (!s || !uk_isalpha(s[0]))
+                return false;
+        size_t i = 1;
+        while (uk_isalpha(s[i]) || uk_isdigit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+                i++;
+        return s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/';
+}

@@ -166,7 +166,7 @@ struct efi_image_io {
         EFI_STATUS status;               /* the firmware's word behind a failure, for the detail line */
         const struct https_ca *https_ca; /* the CAs an https download is checked with */
         bool status_said;                /* status is in a line printed already */
-        void *held[UK_ADDONS_MAX];       /* addons read whole: their pieces are served from here */
+        void *held[UK_ADDONS_MAX];       /* addons and initrd-url files read whole: pieces are served from here */
         unsigned n_held;
 };
 
@@ -380,7 +380,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                 random_seed_process(env->fs, env->secure_boot);
         efi_fs_ops_pair(env->fs, env->xbootldr, &ops, &xb_ops);
         /* What this firmware can fetch, looked at only for an entry that fetches. */
-        bool tls = e->kind == UK_ENTRY_KIND_UKI_URL && http_tls_available();
+        bool tls = uk_entry_fetches(e) && http_tls_available();
         if (tls)
                 https_ca_load(env->fs, e->id, &ca);
         const struct uk_boot_io io = {

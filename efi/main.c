@@ -306,15 +306,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
                         /* One attempt, nothing recorded: the prompt is no entry to come back to (`@saved`). */
                         bool measured = false;
                         EFI_STATUS bst = EFI_INVALID_PARAMETER;
-                        if (uk_strlcpy_checked(picked->uki_url, sizeof(picked->uki_url), edited) != 0) {
-                                log_error(L"the URL typed is longer than %d characters", (int) sizeof(picked->uki_url) - 1);
+                        if (uk_strlcpy_checked(picked->url, sizeof(picked->url), edited) != 0) {
+                                log_error(L"the URL typed is longer than %d characters", (int) sizeof(picked->url) - 1);
                         } else {
                                 log_info(L"booting the URL typed: %a", edited);
                                 picked->kind = UK_ENTRY_KIND_UKI_URL;
                                 bst = boot_entry(&env, picked, NULL, &measured);
                                 picked->kind = UK_ENTRY_KIND_URL_PROMPT;
                         }
-                        picked->uki_url[0] = 0;
+                        picked->url[0] = 0;
                         struct uk_attempt a = { .chosen = true, .tried = 1, .n = m->found.n,
                                                 .reboot_on_error = m->conf.reboot_on_error, .measured = measured };
                         next = uk_failure_next(&a);

@@ -213,6 +213,7 @@ out:
 
 static const struct option load_opts[] = {
         TARGET_OPTIONS,
+        KERNEL_OPTIONS,
         { "crash", no_argument, NULL, OPT_CRASH },
         { "force", no_argument, NULL, OPT_FORCE },
         { "no-count", no_argument, NULL, OPT_NO_COUNT },
@@ -254,15 +255,7 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
                         return option_error(verb, c, argv);
                 }
         }
-        if (argc - optind > 1)
-                return usage_error(verb, "expected at most one UKI file");
-        if (argc - optind == 1)
-                o->uki_path = argv[optind];
-        if (o->entry && o->use_default)
-                return usage_error(verb, "--entry and --default exclude each other");
-        if (!o->uki_path && !o->entry && !o->use_default)
-                return usage_error(verb, "expected a UKI file, --entry ID or --default");
-        return EXIT_OK;
+        return target_opts_finish(verb, o, argc - optind, argv + optind);
 }
 
 int verb_load(int argc, char **argv) {

@@ -25,12 +25,16 @@ static const struct verb verbs[] = {
           "                  place) measures, starting from zeros, as '11:sha256=HEX' (systemd-measure's form)\n"
           "  --profile N     with --pcr11: for profile N (default 0)\n" },
         { "plan", verb_plan,
-          "plan UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--json|--canonical|--diff-current|--diff FILE] [--content]",
+          "plan UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--json|--canonical|--diff-current|--diff FILE] [--content]",
           "Print the boot plan shared with the EFI program: the kernel span, the initrd pieces in order (with\n"
           "their padding), and the final command line. Nothing is loaded.\n"
           "\n"
           "  UKI             a UKI file to plan directly, or an http://, https:// or tftp:// URL fetched into\n"
           "                  memory first\n"
+          "  --kernel URL|FILE  a kernel with an EFI stub instead of a UKI, planned as a 'linux-url' entry\n"
+          "                  (doc/network.md); --append gives its whole command line\n"
+          "  --initrd URL|FILE  an initrd for --kernel, read whole into memory (repeat for more, up to 8, in\n"
+          "                  order); a URL is downloaded like the kernel\n"
           "  --entry ID      a boot entry on the ESP (see 'list'); a path to a .conf file is parsed directly\n"
           "  --default       the entry systemd-boot would boot by default\n"
           "  --esp DIR       the ESP (default: /efi, /boot or /boot/efi holding /loader or /EFI)\n"
@@ -43,8 +47,9 @@ static const struct verb verbs[] = {
           "                  'load' does; 'trust:' says which state was assumed and what was checked)\n"
           "  --db FILE, --dbx FILE  check the signature against these lists (see 'verify')\n"
           "  --ca FILE       CA certificates (PEM) an https server must chain to, instead of the system's\n"
-          "  --sha256 HEX    pin a UKI or URL given directly: its whole SHA-256 must be HEX before any byte\n"
-          "                  of it is used (an entry pins its image with a 'uki-sha256 HEX' line)\n"
+          "  --sha256 HEX    pin a UKI or kernel given directly: its whole SHA-256 must be HEX before any byte\n"
+          "                  of it is used (an entry pins its image with a 'uki-sha256 HEX' or 'linux-sha256\n"
+          "                  HEX' line, its initrds with 'initrd-sha256 HEX' lines)\n"
           "  --json          JSON, with the plan digest\n"
           "  --canonical     the canonical form the digest covers (what the EFI program exports)\n"
           "  --current       print the plan this system was booted with (UkibootPlan EFI variable)\n"
@@ -62,7 +67,7 @@ static const struct verb verbs[] = {
           "  --xbootldr DIR  the Extended Boot Loader partition, whose entries join the ESP's (default:\n"
           "                  /boot when udev says it is one and no --esp is given)\n"
           "  --json          machine-readable output\n" },
-        { "load", verb_load, "load UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--crash] [--no-count]",
+        { "load", verb_load, "load UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--crash] [--no-count]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
           "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
@@ -79,8 +84,9 @@ static const struct verb verbs[] = {
           "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"
           "and SbatLevelRT, from one sealed in-memory copy; a refused UKI leaves the loaded kernel in place.\n"
           "  (other options as for 'plan')\n" },
-        { "kexec", verb_kexec, "kexec UKI|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--force]",
-          "'load' followed by 'exec'. UKI may be an http:// or https:// URL, downloaded into memory first.\n" },
+        { "kexec", verb_kexec, "kexec UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--force]",
+          "'load' followed by 'exec'. UKI may be an http://, https:// or tftp:// URL, downloaded into memory\n"
+          "first; so may --kernel and --initrd (kboot's 'ukiboot kexec --kernel tftp://10.0.2.2/vmlinuz').\n" },
         { "exec", verb_exec, "exec [--force]",
           "Boot the loaded kernel. With systemd as PID 1 this runs 'systemctl kexec' (clean shutdown);\n"
           "otherwise ukiboot syncs, remounts block-device file systems read-only, and kexecs.\n"

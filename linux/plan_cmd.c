@@ -13,6 +13,7 @@
 int verb_plan(int argc, char **argv) {
         static const struct option opts[] = {
                 TARGET_OPTIONS,
+                KERNEL_OPTIONS,
                 { "secure-boot", required_argument, NULL, OPT_SECURE_BOOT },
                 { "db", required_argument, NULL, OPT_DB },
                 { "dbx", required_argument, NULL, OPT_DBX },
@@ -29,7 +30,7 @@ int verb_plan(int argc, char **argv) {
         bool json = false, canonical = false, current = false, content = false;
         int diff = 0;           /* --diff-current and --diff FILE: counted, so that both at once are refused */
         const char *diff_file = NULL;
-        int c, err = 0;
+        int c, r, err = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
                 if (target_opt(&o, c, optarg, &err)) {
@@ -65,25 +66,19 @@ int verb_plan(int argc, char **argv) {
                 }
         }
         if (current) {
-                if (argc > optind || o.entry || o.use_default || diff)
+                if (argc > optind || o.entry || o.use_default || o.kernel || diff)
                         return usage_error("plan", "--current takes no other arguments");
                 return plan_current();
         }
-        if (argc - optind > 1)
-                return usage_error("plan", "expected at most one UKI file");
-        if (argc - optind == 1)
-                o.uki_path = argv[optind];
-        if (o.entry && o.use_default)
-                return usage_error("plan", "--entry and --default exclude each other");
-        if (!o.uki_path && !o.entry && !o.use_default)
-                return usage_error("plan", "expected a UKI file, --entry or --default");
+        if ((r = target_opts_finish("plan", &o, argc - optind, argv + optind)))
+                return r;
         if (json + canonical + diff > 1)
                 return usage_error("plan", "--json, --canonical, --diff and --diff-current exclude each other");
         if (content && json)
                 return usage_error("plan", "--content goes with the text or --canonical forms");
 
         struct target t;
-        int r = target_plan(&o, &t);
+        r = target_plan(&o, &t);
         if (r) {
                 target_free(&t);
                 return r;

@@ -18,6 +18,7 @@
 #include "pem.h"
 #include "url.h"
 #include "util.h"
+#include "verbs.h"
 
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         switch (opt) {
@@ -74,9 +75,36 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
                 if (uk_pin_parse(arg, strlen(arg), &o->pin) != UK_OK)
                         *ret_err = log_fail(EXIT_USAGE, "--sha256: '%s' is not a SHA-256 (64 hex digits)", arg);
                 return true;
+        case OPT_BOOT_KERNEL:
+                if (o->kernel)
+                        *ret_err = log_fail(EXIT_USAGE, "--kernel: given twice");
+                o->kernel = arg;
+                return true;
+        case OPT_BOOT_INITRD:
+                if (o->n_initrds >= UK_ENTRY_MAX_INITRDS)
+                        *ret_err = log_fail(EXIT_USAGE, "--initrd: at most %d", UK_ENTRY_MAX_INITRDS);
+                else if (!arg[0])
+                        *ret_err = log_fail(EXIT_USAGE, "--initrd: empty");
+                else
+                        o->initrds[o->n_initrds++] = arg;
+                return true;
         default:
                 return false;
         }
+}
+
+int target_opts_finish(const char *verb, struct target_opts *o, int n, char **args) {
+        if (n > 1)
+                return usage_error(verb, "expected at most one UKI file");
+        if (n == 1)
+                o->uki_path = args[0];
+        if ((o->uki_path != NULL) + (o->kernel != NULL) + (o->entry != NULL) + o->use_default > 1)
+                return usage_error(verb, "a UKI file, --kernel, --entry and --default exclude each other");
+        if (!o->uki_path && !o->kernel && !o->entry && !o->use_default)
+                return usage_error(verb, "expected a UKI file, --kernel URL|FILE, --entry ID or --default");
+        if (o->n_initrds > 0 && !o->kernel)
+                return usage_error(verb, "--initrd goes with --kernel (a UKI brings its own; an entry names its own)");
+        return EXIT_OK;
 }
 
 /* An --entry argument names a .conf file (rather than an id on the ESP) only when it is a path, with a
@@ -151,18 +179,6 @@ static int need_esp(const struct target_opts *o, struct target *t) {
         if (r == EXIT_OK)
                 t->have_esp = true;
         return r;
-}
-
-/* A UKI argument of the form "scheme://..." (RFC 3986 scheme characters) is a URL, not a file name:
- * it is fetched like a uki-url entry, and a scheme other than http/https is refused by uk_url_parse
- * rather than reported as a missing file. */
-static bool arg_is_url(const char *arg) {
-        if (!uk_isalpha(arg[0]))
-                return false;
-        size_t i = 1;
-        while (uk_isalpha(arg[i]) || uk_isdigit(arg[i]) || arg[i] == '+' || arg[i] == '-' || arg[i] == '.')
-                i++;
-        return strncmp(arg + i, "://", 3) == 0;
 }
 
 /* Under Secure Boot the bytes checked must be the bytes booted: a file on disk can change between the
@@ -343,8 +359,11 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
         };
         const struct uk_boot_request req = {
                 .entry = e,
-                .image_where = o->uki_path && arg_is_url(o->uki_path) ? UK_IMAGE_URL : UK_IMAGE_FILE,
-                .image = o->uki_path,
+                .image_where = uk_url_has_scheme(o->kernel ? o->kernel : o->uki_path) ? UK_IMAGE_URL : UK_IMAGE_FILE,
+                .image = o->kernel ? o->kernel : o->uki_path,
+                .image_is_kernel = o->kernel != NULL,
+                .initrds = o->initrds,
+                .n_initrds = o->n_initrds,
                 .conf = t->menu && t->menu->have_conf ? &t->menu->conf : NULL,
                 .append = o->append,
                 .has_profile = o->has_profile,
@@ -405,14 +424,19 @@ int target_plan(const struct target_opts *o, struct target *t) {
         /* The firmware's OEM strings may extend the command line, as they do under the EFI twin. */
         dmi_table_read(&t->smbios, &t->smbios_len);
         fdt_table_read(&t->fdt, &t->fdt_len);
-        if (o->uki_path && !o->entry && !o->use_default) {
-                /* A UKI named directly: an ESP is read only for the files an entry would name. A URL
-                 * that cannot be one is a usage error, said before anything is fetched. */
+        const char *direct = o->kernel ? o->kernel : o->uki_path;
+        if (direct && !o->entry && !o->use_default) {
+                /* A UKI or kernel named directly: an ESP is read only for the files an entry would name. A
+                 * URL that cannot be one is a usage error, said before anything is fetched. */
                 struct uk_url parsed;
                 uk_err ue;
-                if (arg_is_url(o->uki_path) && (ue = uk_url_parse(o->uki_path, &parsed)))
-                        return log_fail(EXIT_USAGE, "%s: %s (expected http://HOST[:PORT]/PATH or https://...)",
-                                        o->uki_path, uk_strerror(ue));
+                if (uk_url_has_scheme(direct) && (ue = uk_url_parse(direct, &parsed)))
+                        return log_fail(EXIT_USAGE, "%s: %s (expected http://HOST[:PORT]/PATH, https://... or tftp://...)",
+                                        direct, uk_strerror(ue));
+                for (unsigned i = 0; i < o->n_initrds; i++)
+                        if (uk_url_has_scheme(o->initrds[i]) && (ue = uk_url_parse(o->initrds[i], &parsed)))
+                                return log_fail(EXIT_USAGE, "--initrd %s: %s (expected http://HOST[:PORT]/PATH, "
+                                                "https://... or tftp://...)", o->initrds[i], uk_strerror(ue));
                 if (o->esp && (r = need_esp(o, t)))
                         return r;
                 return prepare(o, t, NULL);

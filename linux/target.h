@@ -20,6 +20,9 @@ struct target_opts {
         bool assume_no_secure_boot;     /* load/kexec: an unreadable Secure Boot state counts as off */
         const char *db_file, *dbx_file; /* plan: check signatures against these lists */
         struct uk_pin pin;      /* --sha256: the image given directly must hash to this */
+        const char *kernel;     /* --kernel URL|FILE: a kernel with an EFI stub instead of a UKI */
+        const char *initrds[UK_ENTRY_MAX_INITRDS];       /* --initrd URL|FILE, in order (with --kernel) */
+        unsigned n_initrds;
         const char *ca_file;    /* --ca FILE: CA certificates for https instead of the system's */
         bool this_machine;      /* the plan will be booted here: refuse UKIs for another CPU */
         bool starts_boot;       /* load/kexec: record the boot of an ESP entry as the EFI program does (its
@@ -46,7 +49,7 @@ struct target {
         bool seal;              /* read the image into a sealed private copy before it is checked */
         const char *ca_file;    /* --ca: what an https server must chain to */
         const char *who;        /* the entry being prepared (its id), NULL for an image given directly */
-        void *held[UK_ADDONS_MAX];      /* addons read whole for the pipeline: the plan's addon pieces */
+        void *held[UK_ADDONS_MAX];      /* addons and --initrd/initrd-url files read whole: the plan's pieces */
         unsigned n_held;
 };
 /* Resolve opts into an opened source and a built plan; prints the reason and returns an exit code. */
@@ -57,6 +60,7 @@ enum {
         OPT_ENTRY = 0x100, OPT_DEFAULT, OPT_ESP, OPT_APPEND, OPT_PROFILE, OPT_SECURE_BOOT, OPT_JSON,
         OPT_CANONICAL, OPT_CRASH, OPT_FORCE, OPT_CURRENT, OPT_DIFF_CURRENT, OPT_HELP, OPT_KERNEL,
         OPT_INITRD, OPT_OUTPUT, OPT_NO_EXEC, OPT_FLAG, OPT_CONTENT, OPT_DIFF, OPT_ASSUME_NO_SB, OPT_DB, OPT_DBX, OPT_NO_COUNT, OPT_XBOOTLDR, OPT_SHA256, OPT_CA,
+        OPT_BOOT_KERNEL, OPT_BOOT_INITRD,
 };
 /* The getopt_long entries target_opt handles, for the option tables of plan/load/kexec/extract. */
 #define TARGET_OPTIONS \
@@ -68,5 +72,12 @@ enum {
         { "profile", required_argument, NULL, OPT_PROFILE }, \
         { "sha256", required_argument, NULL, OPT_SHA256 }, \
         { "ca", required_argument, NULL, OPT_CA }
+/* plan/load/kexec (not extract, whose --kernel and --initrd are outputs): a kernel and initrds to boot. */
+#define KERNEL_OPTIONS \
+        { "kernel", required_argument, NULL, OPT_BOOT_KERNEL }, \
+        { "initrd", required_argument, NULL, OPT_BOOT_INITRD }
 /* Handle one target option; false if opt is not one. Sets *ret_err to an exit code on bad values. */
 bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err);
+/* After the options: take the UKI argument (args[0..n)) and check that exactly one thing to boot was
+ * named (a UKI, --kernel, --entry or --default); an exit code, EXIT_OK when fine. */
+int target_opts_finish(const char *verb, struct target_opts *o, int n, char **args);

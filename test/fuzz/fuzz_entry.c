@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "entry.h"
+#include "util.h"
 
 static struct uk_entry e, e2;
 
@@ -38,12 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 check_str(e.machine_id, sizeof(e.machine_id));
                 check_str(e.architecture, sizeof(e.architecture));
                 check_str(e.options, sizeof(e.options));
-                check_str(e.uki_url, sizeof(e.uki_url));
+                check_str(e.url, sizeof(e.url));
                 if (e.n_initrd > UK_ENTRY_MAX_INITRDS)
                         abort();
                 for (unsigned i = 0; i < e.n_initrd; i++)
                         if (e.initrd[i][0] != '/')
                                 abort();
+                if (e.n_initrd_url > UK_ENTRY_MAX_INITRDS || e.n_initrd_pin > UK_ENTRY_MAX_INITRDS)
+                        abort();
+                for (unsigned i = 0; i < e.n_initrd_url; i++)
+                        check_str(e.initrd_url[i], sizeof(e.initrd_url[i]));
                 for (const char *p = e.id; *p; p++)
                         if (*p >= 'A' && *p <= 'Z')
                                 abort();        /* ids are lower-case */
@@ -51,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if ((e.kind == UK_ENTRY_KIND_LINUX && e.linux_path[0] != '/') ||
                     (e.kind == UK_ENTRY_KIND_EFI && e.efi_path[0] != '/') ||
                     (e.kind == UK_ENTRY_KIND_UKI && e.uki_path[0] != '/') ||
-                    (e.kind == UK_ENTRY_KIND_UKI_URL && e.uki_url[0] == 0))
+                    ((e.kind == UK_ENTRY_KIND_UKI_URL || e.kind == UK_ENTRY_KIND_LINUX_URL) && e.url[0] == 0) ||
+                    (e.kind == UK_ENTRY_KIND_LINUX_URL && uk_strnlen(e.url, sizeof(e.url)) >= UK_PATH_MAX))
                         abort();
                 if ((e.tries_left == UK_TRIES_UNSET) != (e.tries_done == UK_TRIES_UNSET))
                         abort();

@@ -188,7 +188,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (!memchr(menu.notes[i], 0, UK_NOTE_MAX) || !menu.notes[i][0])
                         abort();
 
-        struct fake_twin tw = { .fs = &fs, .xbootldr = &xb, .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
+        /* The network: a kernel and an initrd for `linux-url`/`initrd-url` entries that name them. */
+        static const struct fake_file net_files[] = {
+                { .path = "http://h/k", .data = kernel, .len = sizeof(kernel) },
+                { .path = "http://h/i", .data = "NETRD", .len = 5 },
+        };
+        struct fake_fs net = { .files = net_files, .n = 2 };
+        struct fake_twin tw = { .fs = &fs, .xbootldr = &xb, .net = &net,
+                                .verdict = (flags & 0x10) ? UK_E_SECURITY : UK_OK };
         const struct uk_boot_io io = fake_twin_io(&tw, &ops);
         for (size_t i = 0; i < menu.found.n; i++) {
                 const struct uk_entry *e = &menu.entries[i];
@@ -228,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 r = uk_boot_prepare(&io, &req, &boot);
                 if (r) {
                         if (!boot.refusal.text[0] || !memchr(boot.refusal.text, 0, sizeof(boot.refusal.text)) ||
-                            boot.refusal.stage == UK_REFUSE_NONE || tw.open_images != 0)
+                            boot.refusal.stage == UK_REFUSE_NONE || tw.open_images != 0 || tw.n_held != 0)
                                 abort();
                         continue;
                 }

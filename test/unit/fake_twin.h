@@ -11,6 +11,8 @@
 struct fake_twin {
         struct fake_fs *fs;
         struct fake_fs *xbootldr;       /* UK_IMAGE_XBOOTLDR images come from here (NULL: none) */
+        struct fake_fs *net;            /* UK_IMAGE_URL: files named by their whole URL (NULL: no network) */
+        struct fake_fs *host;           /* UK_IMAGE_FILE: the running system's files (NULL: none) */
         int open_images;
         int open_calls;                 /* how often open_image was asked */
         uk_err verdict;                 /* what verify_image answers */
@@ -40,7 +42,8 @@ static inline void fake_release_held(void *ctx) {
 static inline uk_err fake_open_image(void *ctx, enum uk_image_where where, const char *name, struct uk_source *ret) {
         struct fake_twin *t = ctx;
         t->open_calls++;
-        struct fake_fs *fs = where == UK_IMAGE_ESP ? t->fs : where == UK_IMAGE_XBOOTLDR ? t->xbootldr : NULL;
+        struct fake_fs *fs = where == UK_IMAGE_ESP ? t->fs : where == UK_IMAGE_XBOOTLDR ? t->xbootldr
+                           : where == UK_IMAGE_URL ? t->net : t->host;
         if (!fs)
                 return UK_E_NOT_FOUND;
         uk_err r = fake_open_source(fs, name, ret);

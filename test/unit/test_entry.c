@@ -110,7 +110,7 @@ static void test_conf_all_keys(void) {
         CHECK(!e.has_profile, "no profile");
         CHECK_EQ_STR(e.efi_path, "");
         CHECK_EQ_STR(e.uki_path, "");
-        CHECK_EQ_STR(e.uki_url, "");
+        CHECK_EQ_STR(e.url, "");
 }
 
 static void test_conf_kinds(void) {
@@ -136,7 +136,7 @@ static void test_conf_kinds(void) {
 
         struct uk_entry e;
         CHECK_EQ_INT(parse("uki-url http://10.0.2.100:8080/a.efi?x=1\nprofile 2\n", "u.conf", &e), UK_OK, "uki-url");
-        CHECK_EQ_STR(e.uki_url, "http://10.0.2.100:8080/a.efi?x=1");
+        CHECK_EQ_STR(e.url, "http://10.0.2.100:8080/a.efi?x=1");
         CHECK(e.has_profile && e.profile == 2, "profile 2");
         CHECK_EQ_INT(parse("uki /EFI/Linux/a.efi\nprofile x\n", "u.conf", &e), UK_OK, "bad profile ignored");
         CHECK(!e.has_profile, "unparsable profile ignored like systemd-boot");
@@ -790,7 +790,7 @@ static void test_discover(void) {
         CHECK_EQ_INT(entries[7].tries_done, 3, "arch tries_done");
         CHECK_EQ_INT(entries[0].n_initrd, 1, "a.conf initrd");
         CHECK_EQ_STR(entries[0].options, "root=/dev/vda");
-        CHECK_EQ_STR(entries[6].uki_url, "http://10.0.2.100/net.efi");
+        CHECK_EQ_STR(entries[6].url, "http://10.0.2.100/net.efi");
         CHECK_EQ_INT(entries[5].tries_left, 2, "old tries_left");
         CHECK_EQ_INT(entries[5].tries_done, 1, "old tries_done");
 }

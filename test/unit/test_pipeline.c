@@ -948,6 +948,151 @@ static void test_url_schemes(void) {
         CHECK_EQ_INT(tw.open_images, 0, "all closed");
 }
 
+/* `linux-url` entries and a kernel given directly: the initrds by URL are read whole into held memory, in
+ * order after the ESP's, each checked against its pin; every URL and pin is judged before any traffic; the
+ * Linux twin's --kernel/--initrd plan is the entry's plan. */
+static void test_linux_url(void) {
+        static const uint8_t rd_a[] = "initrd A bytes", rd_b[] = "initrd B, longer bytes", rd_esp[] = "esp initrd";
+        static struct fake_file net_files[8], host_files[4];
+        static char conf_ok[600], conf_badpin[600];
+        static const char conf_partial[] = "title P\nlinux-url http://10.0.2.100/vmlinuz\ninitrd-url http://10.0.2.100/a.img\n"
+                                           "initrd-url http://10.0.2.100/b.img\ninitrd-sha256 "
+                                           "0000000000000000000000000000000000000000000000000000000000000000\n";
+        static const char conf_https[] = "title S\nlinux-url http://10.0.2.100/vmlinuz\ninitrd-url https://10.0.2.100/a.img\n";
+        static const char conf_plain[] = "title N\nlinux-url http://10.0.2.100/vmlinuz\ninitrd-url http://10.0.2.100/a.img\n";
+        static const char conf_both[] = "title W\nlinux-url http://10.0.2.100/vmlinuz\nuki-url http://10.0.2.100/u.efi\n";
+        uint8_t d[32];
+        char hex_a[65], hex_b[65], want[UK_NOTE_MAX];
+        uk_sha256(rd_a, sizeof(rd_a) - 1, d);
+        uk_sha256_hex(d, hex_a);
+        uk_sha256(rd_b, sizeof(rd_b) - 1, d);
+        uk_sha256_hex(d, hex_b);
+        snprintf(conf_ok, sizeof(conf_ok), "title Net\nlinux-url http://10.0.2.100/vmlinuz\ninitrd /k/esp.img\n"
+                 "initrd-url http://10.0.2.100/a.img\ninitrd-sha256 %s\ninitrd-url tftp://10.0.2.2/b.img\n"
+                 "initrd-sha256 %s\noptions console=ttyS0\n", hex_a, hex_b);
+        snprintf(conf_badpin, sizeof(conf_badpin), "title Bad\nlinux-url http://10.0.2.100/vmlinuz\n"
+                 "initrd-url http://10.0.2.100/a.img\ninitrd-sha256 %s\n", hex_b);
+        base_esp();
+        add("/k/esp.img", rd_esp, sizeof(rd_esp) - 1);
+        add("/loader/entries/net.conf", conf_ok, strlen(conf_ok));
+        add("/loader/entries/badpin.conf", conf_badpin, strlen(conf_badpin));
+        add("/loader/entries/partial.conf", conf_partial, sizeof(conf_partial) - 1);
+        add("/loader/entries/https.conf", conf_https, sizeof(conf_https) - 1);
+        add("/loader/entries/plain.conf", conf_plain, sizeof(conf_plain) - 1);
+        add("/loader/entries/both.conf", conf_both, sizeof(conf_both) - 1);
+        net_files[0] = (struct fake_file) { "http://10.0.2.100/vmlinuz", kernel, sizeof(kernel), false };
+        net_files[1] = (struct fake_file) { "http://10.0.2.100/a.img", rd_a, sizeof(rd_a) - 1, false };
+        net_files[2] = (struct fake_file) { "tftp://10.0.2.2/b.img", rd_b, sizeof(rd_b) - 1, false };
+        host_files[0] = (struct fake_file) { "/boot/b.img", rd_b, sizeof(rd_b) - 1, false };
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct fake_fs net = { .files = net_files, .n = 3 }, host = { .files = host_files, .n = 1 };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct fake_twin tw = { .fs = &fs, .net = &net, .host = &host };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        const unsigned all = UK_FETCH_HTTP | UK_FETCH_HTTPS | UK_FETCH_TFTP;
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        const struct uk_entry *e = entry("net.conf");
+        CHECK(e && e->kind == UK_ENTRY_KIND_LINUX_URL && e->n_initrd_url == 2 && e->n_initrd_pin == 2 && e->n_initrd == 1,
+              "linux-url entry read");
+        CHECK(entry("both.conf") && entry("both.conf")->kind == UK_ENTRY_KIND_UKI_URL &&
+              strcmp(entry("both.conf")->url, "http://10.0.2.100/u.efi") == 0, "uki-url wins over linux-url");
+        CHECK_EQ_STR(uk_entry_kind_name(UK_ENTRY_KIND_LINUX_URL), "linux-url");
+        CHECK(uk_entry_fetches(e) && uk_entry_takes_random_seed(e) && !uk_entry_reads_esp(e), "kind facts");
+
+        struct uk_boot_request req = { .entry = e, .fetch_schemes = all, .https_has_ca = true };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "linux-url planned: %s", boot.refusal.text);
+        const struct uk_plan *pl = &boot.plan;
+        CHECK(!boot.is_uki && pl->kernel.source == UK_PIECE_HELD && strcmp(pl->kernel.path, "http://10.0.2.100/vmlinuz") == 0 &&
+              pl->kernel.length == sizeof(kernel), "the kernel named by its URL");
+        CHECK(pl->n_initrd == 3 && pl->initrd[0].source == UK_PIECE_FILE && pl->initrd[1].source == UK_PIECE_HELD &&
+              pl->initrd[2].source == UK_PIECE_HELD, "ESP initrd first, then the downloads in order");
+        CHECK_EQ_STR(pl->initrd[1].path, "http://10.0.2.100/a.img");
+        CHECK_EQ_STR(pl->initrd[2].label, "b.img");
+        CHECK((pl->content_known & 0xc) == 0xc && memcmp(pl->content_sha256[3], d, 32) == 0, "held content known");
+        CHECK_EQ_STR(pl->cmdline, "console=ttyS0");
+        uint8_t out[128];
+        size_t total = (size_t) pl->initrd_total;
+        CHECK(total < sizeof(out) && uk_plan_initrd_read(pl, 0, out, total, read_file_piece, &fs) == UK_OK,
+              "initrd served");
+        size_t at = (size_t) (pl->initrd[0].length + pl->initrd[0].pad);
+        CHECK(memcmp(out, rd_esp, sizeof(rd_esp) - 1) == 0 && memcmp(out + at, rd_a, sizeof(rd_a) - 1) == 0,
+              "bytes as downloaded");
+        CHECK_EQ_INT(tw.n_held, 2, "two files held");
+        CHECK_EQ_INT(tw.open_images, 1, "the kernel stays open, the initrds were closed");
+        char canon_entry[UK_PLAN_CANONICAL_MAX];
+        size_t canon_len = 0;
+        CHECK_EQ_INT(uk_plan_canonical(pl, canon_entry, sizeof(canon_entry), &canon_len), UK_OK, "canonical");
+        CHECK(strstr(canon_entry, "kernel held vmlinuz 2048\ninitrd file /k/esp.img 10 2\ninitrd held a.img 14 2 ") != NULL,
+              "canonical names the held files by name: %s", canon_entry);
+        uk_boot_release(&io, &boot);
+        CHECK(tw.n_held == 0 && tw.open_images == 0, "all given back");
+
+        /* A wrong initrd pin: refused with both digests, nothing kept. */
+        req.entry = entry("badpin.conf");
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_PIN_MISMATCH, "initrd pin mismatch");
+        snprintf(want, sizeof(want), "badpin.conf: initrd http://10.0.2.100/a.img does not match its pin: SHA-256 %s, "
+                 "pinned %s", hex_a, hex_b);
+        CHECK_EQ_STR(boot.refusal.text, want);
+        CHECK(tw.n_held == 0 && tw.open_images == 0 && !boot.have_plan, "mismatch: nothing held or open");
+
+        /* Judged before any traffic: partial pins, an https initrd the twin cannot fetch. */
+        int opens = tw.open_calls;
+        req.entry = entry("partial.conf");
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_BAD_ENTRY, "partial pins");
+        CHECK_EQ_STR(boot.refusal.text, "partial.conf: initrd-sha256 lines must pin every initrd-url, one each, in order: "
+                     "the entry is not booted partly pinned");
+        req = (struct uk_boot_request) { .entry = entry("https.conf"), .fetch_schemes = UK_FETCH_HTTP };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_UNSUPPORTED, "https initrd, http-only twin");
+        CHECK_EQ_STR(boot.refusal.text, "https.conf: https://10.0.2.100/a.img: this ukiboot cannot fetch https URLs "
+                     "(it fetches http)");
+        CHECK_EQ_INT(tw.open_calls, opens, "nothing was fetched");
+
+        /* No memory to hold an initrd: a READ refusal (the entry may be fine), nothing left held. */
+        req = (struct uk_boot_request) { .entry = entry("plain.conf"), .fetch_schemes = all };
+        tw.hold_calls = 0;
+        tw.hold_fail_at = 1;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_TOO_MANY, "hold fails");
+        CHECK_EQ_STR(boot.refusal.text, "plain.conf: initrd http://10.0.2.100/a.img: no memory to hold it");
+        CHECK(boot.refusal.stage == UK_REFUSE_READ && tw.n_held == 0 && tw.open_images == 0, "said, nothing held");
+        tw.hold_fail_at = 0;
+        net.gone = "http://10.0.2.100/a.img";
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_NOT_FOUND, "initrd missing");
+        CHECK_EQ_STR(boot.refusal.text, "plain.conf: cannot read initrd http://10.0.2.100/a.img: not found");
+        CHECK(tw.open_images == 0 && tw.n_held == 0, "the kernel was never opened");
+        net.gone = NULL;
+
+        /* The Linux twin's --kernel URL --initrd URL --initrd FILE: a linux-url entry's plan, files read as
+         * files; with the entry's URLs and no options, the very same canonical plan. */
+        static const char *const rds[] = { "http://10.0.2.100/a.img", "/boot/b.img" };
+        req = (struct uk_boot_request) { .image = "http://10.0.2.100/vmlinuz", .image_where = UK_IMAGE_URL,
+                                         .image_is_kernel = true, .initrds = rds, .n_initrds = 2,
+                                         .append = "console=ttyS0", .fetch_schemes = all };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "direct kernel: %s", boot.refusal.text);
+        CHECK(boot.plan.n_initrd == 2 && boot.plan.initrd[1].source == UK_PIECE_HELD &&
+              strcmp(boot.plan.initrd[1].path, "/boot/b.img") == 0, "a file given directly is read as a file");
+        CHECK_EQ_STR(boot.plan.cmdline, "console=ttyS0");
+        uk_boot_release(&io, &boot);
+        static const char *const one[] = { "http://10.0.2.100/a.img" };
+        req.initrds = one, req.n_initrds = 1, req.append = NULL;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "direct kernel, one initrd");
+        char canon_direct[UK_PLAN_CANONICAL_MAX];
+        size_t direct_len = 0;
+        CHECK_EQ_INT(uk_plan_canonical(&boot.plan, canon_direct, sizeof(canon_direct), &direct_len), UK_OK, "canonical");
+        uk_boot_release(&io, &boot);
+        req = (struct uk_boot_request) { .entry = entry("plain.conf"), .fetch_schemes = all };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "plain.conf");
+        CHECK_EQ_INT(uk_plan_canonical(&boot.plan, canon_entry, sizeof(canon_entry), &canon_len), UK_OK, "canonical");
+        CHECK(canon_len == direct_len && memcmp(canon_entry, canon_direct, canon_len) == 0,
+              "--kernel/--initrd plans what the linux-url entry plans");
+        uk_boot_release(&io, &boot);
+        static const char *const nine[9] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+        req = (struct uk_boot_request) { .image = "http://10.0.2.100/vmlinuz", .image_where = UK_IMAGE_URL,
+                                         .image_is_kernel = true, .initrds = nine, .n_initrds = 9, .fetch_schemes = all };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_TOO_MANY, "nine initrds");
+        CHECK_EQ_STR(boot.refusal.text, "http://10.0.2.100/vmlinuz: more than 8 initrds");
+        CHECK(tw.n_held == 0 && tw.open_images == 0, "all closed");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -970,5 +1115,6 @@ int main(void) {
         test_addons();
         test_pins();
         test_url_schemes();
+        test_linux_url();
         return unit_finish();
 }
