@@ -65,15 +65,27 @@ $(B)/efi/efi/%.o: efi/%.c $(COMMON_HDR) $(EFI_HDR)
 	$(CC) $(EFI_CFLAGS) $(EFI_INC) -Iefi -c $< -o $@
 
 $(B)/efi/ukiboot.so: $(EFI_OBJ) $(EFI_COMMON_OBJ)
-	ld -nostdlib -znocombreloc -T /usr/lib/elf_x86_64_efi.lds -shared -Bsymbolic --no-undefined \
-	   -L/usr/lib /usr/lib/crt0-efi-x86_64.o $^ -o $@ -lefi -lgnuefi \
-	   $(shell $(CC) -print-libgcc-file-name)
+	$(EFI_LINK) $^ -o $@ -lefi -lgnuefi $(shell $(CC) -print-libgcc-file-name)
 
 $(B)/efi/efi/efi-util.o $(B)/efi/efi/http.o $(B)/efi/efi/sbat.o: $(VERSION_STAMP)
 
+EFI_LINK := ld -nostdlib -znocombreloc -T /usr/lib/elf_x86_64_efi.lds -shared -Bsymbolic --no-undefined \
+	   -L/usr/lib /usr/lib/crt0-efi-x86_64.o
+EFI_OBJCOPY := objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' \
+	   -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10
+
 $(EFI_APP): $(B)/efi/ukiboot.so
-	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j '.rel.*' -j '.rela.*' \
-	   -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10 $< $@
+	$(EFI_OBJCOPY) $< $@
+
+# make bench's peer for the EFI twin's downloads: OVMF's own HTTP boot, timed (bench/httpboot.c). Never installed.
+BENCH_HTTPBOOT := $(B)/bench/httpboot.efi
+$(B)/bench/httpboot.o: bench/httpboot.c $(EFI_HDR) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) -Iefi -c $< -o $@
+$(B)/bench/httpboot.so: $(B)/bench/httpboot.o $(B)/efi/efi/efi-util.o
+	$(EFI_LINK) $^ -o $@ -lefi -lgnuefi $(shell $(CC) -print-libgcc-file-name)
+$(BENCH_HTTPBOOT): $(B)/bench/httpboot.so
+	$(EFI_OBJCOPY) $< $@
 
 # ---- linux/ukiboot ---------------------------------------------------------
 LINUX_SRC := $(sort $(wildcard linux/*.c))
@@ -216,7 +228,7 @@ check:
 demo: all static fixtures
 	test/demo
 
-bench: all static fixtures
+bench: all static fixtures $(BENCH_HTTPBOOT)
 	bench/run
 
 PREFIX ?= /usr/local

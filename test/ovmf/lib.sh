@@ -165,3 +165,13 @@ boot_ovmf_driven() {  # DISK LOG [PATTERN KEYS]...   (more qemu arguments: the a
   clean_log "$log.raw" > "$log"
   echo "# boot $(basename "$(dirname "$disk")"): $((SECONDS - t0)) s (qemu rc=$rc)"
 }
+
+# The one network an OVMF guest gets: QEMU's restricted slirp, 10.0.2.100:80 (and :443 when TLS_PORT is
+# given) forwarded to servers on 127.0.0.1, more -netdev options after them (tftp=DIR, other guestfwd=);
+# OVMF's own virtio-net driver, PXE off so that the firmware does not try to boot from it.
+ovmf_net_args() {  # HTTP_PORT [TLS_PORT] [MORE]  -> sets OVMF_NET (an array of QEMU arguments)
+  local nd="user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $1"
+  [ -n "${2:-}" ] && nd="$nd,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $2"
+  [ -n "${3:-}" ] && nd="$nd,$3"
+  OVMF_NET=(-netdev "$nd" -device virtio-net-pci,netdev=n0,romfile= -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n)
+}

@@ -41,10 +41,8 @@ printf 'title Fetched over https\nuki-url https://10.0.2.100/basic.efi\nuki-sha2
 printf 'default z-missing.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail http-setup "mkdisk"; exit 1; }
 # The only network a guest gets: slirp, restricted, with one forwarded address that reaches our nginx.
-boot_ovmf "$w/disk.img" "$w/serial.log" \
-  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $NGINX_TLS_PORT,guestfwd=tcp:10.0.2.101:443-cmd:busybox nc 127.0.0.1 $NGINX_ROGUE_PORT,tftp=$FIX" \
-  -device virtio-net-pci,netdev=n0,romfile= \
-  -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+ovmf_net_args "$port" "$NGINX_TLS_PORT" "guestfwd=tcp:10.0.2.101:443-cmd:busybox nc 127.0.0.1 $NGINX_ROGUE_PORT,tftp=$FIX"
+boot_ovmf "$w/disk.img" "$w/serial.log" "${OVMF_NET[@]}"
 log=$w/serial.log
 
 # The 404 entry: refused on one line that says why, then the next entry.

@@ -41,10 +41,8 @@ while read -r id url; do
 done <<< "$cases"
 printf 'default z-loop.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail fetch-faults-setup "mkdisk"; exit 1; }
-boot_ovmf "$w/disk.img" "$w/serial.log" \
-  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $tport" \
-  -device virtio-net-pci,netdev=n0,romfile= \
-  -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+ovmf_net_args "$port" "$tport"
+boot_ovmf "$w/disk.img" "$w/serial.log" "${OVMF_NET[@]}"
 log=$w/serial.log
 
 # Each fault: exactly one error line for the entry, saying what happened; then the next entry.

@@ -20,8 +20,8 @@ printf 'title Never booted\nuki-url http://10.0.2.100/missing.efi\n' > "$d/loade
 printf 'timeout 30\ndefault local.conf\nukiboot-url-prompt yes\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail url-prompt-setup "mkdisk"; exit 1; }
 url=http://10.0.2.100/redirect-once/basic.efi
-OVMF_DRIVEN_QEMU=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port"
-                  -device virtio-net-pci,netdev=n0,romfile= -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n)
+ovmf_net_args "$port"
+OVMF_DRIVEN_QEMU=("${OVMF_NET[@]}")
 boot_ovmf_driven "$w/disk.img" "$w/serial.log" \
   'Boot in [0-9]+ s' '2' \
   '> Boot From URL' '\r' \

@@ -36,10 +36,8 @@ entry "$d/loader/entries/net-kernel.conf" https://10.0.2.100/vmlinuz tftp://10.0
   http://10.0.2.100/marker-extra.cpio "$x_pin"
 printf 'default z-wrong-pin.conf\ntimeout 0\n' > "$d/loader/loader.conf"
 mkdisk "$d" "$w/disk.img" || { fail linux-url-setup "mkdisk"; exit 1; }
-boot_ovmf "$w/disk.img" "$w/serial.log" \
-  -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:busybox nc 127.0.0.1 $port,guestfwd=tcp:10.0.2.100:443-cmd:busybox nc 127.0.0.1 $NGINX_TLS_PORT,tftp=$FIX" \
-  -device virtio-net-pci,netdev=n0,romfile= \
-  -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n
+ovmf_net_args "$port" "$NGINX_TLS_PORT" "tftp=$FIX"
+boot_ovmf "$w/disk.img" "$w/serial.log" "${OVMF_NET[@]}"
 log=$w/serial.log
 
 check_grep linux-url-listed "$log" "ukiboot: entry 1: net-kernel.conf [type1, linux-url] net-kernel"
