@@ -5,11 +5,9 @@
 
 uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap) {
         struct uk_text t;
-        bool v6 = false;
         if (!u || !ret || cap == 0)
                 return UK_E_INVALID_ARG;
-        for (const char *c = u->host; *c; c++)
-                v6 |= *c == ':';
+        bool v6 = uk_url_host_is_ipv6(u);
         uk_text_init(&t, ret, cap);
         uk_text_add(&t, u->scheme);
         uk_text_add(&t, v6 ? "://[" : "://");

@@ -224,3 +224,11 @@ bool uk_url_has_scheme(const char *s) {
                 i++;
         return s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/';
 }
+
+bool uk_url_host_is_ipv6(const struct uk_url *u) {
+        /* A name or an IPv4 address never holds a ':' (uk_url_parse admits it only inside brackets). */
+        for (const char *c = u ? u->host : ""; *c; c++)
+                if (*c == ':')
+                        return true;
+        return false;
+}

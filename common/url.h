@@ -19,6 +19,9 @@ uint16_t uk_url_default_port(const char *scheme);
 /* Parse an absolute http, https or tftp URL. */
 uk_err uk_url_parse(const char *s, struct uk_url *ret_url);
 
+/* Whether the URL's host is an IPv6 literal (written in brackets, kept without them in host). */
+bool uk_url_host_is_ipv6(const struct uk_url *u);
+
 /* Whether s begins like a URL ("scheme://", RFC 3986 scheme characters): what a name given to the Linux twin
  * is taken for (a URL to fetch, else a file), whether or not the rest parses. */
 bool uk_url_has_scheme(const char *s);

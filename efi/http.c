@@ -7,6 +7,7 @@
 #include "http.h"
 #include "fetch_rules.h"
 #include "pem.h"
+#include "text.h"
 #include "url.h"
 #include "util.h"
 
@@ -179,14 +180,20 @@ static void session_close(struct http_session *s) {
         s->event = NULL;
 }
 
-static EFI_STATUS session_open(struct http_session *s, EFI_HANDLE nic) {
+/* One HTTP instance on nic: IPv4 with the address net_ensure_ipv4 set up, or IPv6 (v6) with whatever address
+ * the firmware's own IPv6 configuration gave the card (its default policy: automatic, SLAAC or DHCPv6). */
+static EFI_STATUS session_open(struct http_session *s, EFI_HANDLE nic, bool v6) {
         EFI_HTTPv4_ACCESS_POINT ap = { .UseDefaultAddress = TRUE };
+        EFI_HTTPv6_ACCESS_POINT ap6 = {};      /* the unspecified address and any port: the driver's choice */
         EFI_HTTP_CONFIG_DATA config = {
                 .HttpVersion = HttpVersion11,
                 .TimeOutMillisec = CONNECT_TIMEOUT_MSEC,
-                .LocalAddressIsIPv6 = FALSE,
-                .AccessPoint.IPv4Node = &ap,
+                .LocalAddressIsIPv6 = v6,
         };
+        if (v6)
+                config.AccessPoint.IPv6Node = &ap6;
+        else
+                config.AccessPoint.IPv4Node = &ap;
         EFI_STATUS st;
 
         st = BS->HandleProtocol(nic, &http_sb_guid, (void **) &s->sb);
@@ -453,15 +460,17 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
  * host[:port], the port only when it is not the scheme's. */
 static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap) {
         static char url[UK_FETCH_URL_MAX];
-        char port[8];
+        struct uk_text t;
 
-        uk_strlcpy_checked(host_header, cap, u->host);
-        if (u->port != uk_url_default_port(u->scheme) && uk_fmt_u64(port, sizeof(port), u->port)) {
-                size_t hl = uk_strlen(host_header), pl = uk_strlen(port);
-                if (hl + 1 + pl < cap) {
-                        host_header[hl] = ':';
-                        uk_memcpy(host_header + hl + 1, port, pl + 1);
-                }
+        /* An IPv6 literal keeps its brackets in the Host header (RFC 7230 section 5.4). */
+        bool v6 = uk_url_host_is_ipv6(u);
+        uk_text_init(&t, host_header, cap);
+        uk_text_add(&t, v6 ? "[" : "");
+        uk_text_add(&t, u->host);
+        uk_text_add(&t, v6 ? "]" : "");
+        if (u->port != uk_url_default_port(u->scheme)) {
+                uk_text_add(&t, ":");
+                uk_text_add_u64(&t, u->port);
         }
         if (uk_url_format(u, url, sizeof(url)) != UK_OK)
                 return NULL;
@@ -586,11 +595,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                 log_error(L"%a: %a: %a", id, url, uk_strerror(r));
                 return EFI_INVALID_PARAMETER;
         }
-        for (const char *c = u.host; *c; c++)
-                if (*c == ':') {
-                        log_error(L"%a: %a: IPv6 servers are not supported by this build (IPv4 only)", id, url);
-                        return EFI_UNSUPPORTED;
-                }
+        bool v6 = uk_url_host_is_ipv6(&u);
         url16 = request_url(&u, host_header, sizeof(host_header));
         if (!url16) {
                 log_error(L"%a: %a: URL too long", id, url);
@@ -608,11 +613,17 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
          * the firmware's own, if any, come back afterwards. */
         struct saved_ca saved = {};
         bool ca_tried = false;
-        /* The first NIC that gets an address; the others only if none does. */
+        /* The first NIC that gets an address; the others only if none does. An IPv6 server: the first NIC,
+         * whose IPv6 address is the firmware's own doing (a TCP connection without one fails, and says so). */
         EFI_HANDLE nic = NULL;
+        bool have_ipv4 = false;
+        if (v6) {
+                nic = nics[0];
+                log_info(L"network: IPv6, with the address the firmware configured");
+        }
         for (UINTN i = 0; i < n_nics && !nic; i++)
                 if (!EFI_ERROR(net_ensure_ipv4(id, nics[i])))
-                        nic = nics[i];
+                        nic = nics[i], have_ipv4 = true;
         st = nic ? EFI_SUCCESS : EFI_NOT_FOUND;
         /* One GET per round: a redirect names the next URL (common/fetch_rules.c says whether to follow it),
          * a dropped connection is resumed with a Range request, each a bounded number of times. */
@@ -630,7 +641,7 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                         if (EFI_ERROR(st))
                                 break;
                 }
-                st = session_open(&s, nic);
+                st = session_open(&s, nic, v6);
                 if (!EFI_ERROR(st))
                         end = get(&s, url16, host_header, &b, location, sizeof(location), &get_st);
                 bool leaked = s.pending;        /* the driver still holds a token that points into b */
@@ -646,15 +657,14 @@ EFI_STATUS http_fetch(const char *id, const char *url, const struct https_ca *ca
                                 st = EFI_ACCESS_DENIED;
                                 break;
                         }
-                        /* What the pipeline checked for the entry's URL, checked again for where it now leads. */
-                        bool v6 = false;
-                        for (const char *h = to.host; *h; h++)
-                                v6 |= *h == ':';
-                        if (v6) {
-                                log_error(L"%a: %a: redirected to %a: IPv6 servers are not supported by this build (IPv4 only)",
-                                          id, cur, next);
-                                st = EFI_UNSUPPORTED;
-                                break;
+                        /* What the pipeline checked for the entry's URL, checked again for where it now leads;
+                         * an IPv4 server after an IPv6 one needs the card's IPv4 address first. */
+                        v6 = uk_url_host_is_ipv6(&to);
+                        if (!v6 && !have_ipv4) {
+                                st = net_ensure_ipv4(id, nic);
+                                if (EFI_ERROR(st))
+                                        break;
+                                have_ipv4 = true;
                         }
                         if (uk_strcmp(to.scheme, "https") == 0 &&
                             (!http_tls_available() || !ca || (!ca->list && !ca->firmware_has))) {

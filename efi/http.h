@@ -58,12 +58,17 @@ typedef struct {
 } EFI_HTTPv4_ACCESS_POINT;
 
 typedef struct {
+        EFI_IPv6_ADDRESS LocalAddress;      /* all zero: the driver picks one of the card's */
+        UINT16 LocalPort;                   /* 0: any */
+} EFI_HTTPv6_ACCESS_POINT;
+
+typedef struct {
         EFI_HTTP_VERSION HttpVersion;
         UINT32 TimeOutMillisec;
         BOOLEAN LocalAddressIsIPv6;
         union {
                 EFI_HTTPv4_ACCESS_POINT *IPv4Node;
-                void *IPv6Node;             /* EFI_HTTPv6_ACCESS_POINT: unused (IPv4 only) */
+                EFI_HTTPv6_ACCESS_POINT *IPv6Node;
         } AccessPoint;
 } EFI_HTTP_CONFIG_DATA;
 

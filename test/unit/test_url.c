@@ -46,6 +46,7 @@ static void test_good(void) {
                 CHECK_EQ_INT(u.port, t[i].port, "%s port", t[i].url);
                 CHECK_EQ_STR(u.path, t[i].path);
                 CHECK_EQ_INT(u.host_is_ipv4, t[i].ipv4, "%s ipv4", t[i].url);
+                CHECK_EQ_INT(uk_url_host_is_ipv6(&u), strchr(t[i].url, '[') != NULL, "%s ipv6", t[i].url);
                 if (t[i].ipv4)
                         CHECK(memcmp(u.ipv4, t[i].ip, 4) == 0, "%s ipv4 bytes %u.%u.%u.%u", t[i].url,
                               u.ipv4[0], u.ipv4[1], u.ipv4[2], u.ipv4[3]);
@@ -115,6 +116,18 @@ static void test_bad(void) {
         CHECK_EQ_INT(uk_url_parse(NULL, NULL), UK_E_INVALID_ARG, "NULL");
 }
 
+/* The Linux twin takes a name for a URL by its "scheme://" alone, whether or not the rest parses. */
+static void test_has_scheme(void) {
+        static const struct { const char *s; bool url; } t[] = {
+                { "http://h/x", true }, { "tftp://10.0.2.2/k", true }, { "git+ssh://h/x", true }, { "ftp://h", true },
+                { "/boot/vmlinuz", false }, { "vmlinuz", false }, { "http:/h", false }, { "://h", false },
+                { "1http://h", false }, { "C:\\x", false }, { "", false },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++)
+                CHECK_EQ_INT(uk_url_has_scheme(t[i].s), t[i].url, "'%s'", t[i].s);
+        CHECK(!uk_url_has_scheme(NULL) && !uk_url_host_is_ipv6(NULL), "NULL");
+}
+
 static void test_limits(void) {
         static char url[2048];
         struct uk_url u;
@@ -152,5 +165,6 @@ int main(void) {
         test_good();
         test_bad();
         test_limits();
+        test_has_scheme();
         return unit_finish();
 }
