@@ -3,20 +3,35 @@
 #include "text.h"
 #include "util.h"
 
+/* host[:port] into t: an IPv6 literal in brackets, the port only when it is not the scheme's. */
+static void add_authority(struct uk_text *t, const struct uk_url *u) {
+        bool v6 = uk_url_host_is_ipv6(u);
+        uk_text_add(t, v6 ? "[" : "");
+        uk_text_add(t, u->host);
+        uk_text_add(t, v6 ? "]" : "");
+        if (u->port != uk_url_default_port(u->scheme)) {
+                uk_text_add(t, ":");
+                uk_text_add_u64(t, u->port);
+        }
+}
+
+uk_err uk_url_authority(const struct uk_url *u, char *ret, size_t cap) {
+        struct uk_text t;
+        if (!u || !ret || cap == 0)
+                return UK_E_INVALID_ARG;
+        uk_text_init(&t, ret, cap);
+        add_authority(&t, u);
+        return t.cut ? UK_E_BUFFER_TOO_SMALL : UK_OK;
+}
+
 uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap) {
         struct uk_text t;
         if (!u || !ret || cap == 0)
                 return UK_E_INVALID_ARG;
-        bool v6 = uk_url_host_is_ipv6(u);
         uk_text_init(&t, ret, cap);
         uk_text_add(&t, u->scheme);
-        uk_text_add(&t, v6 ? "://[" : "://");
-        uk_text_add(&t, u->host);
-        uk_text_add(&t, v6 ? "]" : "");
-        if (u->port != uk_url_default_port(u->scheme)) {
-                uk_text_add(&t, ":");
-                uk_text_add_u64(&t, u->port);
-        }
+        uk_text_add(&t, "://");
+        add_authority(&t, u);
         uk_text_add(&t, u->path);
         return t.cut ? UK_E_BUFFER_TOO_SMALL : UK_OK;
 }

@@ -24,6 +24,9 @@ uk_err uk_fetch_redirect(const struct uk_url *from, const char *location, size_t
 /* The URL text of u: "scheme://host[:port]path", the port only when it is not the scheme's default,
  * an IPv6 host in brackets. */
 uk_err uk_url_format(const struct uk_url *u, char *ret, size_t cap);
+/* The URL's host[:port] as an HTTP Host header carries it: an IPv6 literal in brackets, the port only when it
+ * is not the scheme's default. */
+uk_err uk_url_authority(const struct uk_url *u, char *ret, size_t cap);
 
 /* Parse a Content-Range value "bytes FIRST-LAST/TOTAL" (RFC 9110 §14.4; blanks around it allowed). */
 uk_err uk_content_range_parse(const char *v, size_t len, uint64_t *ret_first, uint64_t *ret_last, uint64_t *ret_total);

@@ -7,7 +7,6 @@
 #include "http.h"
 #include "fetch_rules.h"
 #include "pem.h"
-#include "text.h"
 #include "url.h"
 #include "util.h"
 
@@ -460,18 +459,9 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
  * host[:port], the port only when it is not the scheme's. */
 static CHAR16 *request_url(const struct uk_url *u, char *host_header, size_t cap) {
         static char url[UK_FETCH_URL_MAX];
-        struct uk_text t;
 
-        /* An IPv6 literal keeps its brackets in the Host header (RFC 7230 section 5.4). */
-        bool v6 = uk_url_host_is_ipv6(u);
-        uk_text_init(&t, host_header, cap);
-        uk_text_add(&t, v6 ? "[" : "");
-        uk_text_add(&t, u->host);
-        uk_text_add(&t, v6 ? "]" : "");
-        if (u->port != uk_url_default_port(u->scheme)) {
-                uk_text_add(&t, ":");
-                uk_text_add_u64(&t, u->port);
-        }
+        if (uk_url_authority(u, host_header, cap) != UK_OK)
+                return NULL;
         if (uk_url_format(u, url, sizeof(url)) != UK_OK)
                 return NULL;
         return xstr8_to_16(url, uk_strlen(url));

@@ -82,9 +82,33 @@ static void test_content_range(void) {
         }
 }
 
+/* A parsed URL written back, whole and as its Host header: brackets for IPv6, the port only when not the
+ * scheme's. */
+static void test_format(void) {
+        static const struct { const char *in, *url, *host; } t[] = {
+                { "http://10.0.2.100/u.efi", "http://10.0.2.100/u.efi", "10.0.2.100" },
+                { "HTTPS://Boot.Example:443/a?b=1#frag", "https://Boot.Example/a?b=1", "Boot.Example" },
+                { "http://h:8080", "http://h:8080/", "h:8080" },
+                { "http://[2001:db8::1]/x", "http://[2001:db8::1]/x", "[2001:db8::1]" },
+                { "https://[::1]:8443/x", "https://[::1]:8443/x", "[::1]:8443" },
+                { "tftp://10.0.2.2:69/k", "tftp://10.0.2.2/k", "10.0.2.2" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++) {
+                struct uk_url u;
+                char url[128], host[64];
+                CHECK_EQ_INT(uk_url_parse(t[i].in, &u), UK_OK, "%s", t[i].in);
+                CHECK_EQ_INT(uk_url_format(&u, url, sizeof(url)), UK_OK, "%s", t[i].in);
+                CHECK_EQ_STR(url, t[i].url);
+                CHECK_EQ_INT(uk_url_authority(&u, host, sizeof(host)), UK_OK, "%s", t[i].in);
+                CHECK_EQ_STR(host, t[i].host);
+                CHECK_EQ_INT(uk_url_authority(&u, host, 4), UK_E_BUFFER_TOO_SMALL, "%s: cut is an error", t[i].in);
+        }
+}
+
 int main(void) {
         unit_suite = "fetch_rules";
         test_redirects();
         test_content_range();
+        test_format();
         return unit_finish();
 }
