@@ -137,3 +137,9 @@ uk_err uk_content_range_parse(const char *v, size_t len, uint64_t *ret_first, ui
         *ret_total = total;
         return UK_OK;
 }
+
+bool uk_fetch_rest_of_file(const char *range, size_t range_len, uint64_t length, uint64_t got, uint64_t total) {
+        uint64_t first, last, size;
+        return range && got < total && uk_content_range_parse(range, range_len, &first, &last, &size) == UK_OK &&
+               first == got && last == total - 1 && size == total && length == total - got;
+}

@@ -314,12 +314,12 @@ enum get_end {
 };
 
 /* Check a 206's Content-Range against the part asked for: the rest of the same-sized file. */
-static bool range_answers(const EFI_HTTP_MESSAGE *m, const struct body *b) {
-        const char *v;
-        size_t len;
-        uint64_t first, last, total;
-        return header_value(m, "content-range", &v, &len) && uk_content_range_parse(v, len, &first, &last, &total) == UK_OK &&
-               first == b->got && last == b->total - 1 && total == b->total;
+static bool range_answers(const EFI_HTTP_MESSAGE *m, const struct body *b, uint64_t length) {
+        const char *v = NULL;
+        size_t len = 0;
+        if (!header_value(m, "content-range", &v, &len))
+                v = NULL;
+        return uk_fetch_rest_of_file(v, len, length, b->got, b->total);
 }
 
 /* One GET over an opened session into b (from b->got on, with a Range header when resuming); prints the
@@ -385,7 +385,7 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
                 return GET_FAILED;
         }
         bool has_length = content_length(&s->msg, &length);
-        bool range_ok = !resuming || range_answers(&s->msg, b);
+        bool range_ok = !resuming || (has_length && range_answers(&s->msg, b, length));
         free_headers(&s->msg);
         if (!has_length) {
                 log_error(L"%a: %a: response has no Content-Length (chunked downloads are not supported)", s->id, s->url);
@@ -393,7 +393,7 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
                 return GET_FAILED;
         }
         if (resuming) {
-                if (!range_ok || length != b->total - b->got) {
+                if (!range_ok) {
                         log_error(L"%a: %a: the resumed response is not the rest of the same file (Content-Range)",
                                   s->id, s->url);
                         *ret_st = EFI_PROTOCOL_ERROR;

@@ -48,8 +48,8 @@ struct fetch {
         long code;
         bool has_length;
         uint64_t length;
-        bool has_range;
-        uint64_t range_first, range_total;
+        char range[96];         /* Content-Range as sent (range_len 0: none, or too long to be one) */
+        size_t range_len;
         char location[UK_FETCH_URL_MAX];
         bool no_length;         /* a 2xx body without Content-Length (chunked) was refused */
         bool bad_range;         /* a resumed response was not the rest of the same file */
@@ -81,14 +81,14 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata) {
         if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
                 const char *sp = memchr(line, ' ', len);
                 f->code = sp ? strtol(sp + 1, NULL, 10) : 0;
-                f->has_length = f->has_range = false;
+                f->has_length = false;
+                f->range_len = 0;
                 f->location[0] = 0;
         } else if (header_is(line, len, "content-length", &v, &vl)) {
                 f->has_length = uk_parse_u64(v, vl, &f->length);
-        } else if (header_is(line, len, "content-range", &v, &vl)) {
-                uint64_t last;
-                f->has_range = uk_content_range_parse(v, vl, &f->range_first, &last, &f->range_total) == UK_OK &&
-                               last == f->range_total - 1;
+        } else if (header_is(line, len, "content-range", &v, &vl) && vl < sizeof(f->range)) {
+                memcpy(f->range, v, vl);
+                f->range_len = vl;
         } else if (header_is(line, len, "location", &v, &vl) && vl < sizeof(f->location)) {
                 memcpy(f->location, v, vl);
                 f->location[vl] = 0;
@@ -127,8 +127,8 @@ static bool body_accepted(struct fetch *f) {
         }
         if (f->written == 0 && f->code == 200)
                 return true;    /* its size was judged with the headers */
-        if (f->code == 206 && f->has_range && f->range_first == f->written && f->range_total == f->total &&
-            f->length == f->total - f->written)
+        if (f->code == 206 && uk_fetch_rest_of_file(f->range_len ? f->range : NULL, f->range_len, f->length, f->written,
+                                                    f->total))
                 return true;
         f->bad_range = true;
         return false;

@@ -1,6 +1,7 @@
 /* Unit tests for common/fetch_rules.c: which redirects are followed (and where to), URL text, and the
  * Content-Range a resumed download must carry. */
 #include <stdint.h>
+#include <string.h>
 #include "unit.h"
 #include "fetch_rules.h"
 #include "util.h"
@@ -105,10 +106,29 @@ static void test_format(void) {
         }
 }
 
+/* A resumed download continues only with the rest of the same file, on both twins. */
+static void test_rest_of_file(void) {
+        static const struct { const char *range; uint64_t length, got, total; bool ok; } t[] = {
+                { "bytes 1048576-10485759/10485760", 9437184, 1048576, 10485760, true },
+                { " bytes 0-99/100 ", 100, 0, 100, true },
+                { "bytes 1048576-10485759/10485761", 9437184, 1048576, 10485760, false },     /* another size */
+                { "bytes 0-10485759/10485760", 10485760, 1048576, 10485760, false },          /* from the start */
+                { "bytes 1048576-10485758/10485760", 9437183, 1048576, 10485760, false },     /* short of the end */
+                { "bytes 1048576-10485759/10485760", 9437185, 1048576, 10485760, false },     /* length disagrees */
+                { "bytes 1048576-10485759/*", 9437184, 1048576, 10485760, false },            /* size unknown */
+                { "bytes 100-99/100", 0, 100, 100, false },                                   /* nothing left */
+                { NULL, 9437184, 1048576, 10485760, false },                                  /* no Content-Range */
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(t); i++)
+                CHECK_EQ_INT(uk_fetch_rest_of_file(t[i].range, t[i].range ? strlen(t[i].range) : 0, t[i].length, t[i].got,
+                                                   t[i].total), t[i].ok, "row %zu", i);
+}
+
 int main(void) {
         unit_suite = "fetch_rules";
         test_redirects();
         test_content_range();
         test_format();
+        test_rest_of_file();
         return unit_finish();
 }
