@@ -143,3 +143,15 @@ bool uk_fetch_rest_of_file(const char *range, size_t range_len, uint64_t length,
         return range && got < total && uk_content_range_parse(range, range_len, &first, &last, &size) == UK_OK &&
                first == got && last == total - 1 && size == total && length == total - got;
 }
+
+const char *uk_http_reason(unsigned code) {
+        static const struct { unsigned code; const char *text; } reasons[] = {
+                { 400, " Bad Request" }, { 401, " Unauthorized" }, { 403, " Forbidden" }, { 404, " Not Found" },
+                { 410, " Gone" }, { 416, " Range Not Satisfiable" }, { 500, " Internal Server Error" },
+                { 502, " Bad Gateway" }, { 503, " Service Unavailable" }, { 504, " Gateway Timeout" },
+        };
+        for (size_t i = 0; i < UK_ELEMENTSOF(reasons); i++)
+                if (reasons[i].code == code)
+                        return reasons[i].text;
+        return "";
+}

@@ -31,6 +31,10 @@ uk_err uk_url_authority(const struct uk_url *u, char *ret, size_t cap);
 /* Parse a Content-Range value "bytes FIRST-LAST/TOTAL" (RFC 9110 §14.4; blanks around it allowed). */
 uk_err uk_content_range_parse(const char *v, size_t len, uint64_t *ret_first, uint64_t *ret_last, uint64_t *ret_total);
 
+/* " Not Found" for 404 and the like: the reason phrase both twins print after "HTTP <code>" for the errors a
+ * boot server gives, "" for any other code. */
+const char *uk_http_reason(unsigned code);
+
 /* Whether a 206 answer to "Range: bytes=GOT-" of a file of TOTAL bytes is the rest of that same file: its
  * Content-Range (range[range_len]; NULL: the answer had none) is GOT-(TOTAL-1)/TOTAL and its Content-Length
  * is TOTAL - GOT. Anything else (another size, another start, no Content-Range) is another file, or none. */

@@ -190,7 +190,8 @@ static uk_err io_open_image(void *ctx, enum uk_image_where where, const char *na
 
         if (where == UK_IMAGE_URL) {
                 /* The pipeline checked the URL and its scheme: tftp:// is MTFTPv4's, the rest HttpDxe's. */
-                bool tftp = (name[0] | 0x20) == 't';
+                static struct uk_url u;
+                bool tftp = uk_url_parse(name, &u) == UK_OK && uk_strcmp(u.scheme, "tftp") == 0;
                 io->status = tftp ? tftp_fetch(io->id, name, &io->buf, &io->size, &io->pages)
                                   : http_fetch(io->id, name, io->https_ca, &io->buf, &io->size, &io->pages);
                 r = EFI_ERROR(io->status) ? (io->status == EFI_NOT_FOUND ? UK_E_NOT_FOUND : UK_E_IO) : UK_OK;

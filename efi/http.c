@@ -381,7 +381,7 @@ static enum get_end get(struct http_session *s, CHAR16 *url16, const char *host_
                 else if (code >= 300 && code < 400)
                         log_error(L"%a: %a: server answered HTTP %d without a usable Location", s->id, s->url, code);
                 else
-                        log_error(L"%a: %a: server answered HTTP %d%a", s->id, s->url, code, code == 404 ? " Not Found" : "");
+                        log_error(L"%a: %a: server answered HTTP %d%a", s->id, s->url, code, uk_http_reason(code));
                 return GET_FAILED;
         }
         bool has_length = content_length(&s->msg, &length);

@@ -346,7 +346,8 @@ int fetch_url(const char *who, const char *url, const char *ca_file, int *ret_fd
                         return log_fail(EXIT_FAILED, "%s%s%s: the server did not resume the download (HTTP %ld to a Range "
                                         "request)", WHO(who), cur, code);
                 if (cr == CURLE_HTTP_RETURNED_ERROR)
-                        return log_fail(EXIT_NOT_FOUND, "%s%s%s: server answered HTTP %ld", WHO(who), cur, code);
+                        return log_fail(EXIT_NOT_FOUND, "%s%s%s: server answered HTTP %ld%s", WHO(who), cur, code,
+                                        uk_http_reason((unsigned) code));
                 if (cr == CURLE_TFTP_NOTFOUND)
                         return log_fail(EXIT_NOT_FOUND, "%s%s%s: the TFTP server has no such file", WHO(who), cur);
                 if (cr == CURLE_SSL_CACERT_BADFILE)

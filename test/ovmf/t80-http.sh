@@ -49,7 +49,7 @@ log=$w/serial.log
 line=$(grep -a -m1 "^ukiboot: error: z-missing.conf: " "$log")
 echo "# $line"
 case "$line" in
-  *"http://10.0.2.100/missing.efi"*"HTTP 404"*) pass http-404-reason ;;
+  *"http://10.0.2.100/missing.efi: server answered HTTP 404 Not Found") pass http-404-reason ;;
   *) fail http-404-reason "no one-line 404 reason for z-missing.conf (got '$line')" ;;
 esac
 # TFTP (QEMU's own server): a missing file is said as such; the wrong pin is refused once the bytes that

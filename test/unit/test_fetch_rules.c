@@ -130,5 +130,8 @@ int main(void) {
         test_content_range();
         test_format();
         test_rest_of_file();
+        CHECK_EQ_STR(uk_http_reason(404), " Not Found");
+        CHECK_EQ_STR(uk_http_reason(503), " Service Unavailable");
+        CHECK_EQ_STR(uk_http_reason(299), "");
         return unit_finish();
 }
