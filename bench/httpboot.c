@@ -94,7 +94,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) {
         UINTN pages = 0;
         st = pages_alloc(size, &buf, &pages);
         if (EFI_ERROR(st)) {
-                Print(L"httpboot: error: %d bytes: %r\n", size, st);
+                Print(L"httpboot: error: %ld bytes: %r\n", (uint64_t) size, st);
                 return st;
         }
         uint64_t t0 = timer_usec();

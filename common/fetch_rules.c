@@ -21,6 +21,8 @@ uk_err uk_url_authority(const struct uk_url *u, char *ret, size_t cap) {
                 return UK_E_INVALID_ARG;
         uk_text_init(&t, ret, cap);
         add_authority(&t, u);
+        if (t.cut)
+                ret[0] = 0;     /* nothing half-written for a caller to mistake for a host */
         return t.cut ? UK_E_BUFFER_TOO_SMALL : UK_OK;
 }
 

@@ -127,7 +127,10 @@ static const struct kind_row *kind_row(enum uk_entry_kind kind) {
 
 bool uk_entry_reads_esp(const struct uk_entry *e) {
         const struct kind_row *row = e ? kind_row(e->kind) : NULL;
-        /* An `efi` program is the firmware's to load, but the pipeline still names it by ESP path. */
+        /* An `efi` program is the firmware's to load, but the pipeline still names it by ESP path; a kernel by
+         * URL may still take initrd files or a device tree from the ESP. */
+        if (row && e->kind == UK_ENTRY_KIND_LINUX_URL)
+                return e->n_initrd > 0 || e->devicetree[0];
         return row && row->where == UK_IMAGE_ESP && e->kind != UK_ENTRY_KIND_EFI;
 }
 
@@ -239,6 +242,23 @@ static uk_err check_pin(const struct uk_boot_request *req, const char *who, cons
 
 /* ---- a kernel by URL ---------------------------------------------------------------------------- */
 
+/* The SHA-256 of a `linux-url` kernel (its pin's, when it matched one): the plan names it by content. */
+static uk_err kernel_digest(const struct uk_boot_request *req, const char *who, const char *name, struct uk_boot *b,
+                            uint8_t ret[32]) {
+        const struct uk_pin *pin = uk_boot_pin(req);
+        struct uk_sha256 c;
+        if (pin->state == UK_PIN_SHA256) {     /* check_pin has just proven the bytes hash to it */
+                uk_memcpy(ret, pin->sha256, 32);
+                return UK_OK;
+        }
+        uk_sha256_init(&c);
+        uk_err r = uk_source_sha256(&c, &b->src, 0, b->src.size, b->hash_scratch, sizeof(b->hash_scratch));
+        if (r)
+                return refuse(b, who, UK_REFUSE_READ, r, "cannot read ", name, ": ", NULL);
+        uk_sha256_final(&c, ret);
+        return UK_OK;
+}
+
 /* Where a `linux-url` entry's initrd comes from: an entry's `initrd-url` is a URL; what the Linux twin was
  * given directly is a URL when it looks like one, else a file of the running system. */
 static enum uk_image_where held_where(const struct uk_boot_request *req, const char *name) {
@@ -253,7 +273,9 @@ static uk_err direct_kernel_entry(const struct uk_boot_request *req, const char 
         d->type = UK_ENTRY_AUTO;
         d->kind = UK_ENTRY_KIND_LINUX_URL;
         d->tries_left = d->tries_done = UK_TRIES_UNSET;
-        if (req->n_initrds > UK_ENTRY_MAX_INITRDS || (req->n_initrds > 0 && !req->initrds))
+        if (req->n_initrds > 0 && !req->initrds)
+                return UK_E_INVALID_ARG;
+        if (req->n_initrds > UK_ENTRY_MAX_INITRDS)
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_TOO_MANY, "", "", "", "more than 8 initrds");
         if (uk_strlcpy_checked(d->url, UK_PATH_MAX, req->image) != 0)
                 return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
@@ -305,9 +327,10 @@ static uk_err read_initrd_urls(const struct uk_boot_io *io, const struct uk_boot
                 io->close_image(io->ctx, &src);
                 if (r)
                         return refuse(b, who, UK_REFUSE_READ, r, "cannot read initrd ", name, ": ", NULL);
+                if (!buf && size == 0)
+                        return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "initrd ", name, ": ", "empty");
                 if (!buf)
-                        return refuse(b, who, size == 0 ? UK_REFUSE_CONTENT : UK_REFUSE_READ, UK_E_TOO_MANY,
-                                      "initrd ", name, ": ", size == 0 ? "empty" : "no memory to hold it");
+                        return refuse(b, who, UK_REFUSE_READ, UK_E_TOO_MANY, "initrd ", name, ": ", "no memory to hold it");
                 uk_source_from_memory(&mem, buf, (size_t) size);
                 if (i < e->n_initrd_pin && (r = check_pin_of(&e->initrd_pin[i], &mem, who, "initrd ", name, b)))
                         return r;
@@ -628,12 +651,6 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 return UK_E_INVALID_ARG;
         e = req->entry;
         who = e ? e->id : req->image;
-        /* A kernel given directly is planned as the `linux-url` entry it would be. */
-        if (!e && req->image_is_kernel) {
-                if ((r = direct_kernel_entry(req, who, b)))
-                        return r;
-                e = &b->direct;
-        }
         b->have_plan = false;
         b->src_open = false;
         b->n_notes = 0;
@@ -641,6 +658,12 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         b->efi_options_len = 0;
         b->efi_options[0] = 0;
         b->refusal = (struct uk_refusal) {};
+        /* A kernel given directly is planned as the `linux-url` entry it would be. */
+        if (!e && req->image_is_kernel) {
+                if ((r = direct_kernel_entry(req, who, b)))
+                        return r;
+                e = &b->direct;
+        }
 
         /* 1. What the entry names, and whether this twin can start it. */
         if (uk_entry_is_action(e))
@@ -661,6 +684,12 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         if (deny_append && has_text(req->append))
                 return refuse(b, who, UK_REFUSE_POLICY, UK_E_CMDLINE_FORBIDDEN, "", "", "",
                               "the command line may not be changed: loader.conf says `editor no`");
+        /* Lines that fetch or pin initrds are a `linux-url` entry's: elsewhere they would be dropped, and an
+         * initrd the entry names, or a pin it carries, is never dropped silently. */
+        if (b->kind != UK_ENTRY_KIND_LINUX_URL && e && (e->n_initrd_url > 0 || e->n_initrd_pin > 0))
+                return refuse(b, who, UK_REFUSE_CONTENT, UK_E_BAD_ENTRY, "", "", "",
+                              "initrd-url and initrd-sha256 lines belong to linux-url entries: the entry is not booted "
+                              "without them");
         if (b->kind == UK_ENTRY_KIND_EFI)
                 return prepare_efi(req, who, b);
         struct uk_plan_in in = {
@@ -702,10 +731,13 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         }
         b->src_open = true;
         r = check_pin(req, who, name, b);
+        if (!r && b->kind == UK_ENTRY_KIND_LINUX_URL)
+                r = kernel_digest(req, who, name, b, in.kernel_sha256);
         if (r) {
                 uk_boot_release(io, b);
                 return r;
         }
+        in.has_kernel_sha256 = b->kind == UK_ENTRY_KIND_LINUX_URL;
 
         /* 4. Under Secure Boot nothing of a UKI is used before the firmware accepted all of it. */
         if (row->is_uki && req->machine.secure_boot && io->verify_image) {

@@ -703,6 +703,12 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
          * and known by its bytes, not by where it came from, so that the same kernel fetched from another
          * address is the same plan. */
         p->kernel.source = e->kind == UK_ENTRY_KIND_LINUX_URL ? UK_PIECE_HELD : UK_PIECE_FILE;
+        if (p->kernel.source == UK_PIECE_HELD) {
+                if (!in->has_kernel_sha256)
+                        return UK_E_INVALID_ARG;
+                uk_memcpy(p->content_sha256[0], in->kernel_sha256, 32);
+                p->content_known |= 1;
+        }
         set_label(&p->kernel, basename_of(kernel));
         p->kernel.length = in->src->size;
         if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), kernel) != 0)

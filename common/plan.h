@@ -167,6 +167,8 @@ struct uk_plan_in {
         const char *append;               /* extra arguments, NULL if none */
         uint64_t initrd_file_sizes[UK_ENTRY_MAX_INITRDS];   /* `linux` entry: sizes of entry->initrd[] */
         const struct uk_held_file *held_initrds;  /* `linux-url` entry: its initrd-url files, after entry->initrd[] */
+        bool has_kernel_sha256;           /* `linux-url` entry: the kernel's SHA-256, which names it in the plan */
+        uint8_t kernel_sha256[32];
         unsigned n_held_initrds;
         const struct uk_extras *extras;   /* credentials / sysexts next to a UKI on the ESP (uk_extras_scan); NULL if none */
         const char *addon_cmdline;        /* the addons' combined .cmdline (common/addon.c); NULL or "" if none */

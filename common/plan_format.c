@@ -168,6 +168,11 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
         }
         put_char(s, ' ');
         put_u64(s, p->kernel.length);
+        /* A kernel by URL is known by its bytes (the pipeline hashed them), as held initrds are. */
+        if (p->kernel.source == UK_PIECE_HELD) {
+                put_char(s, ' ');
+                put_digest(s, p->content_sha256[0]);
+        }
         put_char(s, '\n');
 
         for (unsigned i = 0; i < p->n_initrd && i < UK_PLAN_MAX_PIECES; i++) {

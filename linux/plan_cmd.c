@@ -66,7 +66,7 @@ int verb_plan(int argc, char **argv) {
                 }
         }
         if (current) {
-                if (argc > optind || o.entry || o.use_default || o.kernel || diff)
+                if (argc > optind || o.entry || o.use_default || o.kernel || o.n_initrds || diff)
                         return usage_error("plan", "--current takes no other arguments");
                 return plan_current();
         }

@@ -78,6 +78,8 @@ bool target_opt(struct target_opts *o, int opt, const char *arg, int *ret_err) {
         case OPT_BOOT_KERNEL:
                 if (o->kernel)
                         *ret_err = log_fail(EXIT_USAGE, "--kernel: given twice");
+                else if (!arg[0])
+                        *ret_err = log_fail(EXIT_USAGE, "--kernel: empty");
                 o->kernel = arg;
                 return true;
         case OPT_BOOT_INITRD:

@@ -961,6 +961,8 @@ static void test_linux_url(void) {
         static const char conf_https[] = "title S\nlinux-url http://10.0.2.100/vmlinuz\ninitrd-url https://10.0.2.100/a.img\n";
         static const char conf_plain[] = "title N\nlinux-url http://10.0.2.100/vmlinuz\ninitrd-url http://10.0.2.100/a.img\n";
         static const char conf_both[] = "title W\nlinux-url http://10.0.2.100/vmlinuz\nuki-url http://10.0.2.100/u.efi\n";
+        static const char conf_stray[] = "title X\nlinux /k/vmlinuz\ninitrd /k/esp.img\ninitrd-sha256 "
+                                         "0000000000000000000000000000000000000000000000000000000000000000\n";
         uint8_t d[32];
         char hex_a[65], hex_b[65], want[UK_NOTE_MAX];
         uk_sha256(rd_a, sizeof(rd_a) - 1, d);
@@ -980,6 +982,7 @@ static void test_linux_url(void) {
         add("/loader/entries/https.conf", conf_https, sizeof(conf_https) - 1);
         add("/loader/entries/plain.conf", conf_plain, sizeof(conf_plain) - 1);
         add("/loader/entries/both.conf", conf_both, sizeof(conf_both) - 1);
+        add("/loader/entries/stray.conf", conf_stray, sizeof(conf_stray) - 1);
         net_files[0] = (struct fake_file) { "http://10.0.2.100/vmlinuz", kernel, sizeof(kernel), false };
         net_files[1] = (struct fake_file) { "http://10.0.2.100/a.img", rd_a, sizeof(rd_a) - 1, false };
         net_files[2] = (struct fake_file) { "tftp://10.0.2.2/b.img", rd_b, sizeof(rd_b) - 1, false };
@@ -997,7 +1000,8 @@ static void test_linux_url(void) {
         CHECK(entry("both.conf") && entry("both.conf")->kind == UK_ENTRY_KIND_UKI_URL &&
               strcmp(entry("both.conf")->url, "http://10.0.2.100/u.efi") == 0, "uki-url wins over linux-url");
         CHECK_EQ_STR(uk_entry_kind_name(UK_ENTRY_KIND_LINUX_URL), "linux-url");
-        CHECK(uk_entry_fetches(e) && uk_entry_takes_random_seed(e) && !uk_entry_reads_esp(e), "kind facts");
+        CHECK(uk_entry_fetches(e) && uk_entry_takes_random_seed(e) && uk_entry_reads_esp(e) &&
+              !uk_entry_reads_esp(entry("plain.conf")), "kind facts (an ESP initrd line reads the ESP)");
 
         struct uk_boot_request req = { .entry = e, .fetch_schemes = all, .https_has_ca = true };
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "linux-url planned: %s", boot.refusal.text);
@@ -1022,8 +1026,13 @@ static void test_linux_url(void) {
         char canon_entry[UK_PLAN_CANONICAL_MAX];
         size_t canon_len = 0;
         CHECK_EQ_INT(uk_plan_canonical(pl, canon_entry, sizeof(canon_entry), &canon_len), UK_OK, "canonical");
-        CHECK(strstr(canon_entry, "kernel held vmlinuz 2048\ninitrd file /k/esp.img 10 2\ninitrd held a.img 14 2 ") != NULL,
-              "canonical names the held files by name: %s", canon_entry);
+        char kline[256], khex[65];
+        uint8_t kd[32];
+        uk_sha256(kernel, sizeof(kernel), kd);
+        uk_sha256_hex(kd, khex);
+        snprintf(kline, sizeof(kline), "kernel held vmlinuz 2048 %s\ninitrd file /k/esp.img 10 2\ninitrd held a.img 14 2 ", khex);
+        CHECK(strstr(canon_entry, kline) != NULL && (pl->content_known & 1) &&
+              memcmp(pl->content_sha256[0], kd, 32) == 0, "canonical names the held files by name and content: %s", canon_entry);
         uk_boot_release(&io, &boot);
         CHECK(tw.n_held == 0 && tw.open_images == 0, "all given back");
 
@@ -1046,6 +1055,13 @@ static void test_linux_url(void) {
         CHECK_EQ_STR(boot.refusal.text, "https.conf: https://10.0.2.100/a.img: this ukiboot cannot fetch https URLs "
                      "(it fetches http)");
         CHECK_EQ_INT(tw.open_calls, opens, "nothing was fetched");
+
+        /* An initrd pin on an entry that is not linux-url is never dropped: the entry is refused. */
+        req = (struct uk_boot_request) { .entry = entry("stray.conf"), .fetch_schemes = all };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_BAD_ENTRY, "initrd-sha256 on a linux entry");
+        CHECK_EQ_STR(boot.refusal.text, "stray.conf: initrd-url and initrd-sha256 lines belong to linux-url entries: "
+                     "the entry is not booted without them");
+        CHECK_EQ_INT(tw.open_calls, opens, "nothing opened");
 
         /* No memory to hold an initrd: a READ refusal (the entry may be fine), nothing left held. */
         req = (struct uk_boot_request) { .entry = entry("plain.conf"), .fetch_schemes = all };
