@@ -42,15 +42,21 @@ def main():
     if not pid:
         print("- -")
         return
-    t0, last = time.monotonic(), {}
+    t0, best = time.monotonic(), {}
     while True:
         try:
-            last = threads(pid) or last
+            now = threads(pid)
         except OSError:
             break
+        if not now:
+            break
+        # Each thread's latest reading: a sample taken while QEMU exits may miss some threads.
+        for tid, (comm, cpu) in now.items():
+            if tid not in best or cpu >= best[tid][1]:
+                best[tid] = (comm, cpu)
         t1 = time.monotonic()
         time.sleep(0.1)
-    vcpu = [c for n, c in last.values() if n.startswith("CPU 0")] or [max((c for _, c in last.values()), default=0)]
+    vcpu = [c for n, c in best.values() if n.startswith("CPU 0")] or [max((c for _, c in best.values()), default=0)]
     print("%.2f %.2f" % (vcpu[0], t1 - t0))
 
 main()
