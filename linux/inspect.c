@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include "inspect_multiboot.h"
+#include "multiboot.h"
 #include "log.h"
 #include "source_fd.h"
 #include "target.h"
@@ -350,6 +352,15 @@ int verb_inspect(int argc, char **argv) {
                 return log_fail(EXIT_FAILED, "out of memory");
         r = fd_source_open(argv[optind], &in->file);
         if (r) {
+                free(in);
+                return r;
+        }
+        /* A unikernel's Multiboot image (or an ELF file that ought to be one) is no UKI: said for what it is. */
+        uint8_t magic[4] = {};
+        (void) uk_source_read(&in->file.src, 0, magic, in->file.src.size < 4 ? 0 : 4);
+        if (uk_multiboot_detect(&in->file.src) || memcmp(magic, "\177ELF", 4) == 0) {
+                r = inspect_multiboot(&in->file, json, stdout);
+                fd_source_close(&in->file);
                 free(in);
                 return r;
         }

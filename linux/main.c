@@ -15,10 +15,12 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-        { "inspect", verb_inspect, "inspect UKI [--json] [--pcr11 [--profile N]]",
+        { "inspect", verb_inspect, "inspect UKI|MULTIBOOT-KERNEL [--json] [--pcr11 [--profile N]]",
           "Show what a UKI contains: PE machine, sections (file offset, size, SHA-256 of the bytes in use),\n"
           "profiles with their ID/TITLE, os-release fields, .uname, the embedded command line, and the kernel\n"
           "(format, boot protocol, cmdline_size). The file is hashed in fixed-size chunks, never read whole.\n"
+          "A Multiboot kernel (an ELF file, such as a Unikraft QEMU image) shows its header flags, entry point\n"
+          "and the segments it loads, or the one sentence that says why it cannot be booted (doc/unikernels.md).\n"
           "\n"
           "  --json          machine-readable output\n"
           "  --pcr11         only the SHA-256 PCR 11 value the UKI's systemd-stub (or ukiboot's EFI program in its\n"
