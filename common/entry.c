@@ -146,6 +146,7 @@ const char *uk_entry_kind_name(enum uk_entry_kind kind) {
         case UK_ENTRY_KIND_UKI_URL: return "uki-url";
         case UK_ENTRY_KIND_LINUX:   return "linux";
         case UK_ENTRY_KIND_LINUX_URL: return "linux-url";
+        case UK_ENTRY_KIND_MULTIBOOT: return "multiboot";
         case UK_ENTRY_KIND_EFI:     return "efi";
         case UK_ENTRY_KIND_FIRMWARE_SETUP: return "firmware-setup";
         case UK_ENTRY_KIND_REBOOT:         return "reboot";
@@ -160,7 +161,8 @@ const char *uk_entry_target(const struct uk_entry *e) {
         case UK_ENTRY_KIND_UKI:     return e->uki_path;
         case UK_ENTRY_KIND_UKI_URL:
         case UK_ENTRY_KIND_LINUX_URL: return e->url;
-        case UK_ENTRY_KIND_LINUX:   return e->linux_path;
+        case UK_ENTRY_KIND_LINUX:
+        case UK_ENTRY_KIND_MULTIBOOT: return e->linux_path;
         case UK_ENTRY_KIND_EFI:     return e->efi_path;
         case UK_ENTRY_KIND_FIRMWARE_SETUP:
         case UK_ENTRY_KIND_REBOOT:

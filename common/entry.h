@@ -37,12 +37,13 @@ struct uk_pin {
 uk_err uk_pin_parse(const char *s, size_t len, struct uk_pin *ret_pin);
 
 /* What an entry boots. A .conf naming several: uki-url wins over linux-url, linux-url over uki, uki over
- * linux, linux over efi. */
+ * linux, linux over multiboot, multiboot over efi. */
 enum uk_entry_kind {
         UK_ENTRY_KIND_UKI,        /* `uki PATH` or Type #2 */
         UK_ENTRY_KIND_UKI_URL,    /* `uki-url URL` */
         UK_ENTRY_KIND_LINUX,      /* `linux` + `initrd` (kernel with EFI stub) */
         UK_ENTRY_KIND_LINUX_URL,  /* `linux-url` + `initrd-url` (and `initrd` on the ESP): a kernel by URL */
+        UK_ENTRY_KIND_MULTIBOOT,  /* `multiboot` + `module` (GRUB's words): a Multiboot v1 kernel, modules in initrd[] */
         UK_ENTRY_KIND_EFI,        /* `efi` chain-load */
         UK_ENTRY_KIND_FIRMWARE_SETUP,  /* auto: reboot into the firmware's setup (OsIndications) */
         UK_ENTRY_KIND_REBOOT,          /* auto: reboot */
@@ -61,7 +62,7 @@ struct uk_entry {
         char sort_key[64];
         char machine_id[33];
         char architecture[16];
-        char linux_path[UK_PATH_MAX];  /* `linux` */
+        char linux_path[UK_PATH_MAX];  /* `linux`, or `multiboot` */
         char efi_path[UK_PATH_MAX];    /* `efi` */
         char uki_path[UK_PATH_MAX];    /* `uki`, or the Type #2 file itself */
         char url[UK_URL_MAX];          /* `uki-url`, `linux-url` */

@@ -77,14 +77,15 @@ static uk_err add_listed(char (*list)[UK_PATH_MAX], unsigned *n, bool is_path, c
 }
 
 static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_linux, bool *has_efi,
-                         bool *has_uki, bool *has_uki_url, bool *has_linux_url) {
+                         bool *has_uki, bool *has_uki_url, bool *has_linux_url, bool *has_multiboot) {
         const char *v = kv->val;
         size_t n = kv->val_len;
 
         /* An empty (quoted "") boot target names nothing: treat it as absent rather than as "/". */
         if (n == 0 && (uk_kv_key_is(kv, "linux") || uk_kv_key_is(kv, "efi") || uk_kv_key_is(kv, "uki") ||
                        uk_kv_key_is(kv, "uki-url") || uk_kv_key_is(kv, "initrd") || uk_kv_key_is(kv, "devicetree") ||
-                       uk_kv_key_is(kv, "linux-url") || uk_kv_key_is(kv, "initrd-url")))
+                       uk_kv_key_is(kv, "linux-url") || uk_kv_key_is(kv, "initrd-url") || uk_kv_key_is(kv, "multiboot") ||
+                       uk_kv_key_is(kv, "module")))
                 return UK_OK;
 
         if (uk_kv_key_is(kv, "title"))
@@ -131,8 +132,13 @@ static uk_err parse_line(struct uk_entry *e, const struct uk_kv *kv, bool *has_l
                 add_pin(&e->initrd_pin[e->n_initrd_pin++], v, n);
                 return UK_OK;
         }
-        if (uk_kv_key_is(kv, "initrd"))
+        /* A Multiboot kernel's modules are GRUB's `module` lines; ukiboot passes each with its path as its string. */
+        if (uk_kv_key_is(kv, "initrd") || uk_kv_key_is(kv, "module"))
                 return add_listed(e->initrd, &e->n_initrd, true, v, n);
+        if (uk_kv_key_is(kv, "multiboot")) {
+                *has_multiboot = true;
+                return *has_linux ? UK_OK : set_path(e->linux_path, sizeof(e->linux_path), v, n);   /* linux wins */
+        }
         if (uk_kv_key_is(kv, "initrd-url"))
                 return add_listed(e->initrd_url, &e->n_initrd_url, false, v, n);
         if (uk_kv_key_is(kv, "options"))
@@ -153,6 +159,7 @@ uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filena
                                 struct uk_entry *e) {
         struct uk_kv_iter it = { .text = text, .len = len };
         bool has_linux = false, has_efi = false, has_uki = false, has_uki_url = false, has_linux_url = false;
+        bool has_multiboot = false;
         struct uk_kv kv;
         uk_err r;
 
@@ -169,7 +176,7 @@ uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filena
                 return r;
 
         while (uk_kv_next(&it, " \t", &kv)) {
-                r = parse_line(e, &kv, &has_linux, &has_efi, &has_uki, &has_uki_url, &has_linux_url);
+                r = parse_line(e, &kv, &has_linux, &has_efi, &has_uki, &has_uki_url, &has_linux_url, &has_multiboot);
                 if (r)
                         return r;
         }
@@ -182,6 +189,8 @@ uk_err uk_entry_parse_conf_into(const char *text, size_t len, const char *filena
                 e->kind = UK_ENTRY_KIND_UKI;
         else if (has_linux)
                 e->kind = UK_ENTRY_KIND_LINUX;
+        else if (has_multiboot)
+                e->kind = UK_ENTRY_KIND_MULTIBOOT;
         else if (has_efi)
                 e->kind = UK_ENTRY_KIND_EFI;
         else

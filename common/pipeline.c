@@ -115,6 +115,7 @@ static const struct kind_row kinds[] = {
         { UK_ENTRY_KIND_UKI_URL, UK_IMAGE_URL, true,  false },
         { UK_ENTRY_KIND_LINUX,   UK_IMAGE_ESP, false, false },
         { UK_ENTRY_KIND_LINUX_URL, UK_IMAGE_URL, false, false },
+        { UK_ENTRY_KIND_MULTIBOOT, UK_IMAGE_ESP, false, false },
         { UK_ENTRY_KIND_EFI,     UK_IMAGE_ESP, false, false },
 };
 
@@ -692,6 +693,14 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                               "without them");
         if (b->kind == UK_ENTRY_KIND_EFI)
                 return prepare_efi(req, who, b);
+        /* A Multiboot kernel is no signed EFI image: under Secure Boot nothing could vouch for it. */
+        if (b->kind == UK_ENTRY_KIND_MULTIBOOT && !req->can_multiboot)
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", name, "",
+                              " is a Multiboot kernel, which this ukiboot cannot start (kexec_file_load takes no "
+                              "Multiboot kernel; the EFI program on x86-64 starts it)");
+        if (b->kind == UK_ENTRY_KIND_MULTIBOOT && req->machine.secure_boot)
+                return refuse(b, who, UK_REFUSE_VERIFY, UK_E_SECURITY, "", name, "",
+                              " is a Multiboot kernel, which nothing verifies: not booted under Secure Boot");
         struct uk_plan_in in = {
                 .src = &b->src,
                 .entry = e,
@@ -751,6 +760,16 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         }
 
         /* 5. Parse, pick up extras, settle the command line, lay out the plan. */
+        if (b->kind == UK_ENTRY_KIND_MULTIBOOT) {
+                const char *why = NULL;
+                r = uk_multiboot_parse(&b->src, &b->multiboot, &why);
+                if (r) {
+                        uk_boot_release(io, b);
+                        return refuse(b, who, r == UK_E_IO ? UK_REFUSE_READ : UK_REFUSE_CONTENT, r, "", name,
+                                      " is not a bootable Multiboot kernel: ", why);
+                }
+                in.multiboot = &b->multiboot;
+        }
         if (row->is_uki) {
                 r = uk_uki_parse(&b->src, &b->uki);
                 if (r) {

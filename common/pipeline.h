@@ -101,6 +101,7 @@ struct uk_boot_request {
         struct uk_machine machine;
         bool can_chain_load;              /* this twin can start an `efi` entry's program */
         bool can_pass_devicetree;         /* this twin hands the plan's device tree to the kernel */
+        bool can_multiboot;               /* this twin starts Multiboot kernels (the EFI twin on x86-64) */
         unsigned fetch_schemes;           /* UK_FETCH_*: the URL schemes this twin can download */
         bool https_has_ca;                /* CA certificates to check an https server with are at hand (the
                                            * ESP's UK_HTTPS_CA_PATH, the firmware's or the system's) */
@@ -160,6 +161,7 @@ struct uk_boot {
         struct uk_url url;                /* scratch: a URL image's parts, for the scheme check */
         struct uk_held_file held_initrds[UK_ENTRY_MAX_INITRDS];  /* a `linux-url` entry's initrds, read whole */
         struct uk_entry direct;           /* scratch: the `linux-url` entry a kernel given directly is planned as */
+        struct uk_multiboot multiboot;    /* a `multiboot` entry's kernel, as common/multiboot.c lays it out */
         uint8_t hash_scratch[16384];      /* scratch: a pinned image hashed through a source that is not memory */
 };
 

@@ -741,6 +741,42 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         return UK_OK;
 }
 
+/* A `multiboot` entry: the kernel where its layout says, the modules one by one, the line after the kernel's
+ * path (argv[0], as GRUB and QEMU hand it over). */
+static uk_err build_multiboot(const struct uk_plan_in *in, struct uk_plan *p) {
+        const struct uk_entry *e = in->entry;
+        uk_err r;
+
+        if (!in->multiboot || e->linux_path[0] == 0 || e->n_initrd > UK_ENTRY_MAX_INITRDS)
+                return UK_E_BAD_ENTRY;
+        p->is_multiboot = true;
+        p->multiboot = *in->multiboot;
+        p->kernel.source = UK_PIECE_FILE;
+        set_label(&p->kernel, basename_of(e->linux_path));
+        p->kernel.length = in->src->size;
+        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), e->linux_path) != 0)
+                return UK_E_BAD_ENTRY;
+        for (unsigned i = 0; i < e->n_initrd; i++) {
+                if (e->initrd[i][0] == 0)
+                        return UK_E_BAD_ENTRY;
+                r = add_piece(p, UK_PIECE_FILE, basename_of(e->initrd[i]), 0, in->initrd_file_sizes[i], e->initrd[i]);
+                if (r)
+                        return r;
+        }
+        if ((r = merge_cmdline(in, NULL, 0, false, p)))
+                return r;
+        size_t kl = uk_strlen(e->linux_path), gap = p->cmdline_len > 0;
+        if (kl + gap + p->cmdline_len >= sizeof(p->cmdline))
+                return UK_E_CMDLINE_TOO_LONG;
+        uk_memmove(p->cmdline + kl + gap, p->cmdline, p->cmdline_len + 1);
+        uk_memcpy(p->cmdline, e->linux_path, kl);
+        if (gap)
+                p->cmdline[kl] = ' ';
+        p->cmdline_len += kl + gap;
+        set_title(p, e, NULL, 0);
+        return UK_OK;
+}
+
 /* The digest, and the rule that every plan can be written down: a plan whose canonical record would not
  * fit the EFI variable and the Linux twin's record is refused, the same way on both twins, rather than
  * booted without a record. */
@@ -758,7 +794,8 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
         if (!in || !in->src || !in->src->read_at || !ret_plan)
                 return UK_E_INVALID_ARG;
         if (!in->uki && (!in->entry || (in->entry->kind != UK_ENTRY_KIND_LINUX &&
-                                        in->entry->kind != UK_ENTRY_KIND_LINUX_URL)))
+                                        in->entry->kind != UK_ENTRY_KIND_LINUX_URL &&
+                                        in->entry->kind != UK_ENTRY_KIND_MULTIBOOT)))
                 return UK_E_INVALID_ARG;
 
         /* The plan (~45 KiB) is built in place rather than on the stack, which is small under EFI; on
@@ -767,7 +804,8 @@ uk_err uk_plan_build(const struct uk_plan_in *in, struct uk_plan *ret_plan) {
          * is what dominated the cost. */
         uk_memset(ret_plan, 0, offsetof(struct uk_plan, gen));
         ret_plan->xbootldr = in->entry && in->entry->xbootldr;
-        r = in->uki ? build_uki(in, ret_plan) : build_linux_entry(in, ret_plan);
+        r = in->uki ? build_uki(in, ret_plan)
+            : in->entry->kind == UK_ENTRY_KIND_MULTIBOOT ? build_multiboot(in, ret_plan) : build_linux_entry(in, ret_plan);
         if (!r)
                 r = check_record(ret_plan);
         /* Generated pieces live in the plan: their content is known without reading anything. */

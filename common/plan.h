@@ -9,6 +9,7 @@
 #include "entry.h"
 #include "kernel.h"
 #include "extras.h"
+#include "multiboot.h"
 
 #define UK_ADDON_PIECES_MAX 16       /* addon .ucode, .initrd and device-tree sections a plan takes */
 /* 4 from the UKI + 3 extra archives (head, tail) + UK_EXTRAS_MAX files + addon pieces; below 64, the bits of
@@ -175,6 +176,7 @@ struct uk_plan_in {
         const struct uk_addon_piece *addon_pieces;        /* in the order the addons were applied */
         unsigned n_addon_pieces;
         uint64_t devicetree_file_size;    /* the entry's `devicetree` file, when it names one */
+        const struct uk_multiboot *multiboot;     /* `multiboot` entry: its kernel's layout (common/multiboot.c) */
         struct uk_machine machine;
         struct uk_policy policy;
 };
@@ -183,6 +185,11 @@ struct uk_plan {
         unsigned profile;
         unsigned n_profiles;
         struct uk_plan_piece kernel;
+        /* A Multiboot kernel (`multiboot` entry): its segments and entry; the initrd pieces are its modules,
+         * each loaded on its own (page-aligned, its path as its string), never concatenated; the command line
+         * starts with the kernel's path (argv[0]). */
+        bool is_multiboot;
+        struct uk_multiboot multiboot;
         struct uk_kernel_info kernel_info;
         struct uk_plan_piece initrd[UK_PLAN_MAX_PIECES];
         unsigned n_initrd;

@@ -141,6 +141,16 @@ static void write_devicetree(const struct uk_plan *p, struct sink *s) {
         }
 }
 
+/* label, then the numbers v[0..n) separated by one space: a line of the canonical form. */
+static void put_numbers(struct sink *s, const char *label, const uint64_t *v, unsigned n) {
+        put_str(s, label);
+        for (unsigned i = 0; i < n; i++) {
+                if (i > 0)
+                        put_char(s, ' ');
+                put_u64(s, v[i]);
+        }
+}
+
 static void write_canonical(const struct uk_plan *p, struct sink *s) {
         bool uki = p->kernel.source == UK_PIECE_UKI;
 
@@ -168,6 +178,16 @@ static void write_canonical(const struct uk_plan *p, struct sink *s) {
         }
         put_char(s, ' ');
         put_u64(s, p->kernel.length);
+        /* A Multiboot kernel: where it goes and where it starts, which the twin carries out blindly. */
+        if (p->is_multiboot) {
+                const uint64_t head[] = { p->multiboot.flags, p->multiboot.entry };
+                put_numbers(s, "\nmultiboot ", head, 2);
+                for (unsigned i = 0; i < p->multiboot.n_segments && i < UK_MB_SEGMENTS_MAX; i++) {
+                        const struct uk_mb_segment *g = &p->multiboot.segments[i];
+                        const uint64_t seg[] = { g->paddr, g->file_offset, g->file_size, g->mem_size };
+                        put_numbers(s, "\nsegment ", seg, 4);
+                }
+        }
         /* A kernel by URL is known by its bytes (the pipeline hashed them), as held initrds are. */
         if (p->kernel.source == UK_PIECE_HELD) {
                 put_char(s, ' ');
@@ -445,7 +465,19 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
         put_str(&s, "\nkernel:   ");
         text_span(&s, p, &p->kernel);
         put_str(&s, "\n          format ");
-        put_str(&s, format_name(p->kernel_info.format));
+        if (p->is_multiboot) {
+                put_str(&s, "Multiboot v1, entry ");
+                put_hex(&s, p->multiboot.entry);
+                for (unsigned i = 0; i < p->multiboot.n_segments && i < UK_MB_SEGMENTS_MAX; i++) {
+                        put_str(&s, ", segment at ");
+                        put_hex(&s, p->multiboot.segments[i].paddr);
+                        put_str(&s, " (");
+                        put_u64(&s, p->multiboot.segments[i].mem_size);
+                        put_str(&s, " bytes)");
+                }
+                put_str(&s, "; the initrd pieces are its modules");
+        } else
+                put_str(&s, format_name(p->kernel_info.format));
         if (p->kernel_info.format == UK_KERNEL_BZIMAGE) {
                 put_str(&s, ", boot protocol ");
                 put_protocol(&s, p->kernel_info.boot_protocol);
@@ -456,7 +488,8 @@ uk_err uk_plan_format_text(const struct uk_plan *p, char *buf, size_t cap, size_
                 put_str(&s, ", version ");
                 put_display(&s, p->kernel_info.version, sizeof(p->kernel_info.version));
         }
-        put_str(&s, p->kernel_info.has_pe_stub ? ", EFI stub" : ", no EFI stub");
+        if (!p->is_multiboot)
+                put_str(&s, p->kernel_info.has_pe_stub ? ", EFI stub" : ", no EFI stub");
         if (p->kernel_info.initrd_loadfile2_ok)
                 put_str(&s, ", LoadFile2 initrd");
 

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "tftp.h"
 #include "initrd.h"
+#include "mbstart.h"
 #include "plan.h"
 #include "secure.h"
 #include "seed.h"
@@ -312,6 +313,9 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
+        /* A Multiboot kernel: no stub, no LoadFile2, no measurements of ours (systemd-boot measures none for it). */
+        if (b->plan.is_multiboot)
+                return mb_start(env->image, e->id, &b->plan, img->buf, img->size, file_read, plan_fs(env, &b->plan));
         if (b->plan.splash.length > 0 && uk_range_ok(b->plan.splash.offset, b->plan.splash.length, img->size))
                 splash_show((const uint8_t *) img->buf + b->plan.splash.offset, (size_t) b->plan.splash.length);
         *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));
@@ -399,6 +403,7 @@ EFI_STATUS boot_entry(const struct boot_env *env, struct uk_entry *e, const char
                              .confidential_vm = env->confidential_vm, .fdt = env->fdt, .fdt_len = env->fdt_len },
                 .can_chain_load = true,
                 .can_pass_devicetree = true,
+                .can_multiboot = mb_supported(),
                 /* efi/http.c (HttpDxe, TlsDxe for https), efi/tftp.c (Mtftp4Dxe) */
                 .fetch_schemes = UK_FETCH_HTTP | UK_FETCH_TFTP | (tls ? UK_FETCH_HTTPS : 0),
                 .https_has_ca = ca.list || ca.firmware_has,

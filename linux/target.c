@@ -382,6 +382,8 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                         .fdt_len = t->fdt_len,
                 },
                 .can_chain_load = false,
+                /* Described by `plan`; loading one needs kexec_load and a trampoline of ours, not there yet. */
+                .can_multiboot = !o->this_machine,
                 /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
                 .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
                 .fetch_schemes = fetch_schemes(),

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         if (*p >= 'A' && *p <= 'Z')
                                 abort();        /* ids are lower-case */
                 /* the kind names a field that is set */
-                if ((e.kind == UK_ENTRY_KIND_LINUX && e.linux_path[0] != '/') ||
+                if (((e.kind == UK_ENTRY_KIND_LINUX || e.kind == UK_ENTRY_KIND_MULTIBOOT) && e.linux_path[0] != '/') ||
                     (e.kind == UK_ENTRY_KIND_EFI && e.efi_path[0] != '/') ||
                     (e.kind == UK_ENTRY_KIND_UKI && e.uki_path[0] != '/') ||
                     ((e.kind == UK_ENTRY_KIND_UKI_URL || e.kind == UK_ENTRY_KIND_LINUX_URL) && e.url[0] == 0) ||

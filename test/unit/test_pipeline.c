@@ -1109,6 +1109,72 @@ static void test_linux_url(void) {
         CHECK(tw.n_held == 0 && tw.open_images == 0, "all closed");
 }
 
+/* `multiboot` entries: the kernel judged by common/multiboot.c, its modules as the plan's pieces, the line
+ * after its path; only a twin that can start one plans it for a boot, never under Secure Boot. */
+static void test_multiboot(void) {
+        static uint8_t mbk[8192];
+        static const char conf_mb[] = "title U\nmultiboot /mb/k.elf\nmodule /mb/m1\nmodule /mb/m2\noptions -- a=1\n";
+        static const char conf_bad[] = "title B\nmultiboot /mb/bad.elf\n";
+        static const uint8_t m1[] = "module one", m2[] = "two";
+        /* An ELF32 i386 kernel: one PT_LOAD of the file's second 4 KiB at 1 MiB, the header at its start. */
+        memset(mbk, 0, sizeof(mbk));
+        memcpy(mbk, "\177ELF\1\1\1", 7);
+        mbk[16] = 2, mbk[18] = 3, mbk[20] = 1;
+        mbk[24] = 0x0c, mbk[25] = 0x00, mbk[26] = 0x10;         /* e_entry 0x10000c */
+        mbk[28] = 52, mbk[42] = 32, mbk[44] = 1;
+        uint8_t *ph = mbk + 52;
+        ph[0] = 1, ph[5] = 0x10, ph[10] = 0x10, ph[14] = 0x10;   /* PT_LOAD, offset 4096, vaddr = paddr 1 MiB */
+        ph[17] = 0x10, ph[21] = 0x20;                           /* filesz 4096, memsz 8192 */
+        const uint32_t magic = UK_MB_HEADER_MAGIC, flags = 3, sum = (uint32_t) -(magic + flags);
+        memcpy(mbk + 4096, &magic, 4), memcpy(mbk + 4100, &flags, 4), memcpy(mbk + 4104, &sum, 4);
+        base_esp();
+        add("/loader/entries/mb.conf", conf_mb, sizeof(conf_mb) - 1);
+        add("/loader/entries/bad.conf", conf_bad, sizeof(conf_bad) - 1);
+        add("/mb/k.elf", mbk, sizeof(mbk));
+        add("/mb/bad.elf", "\177ELF not multiboot", 18);
+        add("/mb/m1", m1, sizeof(m1) - 1);
+        add("/mb/m2", m2, sizeof(m2) - 1);
+        struct fake_fs fs = { .files = files, .n = n_files };
+        struct uk_fs_ops ops = fake_fs_ops(&fs);
+        struct fake_twin tw = { .fs = &fs };
+        const struct uk_boot_io io = fake_twin_io(&tw, &ops);
+        CHECK_EQ_INT(uk_bootmenu_load(&ops, NULL, NULL, NULL, &menu), UK_OK, "menu");
+        const struct uk_entry *e = entry("mb.conf");
+        CHECK(e && e->kind == UK_ENTRY_KIND_MULTIBOOT && e->n_initrd == 2 && uk_entry_reads_esp(e), "multiboot entry read");
+
+        struct uk_boot_request req = { .entry = e, .can_multiboot = true };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "planned: %s", boot.refusal.text);
+        const struct uk_plan *pl = &boot.plan;
+        CHECK(pl->is_multiboot && pl->multiboot.entry == 0x10000c && pl->multiboot.n_segments == 1 &&
+              pl->multiboot.segments[0].paddr == 0x100000 && pl->multiboot.segments[0].mem_size == 8192, "layout");
+        CHECK(pl->n_initrd == 2 && strcmp(pl->initrd[0].path, "/mb/m1") == 0 && pl->initrd[1].length == 3, "modules");
+        CHECK_EQ_STR(pl->cmdline, "/mb/k.elf -- a=1");
+        CHECK_EQ_INT(pl->n_measure, 0, "nothing measured");
+        char canon[UK_PLAN_CANONICAL_MAX];
+        size_t len = 0;
+        CHECK_EQ_INT(uk_plan_canonical(pl, canon, sizeof(canon), &len), UK_OK, "canonical");
+        CHECK(strstr(canon, "kernel file /mb/k.elf 8192\nmultiboot 3 1048588\nsegment 1048576 4096 4096 8192\n") != NULL,
+              "canonical layout: %s", canon);
+        uk_boot_release(&io, &boot);
+
+        int opens = tw.open_calls;
+        req.can_multiboot = false;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_UNSUPPORTED, "a twin that cannot start one");
+        CHECK_EQ_STR(boot.refusal.text, "mb.conf: /mb/k.elf is a Multiboot kernel, which this ukiboot cannot start "
+                     "(kexec_file_load takes no Multiboot kernel; the EFI program on x86-64 starts it)");
+        req.can_multiboot = true;
+        req.machine.secure_boot = true;
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_SECURITY, "under Secure Boot");
+        CHECK_EQ_STR(boot.refusal.text, "mb.conf: /mb/k.elf is a Multiboot kernel, which nothing verifies: not booted "
+                     "under Secure Boot");
+        CHECK_EQ_INT(tw.open_calls, opens, "refused before anything is opened");
+        req = (struct uk_boot_request) { .entry = entry("bad.conf"), .can_multiboot = true };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_BAD_KERNEL, "not a Multiboot kernel");
+        CHECK_EQ_STR(boot.refusal.text, "bad.conf: /mb/bad.elf is not a bootable Multiboot kernel: no Multiboot header "
+                     "(magic and checksum) in its first 8 KiB");
+        CHECK_EQ_INT(tw.open_images, 0, "all closed");
+}
+
 int main(void) {
         unit_suite = "pipeline";
         peb_fake_kernel(kernel, sizeof(kernel));
@@ -1132,5 +1198,6 @@ int main(void) {
         test_pins();
         test_url_schemes();
         test_linux_url();
+        test_multiboot();
         return unit_finish();
 }
