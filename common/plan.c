@@ -668,6 +668,20 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         return measure_uki(in, p, archives);
 }
 
+/* Put the kernel's path before the line, as argv[0]: what a unikernel (Multiboot, or an EFI application
+ * that is no Linux kernel) expects as its first word, the way GRUB, QEMU and the EFI shell hand it over. */
+static uk_err prefix_argv0(struct uk_plan *p, const char *path) {
+        size_t kl = uk_strlen(path), gap = p->cmdline_len > 0;
+        if (kl + gap + p->cmdline_len >= sizeof(p->cmdline))
+                return UK_E_CMDLINE_TOO_LONG;
+        uk_memmove(p->cmdline + kl + gap, p->cmdline, p->cmdline_len + 1);
+        uk_memcpy(p->cmdline, path, kl);
+        if (gap)
+                p->cmdline[kl] = ' ';
+        p->cmdline_len += kl + gap;
+        return UK_OK;
+}
+
 /* A `linux-url` entry's downloaded initrds, after its ESP ones: whole files in memory, so their content is
  * known now. */
 static uk_err add_held_pieces(const struct uk_plan_in *in, struct uk_plan *p) {
@@ -728,6 +742,10 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
                 return r;
 
         r = merge_cmdline(in, NULL, 0, false, p);
+        /* An EFI application that is no Linux kernel (a unikernel's EFI build) reads LoadOptions as the EFI
+         * shell passes them, its own name first; a Linux EFI stub takes the line as it is. */
+        if (!r && p->kernel_info.format == UK_KERNEL_PE)
+                r = prefix_argv0(p, kernel);
         if (!r)
                 r = append_smbios_extra(in, false, p);
         if (!r)
@@ -763,16 +781,8 @@ static uk_err build_multiboot(const struct uk_plan_in *in, struct uk_plan *p) {
                 if (r)
                         return r;
         }
-        if ((r = merge_cmdline(in, NULL, 0, false, p)))
+        if ((r = merge_cmdline(in, NULL, 0, false, p)) || (r = prefix_argv0(p, e->linux_path)))
                 return r;
-        size_t kl = uk_strlen(e->linux_path), gap = p->cmdline_len > 0;
-        if (kl + gap + p->cmdline_len >= sizeof(p->cmdline))
-                return UK_E_CMDLINE_TOO_LONG;
-        uk_memmove(p->cmdline + kl + gap, p->cmdline, p->cmdline_len + 1);
-        uk_memcpy(p->cmdline, e->linux_path, kl);
-        if (gap)
-                p->cmdline[kl] = ' ';
-        p->cmdline_len += kl + gap;
         set_title(p, e, NULL, 0);
         return UK_OK;
 }

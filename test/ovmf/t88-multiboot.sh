@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Unikernels on the EFI twin: `multiboot` entries with `module` lines start the project's own Multiboot kernel
+# Unikernels on the EFI twin. An EFI-stub unikernel stand-in (build/fixtures/ukapp.efi) from a `linux` entry gets
+# its own name first in LoadOptions and reads its initrd next to it through its DeviceHandle, then returns.
+# `multiboot` entries with `module` lines start the project's own Multiboot kernel
 # (build/fixtures/mbkernel.elf, a stand-in for Unikraft's QEMU images) after three broken ones are refused on
 # one line each (a segment in the firmware's first megabyte, a header asking for a video mode, a bad
 # checksum) and the next entry is tried. The kernel prints what it was handed: the magic, the command line
@@ -12,6 +14,9 @@ w=$OVMF_WORK/multiboot; d=$(esp_new multiboot)
 mkdir -p "$w" "$d/mb" "$d/loader/entries"
 [ -e "$FIX/mbkernel.elf" ] || { fail multiboot-setup "build/fixtures/mbkernel.elf missing (make fixtures)"; exit 1; }
 cp "$FIX"/mbkernel.elf "$FIX"/mb-low.elf "$FIX"/mb-video.elf "$FIX"/mb-bad-checksum.elf "$d/mb/"
+# The EFI-stub unikernel stand-in: its initrd is a file next to it, found through its DeviceHandle.
+mkdir -p "$d/ukapp"; cp "$FIX/ukapp.efi" "$d/ukapp/ukapp.efi"; head -c 3000 /dev/urandom > "$d/ukapp/initrd.cpio"
+printf 'title EFI unikernel\nlinux /ukapp/ukapp.efi\noptions -- unikernel-app\n' > "$d/loader/entries/w-app.conf"
 printf 'the first module' > "$d/mb/mod1"
 head -c 70000 /dev/urandom > "$d/mb/mod2.img"
 opts="-- ukiboot.multiboot=1 a=b"
@@ -28,6 +33,12 @@ log=$w/serial.log
 check_grep multiboot-low "$log" "ukiboot: error: z-low.conf: /mb/mb-low.elf is not a bootable Multiboot kernel: a segment's address is below 1 MiB or above 4 GiB"
 check_grep multiboot-video "$log" "ukiboot: error: y-video.conf: /mb/mb-video.elf is not a bootable Multiboot kernel: its header asks for a video mode, which ukiboot does not set"
 check_grep multiboot-checksum "$log" "ukiboot: error: x-checksum.conf: /mb/mb-bad-checksum.elf is not a bootable Multiboot kernel: no Multiboot header (magic and checksum) in its first 8 KiB"
+# The EFI application: its name first in LoadOptions, its initrd read from the ESP; it returns, and the
+# next entry is tried.
+check_eq efi-unikernel-options "$(guest_value "$log" UKAPP-OPTIONS)" "/ukapp/ukapp.efi -- unikernel-app"
+got_rd=$(guest_value "$log" UKAPP-INITRD)
+check_eq efi-unikernel-initrd "${got_rd,,}" \
+  "$(/usr/bin/python3 -c 'import sys, zlib; b = open(sys.argv[1], "rb").read(); print(len(b), "%08x" % zlib.crc32(b))' "$d/ukapp/initrd.cpio")"
 check_grep multiboot-fell-back "$log" "ukiboot: falling back to entry mb.conf"
 check_eq multiboot-magic "$(guest_value "$log" MBTEST-MAGIC)" 2badb002
 check_eq multiboot-cmdline "$(guest_value "$log" MBTEST-CMDLINE)" "/mb/mbkernel.elf $opts"
@@ -52,7 +63,7 @@ rc=$(sed -n 's/.*(qemu rc=\([0-9]*\)).*/\1/p' "$w/boot.out")
 check_eq multiboot-isa-debug-exit "$rc" 33
 # The Linux twin plans what the EFI program started (its command line; it cannot kexec one yet).
 "$top/linux/ukiboot" plan --esp "$d" --entry mb.conf --secure-boot off --canonical > "$w/plan.linux" 2> "$w/plan.err"
-check_eq multiboot-linux-twin-cmdline "$(sed -n 's/^cmdline [0-9]* //p' "$w/plan.linux")" "$(sed -n 's/^ukiboot: cmdline: //p' "$log")"
+check_eq multiboot-linux-twin-cmdline "$(sed -n 's/^cmdline [0-9]* //p' "$w/plan.linux")" "$(sed -n 's/^ukiboot: cmdline: //p' "$log" | tail -n1)"
 "$top/linux/ukiboot" load --esp "$d" --entry mb.conf --no-count > /dev/null 2> "$w/load.err"; lrc=$?
 [ $lrc -eq 3 ] && grep -q "is a Multiboot kernel, which this ukiboot cannot start" "$w/load.err" &&
   pass "multiboot-linux-twin-refuses (exit 3, nothing loaded)" || fail multiboot-linux-twin-refuses "exit $lrc: $(cat "$w/load.err")"

@@ -1116,6 +1116,10 @@ static void test_multiboot(void) {
         static const char conf_mb[] = "title U\nmultiboot /mb/k.elf\nmodule /mb/m1\nmodule /mb/m2\noptions -- a=1\n";
         static const char conf_bad[] = "title B\nmultiboot /mb/bad.elf\n";
         static const uint8_t m1[] = "module one", m2[] = "two";
+        static const char conf_app[] = "title A\nlinux /app/app.efi\noptions -- x=1\n";
+        static uint8_t app[4096];
+        const struct peb_section text = { .name = ".text", .data = "\xc3", .len = 1 };
+        size_t app_len = peb_build(app, sizeof(app), &text, 1);
         /* An ELF32 i386 kernel: one PT_LOAD of the file's second 4 KiB at 1 MiB, the header at its start. */
         memset(mbk, 0, sizeof(mbk));
         memcpy(mbk, "\177ELF\1\1\1", 7);
@@ -1134,6 +1138,8 @@ static void test_multiboot(void) {
         add("/mb/bad.elf", "\177ELF not multiboot", 18);
         add("/mb/m1", m1, sizeof(m1) - 1);
         add("/mb/m2", m2, sizeof(m2) - 1);
+        add("/loader/entries/app.conf", conf_app, sizeof(conf_app) - 1);
+        add("/app/app.efi", app, app_len);
         struct fake_fs fs = { .files = files, .n = n_files };
         struct uk_fs_ops ops = fake_fs_ops(&fs);
         struct fake_twin tw = { .fs = &fs };
@@ -1172,6 +1178,13 @@ static void test_multiboot(void) {
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_BAD_KERNEL, "not a Multiboot kernel");
         CHECK_EQ_STR(boot.refusal.text, "bad.conf: /mb/bad.elf is not a bootable Multiboot kernel: no Multiboot header "
                      "(magic and checksum) in its first 8 KiB");
+        /* An EFI application that is no Linux kernel, from a `linux` entry: its name first, as the EFI shell
+         * passes it (Unikraft's EFI builds read argv[0] there); a Linux kernel's line stays as it was. */
+        req = (struct uk_boot_request) { .entry = entry("app.conf") };
+        CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_OK, "EFI application planned: %s", boot.refusal.text);
+        CHECK(boot.plan.kernel_info.format == UK_KERNEL_PE, "not a Linux kernel");
+        CHECK_EQ_STR(boot.plan.cmdline, "/app/app.efi -- x=1");
+        uk_boot_release(&io, &boot);
         CHECK_EQ_INT(tw.open_images, 0, "all closed");
 }
 
