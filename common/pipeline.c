@@ -769,6 +769,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                                       " is not a bootable Multiboot kernel: ", why);
                 }
                 in.multiboot = &b->multiboot;
+                if (e->devicetree[0])
+                        boot_note(b, who, "", "its devicetree is not passed: a Multiboot kernel takes none");
         }
         if (row->is_uki) {
                 r = uk_uki_parse(&b->src, &b->uki);

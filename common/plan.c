@@ -745,7 +745,7 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
         /* An EFI application that is no Linux kernel (a unikernel's EFI build) reads LoadOptions as the EFI
          * shell passes them, its own name first; a Linux EFI stub takes the line as it is. */
         if (!r && p->kernel_info.format == UK_KERNEL_PE)
-                r = prefix_argv0(p, kernel);
+                r = prefix_argv0(p, p->kernel.source == UK_PIECE_HELD ? p->kernel.label : kernel);
         if (!r)
                 r = append_smbios_extra(in, false, p);
         if (!r)
@@ -784,7 +784,16 @@ static uk_err build_multiboot(const struct uk_plan_in *in, struct uk_plan *p) {
         if ((r = merge_cmdline(in, NULL, 0, false, p)) || (r = prefix_argv0(p, e->linux_path)))
                 return r;
         set_title(p, e, NULL, 0);
-        return UK_OK;
+        /* Nothing of a Multiboot kernel passes through the firmware's LoadImage, which would measure it: the
+         * kernel and every module go into PCR 9 as GRUB measures the files it loads, the line into PCR 12 as
+         * systemd-boot measures load options. */
+        r = add_measurement(p, UK_MEASURE_CMDLINE, UK_PCR_KERNEL_PARAMETERS, NULL, 0, p->cmdline_len, 0);
+        for (unsigned i = 0; !r && i <= p->n_initrd; i++) {      /* the kernel, then its modules in order */
+                const struct uk_plan_piece *piece = i == 0 ? &p->kernel : &p->initrd[i - 1];
+                if (!(r = add_measurement(p, UK_MEASURE_FILE, UK_PCR_BOOT_FILES, piece->label, 0, piece->length, 0)))
+                        p->measure[p->n_measure - 1].piece = i == 0 ? UK_MEASURE_KERNEL : i - 1;
+        }
+        return r;
 }
 
 /* The digest, and the rule that every plan can be written down: a plan whose canonical record would not

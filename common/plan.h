@@ -60,7 +60,11 @@ enum uk_measure_kind {
         UK_MEASURE_ADDON,       /* initrd[piece], an addon's section (bytes, then its fill), a tagged event (tag)
                                  * described by the addon's file name (uk_plan_path_name) as UTF-16 with NUL */
         UK_MEASURE_DT_ADDON,    /* dt_addons[piece], an addon's device tree, the same way */
+        UK_MEASURE_FILE,        /* a whole file a `multiboot` entry loads: the kernel (piece UK_MEASURE_KERNEL) or
+                                 * the module initrd[piece], its bytes, described by its file name (name) */
 };
+#define UK_MEASURE_KERNEL 0xffffffffu
+#define UK_PCR_BOOT_FILES 9             /* files a boot loader loads as data (GRUB's PCR, the kernel's initrd's) */
 struct uk_measurement {
         enum uk_measure_kind kind;
         uint32_t pcr;

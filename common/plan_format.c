@@ -414,6 +414,13 @@ static void put_measurement(struct sink *s, const struct uk_measurement *m) {
                 put_str(s, m->name);
                 put_str(s, " (UTF-16, tagged event)");
                 break;
+        case UK_MEASURE_FILE:
+                put_str(s, m->piece == UK_MEASURE_KERNEL ? " the kernel file " : " the module file ");
+                put_str(s, m->name);
+                put_str(s, ": ");
+                put_u64(s, m->length);
+                put_str(s, " bytes");
+                break;
         case UK_MEASURE_ADDON:
         case UK_MEASURE_DT_ADDON:
                 /* "PCR 12 addon .initrd: 512 bytes (tagged event)" */
@@ -755,7 +762,7 @@ uk_err uk_plan_format_json(const struct uk_plan *p, char *buf, size_t cap, size_
         put_char(&s, '[');
         for (unsigned i = 0; i < p->n_measure && i < UK_PLAN_MEASURE_MAX; i++) {
                 static const char *const kinds[] = { "cmdline", "name", "section", "initrd", "profile", "addon",
-                                                    "devicetree-addon" };
+                                                    "devicetree-addon", "file" };
                 const struct uk_measurement *m = &p->measure[i];
                 bool mf = true;
                 put_str(&s, i ? ",{" : "{");

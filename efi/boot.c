@@ -313,9 +313,11 @@ static EFI_STATUS execute(const struct boot_env *env, const struct uk_entry *e, 
                 return boot_efi(env, e, b->efi_options, b->efi_options_len, ret_measured);
         }
         export_and_log(e, &b->plan);
-        /* A Multiboot kernel: no stub, no LoadFile2, no measurements of ours (systemd-boot measures none for it). */
-        if (b->plan.is_multiboot)
+        /* A Multiboot kernel: no stub, no LoadFile2; the plan's own measurements (its files, its line). */
+        if (b->plan.is_multiboot) {
+                *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));
                 return mb_start(env->image, e->id, &b->plan, img->buf, img->size, file_read, plan_fs(env, &b->plan));
+        }
         if (b->plan.splash.length > 0 && uk_range_ok(b->plan.splash.offset, b->plan.splash.length, img->size))
                 splash_show((const uint8_t *) img->buf + b->plan.splash.offset, (size_t) b->plan.splash.length);
         *ret_measured = tpm_measure_plan(img->buf, img->size, &b->plan, file_read, plan_fs(env, &b->plan));

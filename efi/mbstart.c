@@ -17,7 +17,7 @@
 #define INFO_CMDLINE 3072
 #define INFO_MMAP 8192
 #define MMAP_MAX ((INFO_PAGES * 4096 - INFO_MMAP) / 24)
-#define BELOW_4G 0xffffffffull
+#define BELOW_4G 0xffffefffull          /* the last page below 4 GiB stays out: an end address must fit 32 bits */
 
 /* The information structure's fields this loader fills (Multiboot 0.6.96, section 3.3). */
 struct mb_info {
@@ -53,8 +53,9 @@ static void give_back(struct taken *t) {
         }
 }
 
-static EFI_STATUS take(struct taken *t, EFI_ALLOCATE_TYPE how, EFI_PHYSICAL_ADDRESS *addr, UINTN pages) {
-        EFI_STATUS st = BS->AllocatePages(how, EfiLoaderData, pages, addr);
+static EFI_STATUS take(struct taken *t, EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type, EFI_PHYSICAL_ADDRESS *addr,
+                       UINTN pages) {
+        EFI_STATUS st = BS->AllocatePages(how, type, pages, addr);
         if (!EFI_ERROR(st)) {
                 t->addr[t->n] = *addr;
                 t->pages[t->n++] = pages;
@@ -64,17 +65,19 @@ static EFI_STATUS take(struct taken *t, EFI_ALLOCATE_TYPE how, EFI_PHYSICAL_ADDR
 
 #if defined(__x86_64__) && !defined(UKIBOOT_EFIHOST)
 /* Long mode to 32-bit protected mode, position-independent so that it runs from a copy below 4 GiB (where
- * the identity mapping keeps the next instruction where it was once paging is off). Called as
+ * the identity mapping keeps the next instruction where it was once paging is off), in a page of loader
+ * code (firmware that maps loader data no-execute would fault on it) that it never writes. Called as
  * void (*)(uint32_t entry, uint32_t info): entry in EDI, info in ESI. */
 __asm__(
         ".pushsection .text\n"
-        ".globl mb_trampoline, mb_trampoline_end\n"
+        ".globl mb_trampoline, mb_trampoline_end, mb_gdt, mb_gdt_base\n"
         ".code64\n"
         "mb_trampoline:\n"
         "        cli\n"
-        "        leaq mb_gdt(%rip), %rax\n"
-        "        movq %rax, mb_gdt_base(%rip)\n"
-        "        lgdt mb_gdt_limit(%rip)\n"
+        "        movq %cr4, %rax\n"                 /* PCIDE off while paging is still on (clearing PG with */
+        "        btrq $17, %rax\n"                  /* it set is a #GP) */
+        "        movq %rax, %cr4\n"
+        "        lgdt mb_gdt_limit(%rip)\n"         /* its base was written by mb_start into the copy */
         "        leaq 1f(%rip), %rax\n"
         "        pushq $0x08\n"                       /* 32-bit code segment */
         "        pushq %rax\n"
@@ -111,7 +114,7 @@ __asm__(
         "mb_trampoline_end:\n"
         ".code64\n"
         ".popsection\n");
-extern const uint8_t mb_trampoline[], mb_trampoline_end[];
+extern const uint8_t mb_trampoline[], mb_trampoline_end[], mb_gdt[], mb_gdt_base[];
 
 bool mb_supported(void) {
         return true;
@@ -127,6 +130,12 @@ static EFI_STATUS place_segments(const char *id, const struct uk_multiboot *mb, 
                                  struct taken *t) {
         uint64_t lo[UK_MB_SEGMENTS_MAX], hi[UK_MB_SEGMENTS_MAX];
         unsigned n = 0;
+        /* The plan was made from these bytes; still, nothing is written unless every segment is in them. */
+        for (unsigned i = 0; i < mb->n_segments; i++)
+                if (!uk_range_ok(mb->segments[i].file_offset, mb->segments[i].file_size, size)) {
+                        log_error(L"%a: the kernel's segment %d lies outside the %ld bytes read", id, i, size);
+                        return EFI_LOAD_ERROR;
+                }
         for (unsigned i = 0; i < mb->n_segments && i < UK_MB_SEGMENTS_MAX; i++) {
                 uint64_t a = mb->segments[i].paddr & ~0xfffull;
                 uint64_t b = ((uint64_t) mb->segments[i].paddr + mb->segments[i].mem_size + 0xfff) & ~0xfffull;
@@ -148,7 +157,7 @@ static EFI_STATUS place_segments(const char *id, const struct uk_multiboot *mb, 
         }
         for (unsigned i = 0; i < m; i++) {
                 EFI_PHYSICAL_ADDRESS a = lo[i];
-                EFI_STATUS st = take(t, AllocateAddress, &a, (UINTN) ((hi[i] - lo[i]) / 4096));
+                EFI_STATUS st = take(t, AllocateAddress, EfiLoaderData, &a, (UINTN) ((hi[i] - lo[i]) / 4096));
                 if (EFI_ERROR(st)) {
                         log_error(L"%a: the kernel's memory 0x%lx-0x%lx is not free (the firmware uses it): %r", id,
                                   lo[i], hi[i], st);
@@ -157,8 +166,6 @@ static EFI_STATUS place_segments(const char *id, const struct uk_multiboot *mb, 
         }
         for (unsigned i = 0; i < mb->n_segments; i++) {
                 const struct uk_mb_segment *s = &mb->segments[i];
-                if (!uk_range_ok(s->file_offset, s->file_size, size))
-                        return EFI_LOAD_ERROR;
                 uint8_t *dst = (uint8_t *) (UINTN) s->paddr;
                 CopyMem(dst, kernel + s->file_offset, s->file_size);
                 SetMem(dst + s->file_size, s->mem_size - s->file_size, 0);
@@ -173,7 +180,7 @@ static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, initrd_
         for (unsigned i = 0; i < p->n_initrd && i < UK_ENTRY_MAX_INITRDS; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
                 EFI_PHYSICAL_ADDRESS a = BELOW_4G;
-                EFI_STATUS st = take(t, AllocateMaxAddress, &a, EFI_SIZE_TO_PAGES(piece->length ? piece->length : 1));
+                EFI_STATUS st = take(t, AllocateMaxAddress, EfiLoaderData, &a, EFI_SIZE_TO_PAGES(piece->length ? piece->length : 1));
                 if (EFI_ERROR(st)) {
                         log_error(L"%a: module %a: no memory below 4 GiB for %ld bytes: %r", id, piece->path,
                                   piece->length, st);
@@ -262,7 +269,7 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
         }
         if ((st = place_segments(id, &p->multiboot, kernel, kernel_size, &t)))
                 goto fail;
-        if ((st = take(&t, AllocateMaxAddress, &info_addr, INFO_PAGES)) || (st = take(&t, AllocateMaxAddress, &tramp_addr, 1))) {
+        if ((st = take(&t, AllocateMaxAddress, EfiLoaderData, &info_addr, INFO_PAGES)) || (st = take(&t, AllocateMaxAddress, EfiLoaderCode, &tramp_addr, 1))) {
                 log_error(L"%a: no memory below 4 GiB for the Multiboot information: %r", id, st);
                 goto fail;
         }
@@ -284,6 +291,8 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
 
 #if defined(__x86_64__) && !defined(UKIBOOT_EFIHOST)
         CopyMem((void *) (UINTN) tramp_addr, mb_trampoline, (UINTN) (mb_trampoline_end - mb_trampoline));
+        uint64_t gdt = tramp_addr + (UINTN) (mb_gdt - mb_trampoline);
+        CopyMem((void *) (UINTN) (tramp_addr + (UINTN) (mb_gdt_base - mb_trampoline)), &gdt, sizeof(gdt));
         /* The map is read into room set aside now: nothing may allocate between GetMemoryMap and the exit. */
         UINTN cap = 0, map_size = 0, key = 0, desc_size = 0;
         UINT32 desc_version = 0;
@@ -297,6 +306,7 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
         }
         log_info(L"%a: starting the Multiboot kernel at 0x%x (%d segments, %d modules)", id, p->multiboot.entry,
                  p->multiboot.n_segments, p->n_initrd);
+        bool exit_tried = false;
         for (int tries = 0; tries < 3; tries++) {
                 map_size = cap;
                 st = BS->GetMemoryMap(&map_size, (EFI_MEMORY_DESCRIPTOR *) map, &key, &desc_size, &desc_version);
@@ -306,6 +316,7 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
                         st = EFI_BUFFER_TOO_SMALL;
                         break;
                 }
+                exit_tried = true;
                 st = BS->ExitBootServices(image, key);
                 if (!EFI_ERROR(st)) {
                         void (*enter)(uint32_t entry, uint32_t info) = (void (*)(uint32_t, uint32_t)) (UINTN) tramp_addr;
@@ -314,6 +325,9 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
                                 __asm__ volatile("hlt");
                 }
         }
+        /* After a failed ExitBootServices only memory services are certain: no console, no next entry. */
+        if (exit_tried)
+                RT->ResetSystem(EfiResetCold, st, 0, NULL);
         FreePool(map);
         log_error(L"%a: the firmware's memory map could not be handed over: %r", id, st);
 #else

@@ -200,6 +200,25 @@ static bool measure_archive(struct tcg2_protocol *t, const struct uk_measurement
         return ok;
 }
 
+/* A whole file a `multiboot` entry loads: the kernel (the image read whole) or a module, read whole here (it
+ * is read once more where it is loaded: a module is measured before anything of it is used). */
+static bool measure_file(struct tcg2_protocol *t, const struct uk_measurement *m, const void *image, uint64_t size,
+                         const struct uk_plan *p, initrd_file_read_fn read_file, void *read_ctx, const CHAR16 *desc) {
+        if (m->piece == UK_MEASURE_KERNEL)
+                return m->length == size && measure(t, m->pcr, image, size, desc);
+        if (m->piece >= p->n_initrd || !read_file || p->initrd[m->piece].length != m->length)
+                return false;
+        void *buf = NULL;
+        UINTN pages = 0;
+        if (m->length > 0 && EFI_ERROR(pages_alloc(m->length, &buf, &pages)))
+                return false;
+        bool ok = (m->length == 0 || read_file(read_ctx, p->initrd[m->piece].path, 0, buf, (size_t) m->length) == UK_OK) &&
+                  measure(t, m->pcr, buf, m->length, desc);
+        if (buf)
+                pages_free(buf, pages);
+        return ok;
+}
+
 /* An addon's .ucode or .initrd as the stub measures it: the section as loaded (its bytes, then the fill), a
  * tagged event described by the addon's file name. */
 static bool measure_addon(struct tcg2_protocol *t, const struct uk_plan *p, const struct uk_measurement *m) {
@@ -263,6 +282,12 @@ bool tpm_measure_plan(const void *uki, uint64_t size, const struct uk_plan *p, i
                         /* The profile number as UTF-16 with its NUL, described by itself. */
                         static const UINT32 tag = UK_PROFILE_EVENT_TAG;
                         ok = t && measure_event(t, m->pcr, &tag, name16, StrSize(name16), name16);
+                        params_ok = params_ok && ok;
+                        FreePool(name16);
+                        continue;
+                }
+                if (m->kind == UK_MEASURE_FILE) {
+                        ok = t && measure_file(t, m, uki, size, p, read_file, read_ctx, name16);
                         params_ok = params_ok && ok;
                         FreePool(name16);
                         continue;

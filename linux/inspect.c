@@ -358,7 +358,7 @@ int verb_inspect(int argc, char **argv) {
         /* A unikernel's Multiboot image (or an ELF file that ought to be one) is no UKI: said for what it is. */
         uint8_t magic[4] = {};
         (void) uk_source_read(&in->file.src, 0, magic, in->file.src.size < 4 ? 0 : 4);
-        if (uk_multiboot_detect(&in->file.src) || memcmp(magic, "\177ELF", 4) == 0) {
+        if (memcmp(magic, "MZ", 2) != 0 && (uk_multiboot_detect(&in->file.src) || memcmp(magic, "\177ELF", 4) == 0)) {
                 r = inspect_multiboot(&in->file, json, stdout);
                 fd_source_close(&in->file);
                 free(in);

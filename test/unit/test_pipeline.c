@@ -1155,7 +1155,10 @@ static void test_multiboot(void) {
               pl->multiboot.segments[0].paddr == 0x100000 && pl->multiboot.segments[0].mem_size == 8192, "layout");
         CHECK(pl->n_initrd == 2 && strcmp(pl->initrd[0].path, "/mb/m1") == 0 && pl->initrd[1].length == 3, "modules");
         CHECK_EQ_STR(pl->cmdline, "/mb/k.elf -- a=1");
-        CHECK_EQ_INT(pl->n_measure, 0, "nothing measured");
+        CHECK(pl->n_measure == 4 && pl->measure[0].kind == UK_MEASURE_CMDLINE && pl->measure[0].pcr == 12 &&
+              pl->measure[1].kind == UK_MEASURE_FILE && pl->measure[1].piece == UK_MEASURE_KERNEL &&
+              pl->measure[1].pcr == 9 && pl->measure[1].length == sizeof(mbk) && pl->measure[3].piece == 1 &&
+              strcmp(pl->measure[3].name, "m2") == 0, "the line into PCR 12, the kernel and each module into PCR 9");
         char canon[UK_PLAN_CANONICAL_MAX];
         size_t len = 0;
         CHECK_EQ_INT(uk_plan_canonical(pl, canon, sizeof(canon), &len), UK_OK, "canonical");
