@@ -161,3 +161,24 @@ uk_err uk_multiboot_parse(const struct uk_source *src, struct uk_multiboot *ret,
         *ret = mb;
         return UK_OK;
 }
+
+unsigned uk_multiboot_pages(const struct uk_multiboot *mb, uint64_t lo[UK_MB_SEGMENTS_MAX], uint64_t hi[UK_MB_SEGMENTS_MAX]) {
+        unsigned n = 0, m = 0;
+        for (unsigned i = 0; mb && i < mb->n_segments && i < UK_MB_SEGMENTS_MAX; i++) {
+                uint64_t a = mb->segments[i].paddr & ~0xfffull;
+                uint64_t b = ((uint64_t) mb->segments[i].paddr + mb->segments[i].mem_size + 0xfff) & ~0xfffull;
+                unsigned k = n++;
+                for (; k > 0 && lo[k - 1] > a; k--)     /* insertion by start */
+                        lo[k] = lo[k - 1], hi[k] = hi[k - 1];
+                lo[k] = a, hi[k] = b;
+        }
+        for (unsigned i = 0; i < n; i++) {
+                if (m > 0 && lo[i] <= hi[m - 1]) {
+                        if (hi[i] > hi[m - 1])
+                                hi[m - 1] = hi[i];
+                        continue;
+                }
+                lo[m] = lo[i], hi[m] = hi[i], m++;
+        }
+        return m;
+}

@@ -38,6 +38,10 @@ struct uk_multiboot {
         uint64_t high;                   /* one past the highest (at most 4 GiB) */
 };
 
+/* The 4 KiB pages the kernel's segments occupy, as at most UK_MB_SEGMENTS_MAX ranges [lo, hi) in address order,
+ * overlapping or touching ones merged (two segments may share a page): what a loader reserves. */
+unsigned uk_multiboot_pages(const struct uk_multiboot *mb, uint64_t lo[UK_MB_SEGMENTS_MAX], uint64_t hi[UK_MB_SEGMENTS_MAX]);
+
 /* Whether src carries a Multiboot header (a valid magic and checksum) in its first 8 KiB: what decides that
  * a kernel is a Multiboot kernel, before it is judged. */
 bool uk_multiboot_detect(const struct uk_source *src);

@@ -696,8 +696,8 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
         /* A Multiboot kernel is no signed EFI image: under Secure Boot nothing could vouch for it. */
         if (b->kind == UK_ENTRY_KIND_MULTIBOOT && !req->can_multiboot)
                 return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", name, "",
-                              " is a Multiboot kernel, which this ukiboot cannot start (kexec_file_load takes no "
-                              "Multiboot kernel; the EFI program on x86-64 starts it)");
+                              " is a Multiboot kernel, which this ukiboot cannot start (Multiboot kernels start on "
+                              "x86-64 only)");
         if (b->kind == UK_ENTRY_KIND_MULTIBOOT && req->machine.secure_boot)
                 return refuse(b, who, UK_REFUSE_VERIFY, UK_E_SECURITY, "", name, "",
                               " is a Multiboot kernel, which nothing verifies: not booted under Secure Boot");

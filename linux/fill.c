@@ -242,6 +242,12 @@ int fill_initrd(struct target *t, int out_fd) {
 
 /* Bytes of a piece for the content hash, through the sources that already read them: the opened image for
  * the kernel and UKI pieces, the ESP's uk_fs_ops for files. */
+static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len);
+
+uk_err target_read_piece(struct target *t, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
+        return read_piece_at(t, piece, offset, buf, len);
+}
+
 static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
         struct target *t = ctx;
         const struct uk_source *src = &t->file.src;

@@ -49,7 +49,7 @@ int inspect_multiboot(const struct fd_source *f, bool json, FILE *out) {
                         (unsigned long long) s->paddr + s->mem_size, s->file_size, (unsigned long long) s->file_offset,
                         s->mem_size - s->file_size);
         }
-        fprintf(out, "boots on: the EFI program on x86-64, from a `multiboot` entry, Secure Boot off; not the Linux "
-                     "twin yet (kexec_file_load takes no Multiboot kernel)\n");
+        fprintf(out, "boots on: x86-64, Secure Boot off: the EFI program from a `multiboot` entry, the Linux twin "
+                     "through kexec_load (not under lockdown)\n");
         return EXIT_OK;
 }

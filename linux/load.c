@@ -13,6 +13,7 @@
 #include "target.h"
 #include "fill.h"
 #include "kexec_arm64.h"
+#include "kexec_multiboot.h"
 #include "verbs.h"
 #include "sha256.h"
 
@@ -153,6 +154,24 @@ int do_load(const struct target_opts *o, bool crash) {
         int r = target_plan(o, &t);
         if (r)
                 goto out;
+        /* A Multiboot kernel: kexec_load with a layout of ours (kexec_file_load takes bzImage only). */
+        if (t.plan->is_multiboot) {
+                if (crash) {
+                        r = log_fail(EXIT_INVALID, "%s: a Multiboot kernel is not loaded as a crash kernel", t.file.label);
+                        goto out;
+                }
+                const char *record = UKIBOOT_LOADED_FILE;
+                char record_tmp[256];
+                bool prepared = record_prepare(t.plan, record, record_tmp);
+                if ((r = kexec_load_multiboot(&t, t.file.label))) {
+                        if (prepared)
+                                unlink(record_tmp);
+                        goto out;
+                }
+                record_commit(prepared, record_tmp, record);
+                fprintf(stderr, "ukiboot: loaded %s (Multiboot), cmdline: %s\n", t.file.label, t.plan->cmdline);
+                goto out;
+        }
 
         if ((kernel_fd = new_memfd("ukiboot-kernel", &r)) < 0 || (r = fill_kernel(&t, kernel_fd)))
                 goto out;

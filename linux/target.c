@@ -277,6 +277,11 @@ static void io_close_image(void *ctx, struct uk_source *src) {
         src->ctx = NULL;
 }
 
+#if defined(__x86_64__)
+#define KEXEC_TAKES_MULTIBOOT true
+#else
+#define KEXEC_TAKES_MULTIBOOT false
+#endif
 #if defined(__aarch64__)
 #define KEXEC_TAKES_DEVICETREE true
 #else
@@ -382,8 +387,8 @@ static int prepare(const struct target_opts *o, struct target *t, const struct u
                         .fdt_len = t->fdt_len,
                 },
                 .can_chain_load = false,
-                /* Described by `plan`; loading one needs kexec_load and a trampoline of ours, not there yet. */
-                .can_multiboot = !o->this_machine,
+                /* kexec_load with a layout and trampoline of ours (linux/kexec_multiboot.c), on x86-64. */
+                .can_multiboot = !o->this_machine || KEXEC_TAKES_MULTIBOOT,
                 /* arm64's kexec_load takes the plan's tree; x86's kexec_file_load takes none. */
                 .can_pass_devicetree = KEXEC_TAKES_DEVICETREE,
                 .fetch_schemes = fetch_schemes(),

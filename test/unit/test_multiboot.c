@@ -5,6 +5,7 @@
 #include <string.h>
 #include "unit.h"
 #include "multiboot.h"
+#include "multiboot_info.h"
 #include "util.h"
 
 #define IMG_SIZE 16384
@@ -174,10 +175,52 @@ static void test_addresses(void) {
         }
 }
 
+static uint32_t get32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24; }
+
+/* The information block both twins hand over, field by field (specification 0.6.96, section 3.3). */
+static void test_info(void) {
+        static uint8_t buf[UK_MB_INFO_SIZE];
+        const uint32_t base = 0x200000;
+        const struct uk_mb_module mods[] = { { 0x300000, 0x300010, "/mb/m1" }, { 0x301000, 0x301003, "/mb/m2 x" } };
+        const struct uk_mb_region map[] = {
+                { 0, 0x9fc00, UK_MB_RAM }, { 0x9fc00, 0x400, UK_MB_RESERVED },
+                { 0x100000, 0x700000, UK_MB_RAM }, { 0x800000, 0x100000, UK_MB_RAM },    /* adjacent: one entry */
+                { 0x900000, 0x10000, UK_MB_ACPI_NVS }, { 0xa00000, 0x1000000, UK_MB_RAM },
+        };
+        CHECK_EQ_INT(uk_multiboot_info(buf, base, "/mb/k -- a", "ukiboot test", mods, 2, map, 6), UK_OK, "laid out");
+        CHECK_EQ_INT(get32(buf), 1u | 4u | 8u | 64u | 512u, "flags: memory, cmdline, modules, map, loader name");
+        CHECK_EQ_INT(get32(buf + 4), 639, "mem_lower: RAM from 0, KiB");
+        CHECK_EQ_INT(get32(buf + 8), 0x800000 / 1024, "mem_upper: RAM without a gap from 1 MiB, KiB");
+        CHECK(strcmp((const char *) buf + (get32(buf + 16) - base), "/mb/k -- a") == 0, "command line");
+        CHECK(strcmp((const char *) buf + (get32(buf + 64) - base), "ukiboot test") == 0, "loader name");
+        CHECK_EQ_INT(get32(buf + 20), 2, "mods_count");
+        const uint8_t *m = buf + (get32(buf + 24) - base);
+        CHECK(get32(m) == 0x300000 && get32(m + 4) == 0x300010 && get32(m + 16) == 0x301000 && get32(m + 20) == 0x301003,
+              "module ranges");
+        CHECK(strcmp((const char *) buf + (get32(m + 24) - base), "/mb/m2 x") == 0, "module string");
+        CHECK_EQ_INT(get32(buf + 44), 5 * 24, "mmap_length: five entries (two adjacent RAM ranges merged)");
+        const uint8_t *e = buf + (get32(buf + 48) - base) + 2 * 24;
+        CHECK(get32(e) == 20 && get32(e + 4) == 0x100000 && get32(e + 12) == 0x800000 && get32(e + 20) == UK_MB_RAM,
+              "the merged entry: size 20, base 1 MiB, 8 MiB of RAM");
+        CHECK_EQ_INT(uk_multiboot_info(buf, base, "x", "y", mods, 9, map, 6), UK_E_TOO_MANY, "nine modules");
+        CHECK_EQ_INT(uk_multiboot_info(buf, 0xffffc000u, "x", "y", NULL, 0, NULL, 0), UK_E_INVALID_ARG, "past 4 GiB");
+
+        /* The pages a loader reserves: sorted, shared pages merged. */
+        struct uk_multiboot mb = { .n_segments = 3 };
+        mb.segments[0] = (struct uk_mb_segment) { .paddr = 0x200800, .mem_size = 0x100 };
+        mb.segments[1] = (struct uk_mb_segment) { .paddr = 0x100000, .mem_size = 0x1800 };
+        mb.segments[2] = (struct uk_mb_segment) { .paddr = 0x101900, .mem_size = 0x10 };
+        uint64_t lo[UK_MB_SEGMENTS_MAX], hi[UK_MB_SEGMENTS_MAX];
+        unsigned n = uk_multiboot_pages(&mb, lo, hi);
+        CHECK(n == 2 && lo[0] == 0x100000 && hi[0] == 0x102000 && lo[1] == 0x200000 && hi[1] == 0x201000,
+              "pages: %u ranges", n);
+}
+
 int main(void) {
         unit_suite = "multiboot";
         test_elf();
         test_header();
         test_addresses();
+        test_info();
         return unit_finish();
 }

@@ -1170,7 +1170,7 @@ static void test_multiboot(void) {
         req.can_multiboot = false;
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_UNSUPPORTED, "a twin that cannot start one");
         CHECK_EQ_STR(boot.refusal.text, "mb.conf: /mb/k.elf is a Multiboot kernel, which this ukiboot cannot start "
-                     "(kexec_file_load takes no Multiboot kernel; the EFI program on x86-64 starts it)");
+                     "(Multiboot kernels start on x86-64 only)");
         req.can_multiboot = true;
         req.machine.secure_boot = true;
         CHECK_EQ_INT(uk_boot_prepare(&io, &req, &boot), UK_E_SECURITY, "under Secure Boot");
