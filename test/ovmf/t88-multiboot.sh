@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Unikernels on the EFI twin. An EFI-stub unikernel stand-in (build/fixtures/ukapp.efi) from a `linux` entry gets
+# Unikernels on the EFI twin (malformed kernels: a segment below 1 MiB, a video mode, a bad checksum, a segment
+# outside the file, overlapping segments, a valid one placed on the firmware's flash). An EFI-stub unikernel stand-in (build/fixtures/ukapp.efi) from a `linux` entry gets
 # its own name first in LoadOptions and reads its initrd next to it through its DeviceHandle, then returns.
 # `multiboot` entries with `module` lines start the project's own Multiboot kernel
 # (build/fixtures/mbkernel.elf, a stand-in for Unikraft's QEMU images) after three broken ones are refused on
@@ -13,7 +14,8 @@ need_fixtures
 w=$OVMF_WORK/multiboot; d=$(esp_new multiboot)
 mkdir -p "$w" "$d/mb" "$d/loader/entries"
 [ -e "$FIX/mbkernel.elf" ] || { fail multiboot-setup "build/fixtures/mbkernel.elf missing (make fixtures)"; exit 1; }
-cp "$FIX"/mbkernel.elf "$FIX"/mb-low.elf "$FIX"/mb-video.elf "$FIX"/mb-bad-checksum.elf "$d/mb/"
+cp "$FIX"/mbkernel.elf "$FIX"/mb-low.elf "$FIX"/mb-video.elf "$FIX"/mb-bad-checksum.elf "$FIX"/mb-outside.elf \
+   "$FIX"/mb-overlap.elf "$FIX"/mb-firmware.elf "$d/mb/"
 # The EFI-stub unikernel stand-in: its initrd is a file next to it, found through its DeviceHandle.
 mkdir -p "$d/ukapp"; cp "$FIX/ukapp.efi" "$d/ukapp/ukapp.efi"; head -c 3000 /dev/urandom > "$d/ukapp/initrd.cpio"
 printf 'title EFI unikernel\nlinux /ukapp/ukapp.efi\noptions -- unikernel-app\n' > "$d/loader/entries/w-app.conf"
@@ -23,6 +25,9 @@ opts="-- ukiboot.multiboot=1 a=b"
 printf 'title Low\nmultiboot /mb/mb-low.elf\n' > "$d/loader/entries/z-low.conf"
 printf 'title Video\nmultiboot /mb/mb-video.elf\n' > "$d/loader/entries/y-video.conf"
 printf 'title Checksum\nmultiboot /mb/mb-bad-checksum.elf\n' > "$d/loader/entries/x-checksum.conf"
+printf 'title Outside\nmultiboot /mb/mb-outside.elf\n' > "$d/loader/entries/v-outside.conf"
+printf 'title Overlap\nmultiboot /mb/mb-overlap.elf\n' > "$d/loader/entries/u-overlap.conf"
+printf 'title Firmware memory\nmultiboot /mb/mb-firmware.elf\n' > "$d/loader/entries/t-firmware.conf"
 printf 'title Unikernel\nmultiboot /mb/mbkernel.elf\nmodule /mb/mod1\nmodule /mb/mod2.img\noptions %s\n' "$opts" \
   > "$d/loader/entries/mb.conf"
 printf 'default z-low.conf\ntimeout 0\n' > "$d/loader/loader.conf"
@@ -33,6 +38,16 @@ log=$w/serial.log
 check_grep multiboot-low "$log" "ukiboot: error: z-low.conf: /mb/mb-low.elf is not a bootable Multiboot kernel: a segment's address is below 1 MiB or above 4 GiB"
 check_grep multiboot-video "$log" "ukiboot: error: y-video.conf: /mb/mb-video.elf is not a bootable Multiboot kernel: its header asks for a video mode, which ukiboot does not set"
 check_grep multiboot-checksum "$log" "ukiboot: error: x-checksum.conf: /mb/mb-bad-checksum.elf is not a bootable Multiboot kernel: no Multiboot header (magic and checksum) in its first 8 KiB"
+check_grep multiboot-outside "$log" "ukiboot: error: v-outside.conf: /mb/mb-outside.elf is not a bootable Multiboot kernel: a segment lies outside the file"
+check_grep multiboot-overlap "$log" "ukiboot: error: u-overlap.conf: /mb/mb-overlap.elf is not a bootable Multiboot kernel: two segments overlap in memory"
+# Valid, but where the firmware's flash is: refused when its pages are asked for, before anything is written.
+case "$(grep -a -m1 '^ukiboot: error: t-firmware.conf: ' "$log")" in
+  *"the kernel's memory 0xFFE00000-0xFFE05000 is not free (the firmware uses it)"*) pass multiboot-firmware-memory ;;
+  *) fail multiboot-firmware-memory "$(grep -a -m1 't-firmware.conf' "$log")" ;;
+esac
+for c in z-low y-video x-checksum v-outside u-overlap t-firmware; do
+  [ "$(grep -ac "^ukiboot: error: $c.conf: " "$log")" = 1 ] || fail "multiboot-one-line-$c" "$(grep -ac "^ukiboot: error: $c.conf: " "$log") lines"
+done
 # The EFI application: its name first in LoadOptions, its initrd read from the ESP; it returns, and the
 # next entry is tried.
 check_eq efi-unikernel-options "$(guest_value "$log" UKAPP-OPTIONS)" "/ukapp/ukapp.efi -- unikernel-app"
