@@ -799,6 +799,13 @@ uk_err uk_boot_prepare(const struct uk_boot_io *io, const struct uk_boot_request
                 in.n_addon_pieces = b->n_addon_pieces;
         }
         r = uk_plan_build(&in, &b->plan);
+        /* A UKI whose .linux is a Multiboot kernel: only where this twin starts one. */
+        if (r == UK_OK && b->plan.is_multiboot && !req->can_multiboot) {
+                uk_boot_release(io, b);
+                return refuse(b, who, UK_REFUSE_KIND, UK_E_UNSUPPORTED, "", name, "",
+                              "'s .linux is a Multiboot kernel, which this ukiboot cannot start (Multiboot kernels "
+                              "start on x86-64 only)");
+        }
         if (r == UK_OK && !uk_range_ok(b->plan.kernel.offset, b->plan.kernel.length, b->src.size))
                 r = UK_E_SECTION_OUT_OF_BOUNDS;
         if (r) {

@@ -463,6 +463,20 @@ static uk_err add_measurement(struct uk_plan *p, enum uk_measure_kind kind, uint
         return UK_OK;
 }
 
+/* Put the kernel's path before the line, as argv[0]: what a unikernel (Multiboot, or an EFI application
+ * that is no Linux kernel) expects as its first word, the way GRUB, QEMU and the EFI shell hand it over. */
+static uk_err prefix_argv0(struct uk_plan *p, const char *path) {
+        size_t kl = uk_strlen(path), gap = p->cmdline_len > 0;
+        if (kl + gap + p->cmdline_len >= sizeof(p->cmdline))
+                return UK_E_CMDLINE_TOO_LONG;
+        uk_memmove(p->cmdline + kl + gap, p->cmdline, p->cmdline_len + 1);
+        uk_memcpy(p->cmdline, path, kl);
+        if (gap)
+                p->cmdline[kl] = ' ';
+        p->cmdline_len += kl + gap;
+        return UK_OK;
+}
+
 /* systemd-boot measures the load options it passes (PCR 12); systemd-stub then measures every section of
  * the profile into PCR 11 (name, then bytes) and, when it took the load options as its command line,
  * measures them into PCR 12 again. ukiboot is both, so a line from outside the UKI lands there twice. */
@@ -593,8 +607,15 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         /* A UKI for another CPU would only fail later, inside the firmware or the kernel, with a worse message. */
         if (in->machine.pe_machine != 0 && in->uki->pe.machine != in->machine.pe_machine)
                 return UK_E_WRONG_ARCH;
-        r = inspect_kernel(&ksrc, in->uki->pe.machine, p);
-        if (r)
+        /* A Multiboot kernel as .linux (a unikernel inside a UKI, signed with it): laid out from the section,
+         * its file offsets counted from the UKI's start; the initrd pieces become its modules. */
+        if (uk_multiboot_detect(&ksrc)) {
+                if ((r = uk_multiboot_parse(&ksrc, &p->multiboot, NULL)))
+                        return r;
+                for (unsigned i = 0; i < p->multiboot.n_segments; i++)
+                        p->multiboot.segments[i].file_offset += secs[UK_SEC_LINUX].offset;
+                p->is_multiboot = true;
+        } else if ((r = inspect_kernel(&ksrc, in->uki->pe.machine, p)))
                 return r;
 
         /* systemd-stub order: microcode first (the kernel only looks in the first archive), the addons'
@@ -647,6 +668,9 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
                         return r;
         }
         r = merge_cmdline(in, text, text_len, has_cmdline, p);
+        /* A unikernel's first word is its name: the UKI's. */
+        if (!r && p->is_multiboot)
+                r = prefix_argv0(p, in->entry ? uk_entry_target(in->entry) : ".linux");
         p->cmdline_base_len = p->cmdline_len;
         if (!r)
                 r = append_addons(in, p);
@@ -666,20 +690,6 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         if (uk_span_present(&secs[UK_SEC_SPLASH]))
                 p->splash = secs[UK_SEC_SPLASH];
         return measure_uki(in, p, archives);
-}
-
-/* Put the kernel's path before the line, as argv[0]: what a unikernel (Multiboot, or an EFI application
- * that is no Linux kernel) expects as its first word, the way GRUB, QEMU and the EFI shell hand it over. */
-static uk_err prefix_argv0(struct uk_plan *p, const char *path) {
-        size_t kl = uk_strlen(path), gap = p->cmdline_len > 0;
-        if (kl + gap + p->cmdline_len >= sizeof(p->cmdline))
-                return UK_E_CMDLINE_TOO_LONG;
-        uk_memmove(p->cmdline + kl + gap, p->cmdline, p->cmdline_len + 1);
-        uk_memcpy(p->cmdline, path, kl);
-        if (gap)
-                p->cmdline[kl] = ' ';
-        p->cmdline_len += kl + gap;
-        return UK_OK;
 }
 
 /* A `linux-url` entry's downloaded initrds, after its ESP ones: whole files in memory, so their content is

@@ -83,25 +83,29 @@ static EFI_STATUS place_segments(const char *id, const struct uk_multiboot *mb, 
 }
 
 /* Each module in pages of its own below 4 GiB, its path as its string. */
-static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, initrd_file_read_fn file_read, void *file_ctx,
-                                struct uk_mb_module *mods, struct taken *t) {
+static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, const uint8_t *image, uint64_t image_size,
+                                initrd_file_read_fn file_read, void *file_ctx, struct uk_mb_module *mods, struct taken *t) {
+        uint64_t at = 0;                /* where the piece is in the plan's initrd */
         for (unsigned i = 0; i < p->n_initrd && i < UK_MB_INFO_MODULES_MAX; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
+                uint64_t len = piece->length + piece->zero_fill;
                 EFI_PHYSICAL_ADDRESS a = BELOW_4G;
-                EFI_STATUS st = take(t, AllocateMaxAddress, EfiLoaderData, &a, EFI_SIZE_TO_PAGES(piece->length ? piece->length : 1));
+                EFI_STATUS st = take(t, AllocateMaxAddress, EfiLoaderData, &a, EFI_SIZE_TO_PAGES(len ? len : 1));
                 if (EFI_ERROR(st)) {
-                        log_error(L"%a: module %a: no memory below 4 GiB for %ld bytes: %r", id, piece->path,
-                                  piece->length, st);
+                        log_error(L"%a: module %a: no memory below 4 GiB for %ld bytes: %r", id, piece->label, len, st);
                         return st;
                 }
-                uk_err r = piece->length ? file_read(file_ctx, piece->path, 0, (void *) (UINTN) a, (size_t) piece->length)
-                                         : UK_OK;
+                /* Its bytes as the plan serves them (a file on the ESP, a section of the UKI, ...). */
+                uk_err r = len ? initrd_read_range(p, image, image_size, file_read, file_ctx, at, (void *) (UINTN) a,
+                                                   (size_t) len)
+                               : UK_OK;
                 if (r) {
-                        log_error(L"%a: module %a: %a", id, piece->path, uk_strerror(r));
+                        log_error(L"%a: module %a: %a", id, piece->label, uk_strerror(r));
                         return EFI_LOAD_ERROR;
                 }
-                mods[i] = (struct uk_mb_module) { .start = (uint32_t) a, .end = (uint32_t) (a + piece->length),
-                                                  .string = piece->path };
+                mods[i] = (struct uk_mb_module) { .start = (uint32_t) a, .end = (uint32_t) (a + len),
+                                                  .string = piece->path[0] ? piece->path : piece->label };
+                at += len + piece->pad;
         }
         return EFI_SUCCESS;
 }
@@ -157,7 +161,7 @@ EFI_STATUS mb_start(EFI_HANDLE image, const char *id, const struct uk_plan *p, c
         uint8_t *info = (uint8_t *) (UINTN) info_addr;
         static struct uk_mb_module mods[UK_MB_INFO_MODULES_MAX];
         unsigned n_mods = p->n_initrd < UK_MB_INFO_MODULES_MAX ? p->n_initrd : UK_MB_INFO_MODULES_MAX;
-        if ((st = place_modules(id, p, file_read, file_ctx, mods, &t)))
+        if ((st = place_modules(id, p, kernel, kernel_size, file_read, file_ctx, mods, &t)))
                 goto fail;
 
 #if defined(__x86_64__) && !defined(UKIBOOT_EFIHOST)

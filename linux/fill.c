@@ -244,8 +244,8 @@ int fill_initrd(struct target *t, int out_fd) {
  * the kernel and UKI pieces, the ESP's uk_fs_ops for files. */
 static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len);
 
-uk_err target_read_piece(struct target *t, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {
-        return read_piece_at(t, piece, offset, buf, len);
+uk_err target_read_initrd(struct target *t, uint64_t offset, void *buf, size_t len) {
+        return uk_plan_initrd_read(t->plan, offset, buf, len, read_piece_at, t);
 }
 
 static uk_err read_piece_at(void *ctx, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len) {

@@ -13,8 +13,7 @@ int fill_initrd(struct target *t, int out_fd);
 /* The plan's device tree (a UKI section with its fill, or the entry's file) in a malloc'd buffer; *ret NULL
  * when the plan has none. Reason printed; exit code. */
 int read_devicetree(struct target *t, uint8_t **ret, size_t *ret_len);
-/* len bytes at offset of a plan piece: the kernel (the opened image), a UKI section, or a file on the plan's
- * partition. */
-uk_err target_read_piece(struct target *t, const struct uk_plan_piece *piece, uint64_t offset, void *buf, size_t len);
+/* len bytes at offset of the plan's concatenated initrd, as it would be served (a Multiboot module: one piece). */
+uk_err target_read_initrd(struct target *t, uint64_t offset, void *buf, size_t len);
 /* Hash every piece the plan has not hashed yet (content identity). Exit code. */
 int target_hash_content(struct target *t);

@@ -108,8 +108,11 @@ int kexec_load_multiboot(struct target *t, const char *what) {
         }
         if ((r = read_ram(l)))
                 goto out;
-        kernel = malloc(p->kernel.length ? p->kernel.length : 1);
-        if (!kernel || target_read_piece(t, &p->kernel, 0, kernel, p->kernel.length) != UK_OK) {
+        /* The image whole (the kernel file, or the UKI whose .linux it is): the segments' offsets count from its
+         * start. */
+        uint64_t image_size = t->file.src.size;
+        kernel = malloc(image_size ? image_size : 1);
+        if (!kernel || uk_source_read(&t->file.src, 0, kernel, image_size) != UK_OK) {
                 r = log_fail(EXIT_FAILED, "%s: cannot read the kernel", what);
                 goto out;
         }
@@ -128,30 +131,33 @@ int kexec_load_multiboot(struct target *t, const char *what) {
                 }
                 for (unsigned k = 0; k < mb->n_segments; k++) {
                         const struct uk_mb_segment *s = &mb->segments[k];
-                        if (s->paddr >= lo[i] && s->paddr < hi[i] && uk_range_ok(s->file_offset, s->file_size, p->kernel.length))
+                        if (s->paddr >= lo[i] && s->paddr < hi[i] && uk_range_ok(s->file_offset, s->file_size, image_size))
                                 memcpy(b + (s->paddr - lo[i]), kernel + s->file_offset, s->file_size);
                 }
                 seg[n++] = (struct kexec_segment) { b, hi[i] - lo[i], (void *) (uintptr_t) lo[i], hi[i] - lo[i] };
         }
-        /* Each module in pages of its own below 4 GiB. */
+        /* Each module in pages of its own below 4 GiB: one piece of the plan's initrd, as it would be served. */
+        uint64_t rd_at = 0;
         for (unsigned i = 0; i < p->n_initrd; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
-                uint64_t size = align_up(piece->length ? piece->length : 1, PAGE);
+                uint64_t len = piece->length + piece->zero_fill;
+                uint64_t size = align_up(len ? len : 1, PAGE);
                 uint64_t at = place(l, size, PAGE, 0);
                 uint8_t *b = malloc(size);
                 if (!at || at + size > BELOW_4G || !(bufs[n] = b)) {
                         free(b);
-                        r = log_fail(EXIT_FAILED, "%s: module %s: no room below 4 GiB for %llu bytes", what, piece->path,
-                                     (unsigned long long) piece->length);
+                        r = log_fail(EXIT_FAILED, "%s: module %s: no room below 4 GiB for %llu bytes", what, piece->label,
+                                     (unsigned long long) len);
                         goto out;
                 }
-                if (target_read_piece(t, piece, 0, b, piece->length) != UK_OK) {
-                        r = log_fail(EXIT_FAILED, "%s: module %s cannot be read", what, piece->path);
+                if (len && target_read_initrd(t, rd_at, b, (size_t) len) != UK_OK) {
+                        r = log_fail(EXIT_FAILED, "%s: module %s cannot be read", what, piece->label);
                         goto out;
                 }
-                mods[i] = (struct uk_mb_module) { .start = (uint32_t) at, .end = (uint32_t) (at + piece->length),
-                                                  .string = piece->path };
-                seg[n++] = (struct kexec_segment) { b, piece->length, (void *) (uintptr_t) at, size };
+                mods[i] = (struct uk_mb_module) { .start = (uint32_t) at, .end = (uint32_t) (at + len),
+                                                  .string = piece->path[0] ? piece->path : piece->label };
+                seg[n++] = (struct kexec_segment) { b, len, (void *) (uintptr_t) at, size };
+                rd_at += len + piece->pad;
         }
         /* The information block and, after it, the trampoline's page. */
         uint64_t info_at = place(l, UK_MB_INFO_SIZE + PAGE, PAGE, 0);

@@ -80,4 +80,18 @@ check_eq multiboot-isa-debug-exit "$rc" 33
 "$top/linux/ukiboot" plan --esp "$d" --entry mb.conf --secure-boot off --canonical > "$w/plan.linux" 2> "$w/plan.err"
 check_eq multiboot-linux-twin-cmdline "$(sed -n 's/^cmdline [0-9]* //p' "$w/plan.linux")" "$(sed -n 's/^ukiboot: cmdline: //p' "$log" | tail -n1)"
 # (The Linux twin's own kexec of it runs in a guest: test/vm/test-multiboot.)
+
+# The same kernel as a UKI's .linux (Type #2, as a unikernel is signed): its .initrd is the one module, its
+# .cmdline the line after the UKI's path; a second boot.
+d2=$(esp_new multiboot-uki)
+mkdir -p "$d2/EFI/Linux" "$d2/loader"
+cp "$FIX/mb-uki.efi" "$d2/EFI/Linux/mb-uki.efi"
+printf 'timeout 0\n' > "$d2/loader/loader.conf"
+mkdisk "$d2" "$w/disk-uki.img" || { fail multiboot-setup "mkdisk (UKI)"; exit 1; }
+boot_ovmf "$w/disk-uki.img" "$w/serial-uki.log" -device isa-debug-exit | tee "$w/boot-uki.out"
+log2=$w/serial-uki.log
+check_eq multiboot-uki-cmdline "$(guest_value "$log2" MBTEST-CMDLINE)" "/EFI/Linux/mb-uki.efi -- from-uki"
+rd=$(uki_section "$FIX/mb-uki.efi" .initrd | /usr/bin/python3 -c 'import sys, zlib; b = sys.stdin.buffer.read(); print(len(b), "%08x" % zlib.crc32(b))')
+check_eq multiboot-uki-module "$(grep -a '^MBTEST-MODULE: ' "$log2" | sed 's/^MBTEST-MODULE: //')" "0 $rd aligned .initrd"
+check_eq multiboot-uki-isa-debug-exit "$(sed -n 's/.*(qemu rc=\([0-9]*\)).*/\1/p' "$w/boot-uki.out")" 33
 exit $(( failures > 0 ))
