@@ -692,6 +692,24 @@ static uk_err build_uki(const struct uk_plan_in *in, struct uk_plan *p) {
         return measure_uki(in, p, archives);
 }
 
+/* The kernel as a file the entry names (its path, its label, the opened image's size), then the entry's
+ * `initrd`/`module` files as FILE pieces in order: a `linux`, `linux-url` or `multiboot` entry's start. */
+static uk_err add_entry_files(const struct uk_plan_in *in, const char *kernel, struct uk_plan *p) {
+        const struct uk_entry *e = in->entry;
+        set_label(&p->kernel, basename_of(kernel));
+        p->kernel.length = in->src->size;
+        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), kernel) != 0)
+                return UK_E_BAD_ENTRY;
+        for (unsigned i = 0; i < e->n_initrd; i++) {
+                if (uk_strnlen(e->initrd[i], sizeof(e->initrd[i])) == sizeof(e->initrd[i]) || e->initrd[i][0] == 0)
+                        return UK_E_BAD_ENTRY;
+                uk_err r = add_piece(p, UK_PIECE_FILE, basename_of(e->initrd[i]), 0, in->initrd_file_sizes[i], e->initrd[i]);
+                if (r)
+                        return r;
+        }
+        return UK_OK;
+}
+
 /* A `linux-url` entry's downloaded initrds, after its ESP ones: whole files in memory, so their content is
  * known now. */
 static uk_err add_held_pieces(const struct uk_plan_in *in, struct uk_plan *p) {
@@ -733,22 +751,8 @@ static uk_err build_linux_entry(const struct uk_plan_in *in, struct uk_plan *p) 
                 uk_memcpy(p->content_sha256[0], in->kernel_sha256, 32);
                 p->content_known |= 1;
         }
-        set_label(&p->kernel, basename_of(kernel));
-        p->kernel.length = in->src->size;
-        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), kernel) != 0)
-                return UK_E_BAD_ENTRY;
-        r = inspect_kernel(in->src, 0, p);
-        if (r)
-                return r;
-
-        for (unsigned i = 0; i < e->n_initrd; i++) {
-                if (uk_strnlen(e->initrd[i], sizeof(e->initrd[i])) == sizeof(e->initrd[i]) || e->initrd[i][0] == 0)
-                        return UK_E_BAD_ENTRY;
-                r = add_piece(p, UK_PIECE_FILE, basename_of(e->initrd[i]), 0, in->initrd_file_sizes[i], e->initrd[i]);
-                if (r)
-                        return r;
-        }
-        if ((r = add_held_pieces(in, p)))
+        if ((r = inspect_kernel(in->src, 0, p)) || (r = add_entry_files(in, kernel, p)) ||
+            (r = add_held_pieces(in, p)))
                 return r;
 
         r = merge_cmdline(in, NULL, 0, false, p);
@@ -780,18 +784,7 @@ static uk_err build_multiboot(const struct uk_plan_in *in, struct uk_plan *p) {
         p->is_multiboot = true;
         p->multiboot = *in->multiboot;
         p->kernel.source = UK_PIECE_FILE;
-        set_label(&p->kernel, basename_of(e->linux_path));
-        p->kernel.length = in->src->size;
-        if (uk_strlcpy_checked(p->kernel.path, sizeof(p->kernel.path), e->linux_path) != 0)
-                return UK_E_BAD_ENTRY;
-        for (unsigned i = 0; i < e->n_initrd; i++) {
-                if (e->initrd[i][0] == 0)
-                        return UK_E_BAD_ENTRY;
-                r = add_piece(p, UK_PIECE_FILE, basename_of(e->initrd[i]), 0, in->initrd_file_sizes[i], e->initrd[i]);
-                if (r)
-                        return r;
-        }
-        if ((r = merge_cmdline(in, NULL, 0, false, p)) || (r = prefix_argv0(p, e->linux_path)))
+        if ((r = add_entry_files(in, e->linux_path, p)) || (r = merge_cmdline(in, NULL, 0, false, p)) || (r = prefix_argv0(p, e->linux_path)))
                 return r;
         set_title(p, e, NULL, 0);
         /* Nothing of a Multiboot kernel passes through the firmware's LoadImage, which would measure it: the
@@ -947,6 +940,13 @@ static uk_err read_segment(void *ctx, const struct uk_initrd_segment *seg) {
                 r = ri->read_piece(ri->ctx, seg->piece, seg->piece_offset, ri->out, (size_t) seg->length);
         ri->out += seg->length;
         return r;
+}
+
+uint64_t uk_plan_initrd_offset(const struct uk_plan *p, unsigned i) {
+        uint64_t at = 0;
+        for (unsigned k = 0; p && k < i && k < p->n_initrd; k++)
+                at += p->initrd[k].length + p->initrd[k].zero_fill + p->initrd[k].pad;
+        return at;
 }
 
 uk_err uk_plan_initrd_read(const struct uk_plan *p, uint64_t offset, void *buf, size_t len,

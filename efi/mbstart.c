@@ -85,7 +85,6 @@ static EFI_STATUS place_segments(const char *id, const struct uk_multiboot *mb, 
 /* Each module in pages of its own below 4 GiB, its path as its string. */
 static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, const uint8_t *image, uint64_t image_size,
                                 initrd_file_read_fn file_read, void *file_ctx, struct uk_mb_module *mods, struct taken *t) {
-        uint64_t at = 0;                /* where the piece is in the plan's initrd */
         for (unsigned i = 0; i < p->n_initrd && i < UK_MB_INFO_MODULES_MAX; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
                 uint64_t len = piece->length + piece->zero_fill;
@@ -96,7 +95,7 @@ static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, const u
                         return st;
                 }
                 /* Its bytes as the plan serves them (a file on the ESP, a section of the UKI, ...). */
-                uk_err r = len ? initrd_read_range(p, image, image_size, file_read, file_ctx, at, (void *) (UINTN) a,
+                uk_err r = len ? initrd_read_range(p, image, image_size, file_read, file_ctx, uk_plan_initrd_offset(p, i), (void *) (UINTN) a,
                                                    (size_t) len)
                                : UK_OK;
                 if (r) {
@@ -105,7 +104,6 @@ static EFI_STATUS place_modules(const char *id, const struct uk_plan *p, const u
                 }
                 mods[i] = (struct uk_mb_module) { .start = (uint32_t) a, .end = (uint32_t) (a + len),
                                                   .string = piece->path[0] ? piece->path : piece->label };
-                at += len + piece->pad;
         }
         return EFI_SUCCESS;
 }

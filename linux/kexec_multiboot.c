@@ -137,7 +137,6 @@ int kexec_load_multiboot(struct target *t, const char *what) {
                 seg[n++] = (struct kexec_segment) { b, hi[i] - lo[i], (void *) (uintptr_t) lo[i], hi[i] - lo[i] };
         }
         /* Each module in pages of its own below 4 GiB: one piece of the plan's initrd, as it would be served. */
-        uint64_t rd_at = 0;
         for (unsigned i = 0; i < p->n_initrd; i++) {
                 const struct uk_plan_piece *piece = &p->initrd[i];
                 uint64_t len = piece->length + piece->zero_fill;
@@ -150,14 +149,13 @@ int kexec_load_multiboot(struct target *t, const char *what) {
                                      (unsigned long long) len);
                         goto out;
                 }
-                if (len && target_read_initrd(t, rd_at, b, (size_t) len) != UK_OK) {
+                if (len && target_read_initrd(t, uk_plan_initrd_offset(p, i), b, (size_t) len) != UK_OK) {
                         r = log_fail(EXIT_FAILED, "%s: module %s cannot be read", what, piece->label);
                         goto out;
                 }
                 mods[i] = (struct uk_mb_module) { .start = (uint32_t) at, .end = (uint32_t) (at + len),
                                                   .string = piece->path[0] ? piece->path : piece->label };
                 seg[n++] = (struct kexec_segment) { b, len, (void *) (uintptr_t) at, size };
-                rd_at += len + piece->pad;
         }
         /* The information block and, after it, the trampoline's page. */
         uint64_t info_at = place(l, UK_MB_INFO_SIZE + PAGE, PAGE, 0);
