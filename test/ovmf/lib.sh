@@ -63,11 +63,13 @@ mkdisk() {  # DIR IMG [XBDIR]
 }
 
 # QEMU + OVMF on DISK, serial to LOG (or to the chardev given in extra args), bounded by $OVMF_TIMEOUT.
+# The disk is a scratch copy: cache=unsafe lets QEMU skip the host fsync a guest's flush asks for, so a busy
+# host disk (a CI machine writing gigabytes of clones and images) cannot stall a guest's journal for minutes.
 ovmf_qemu_args() {  # DISK VARS
   echo -machine q35,accel=tcg -m 1024 -smp 1 \
     -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
     -drive if=pflash,format=raw,unit=1,file="$2" \
-    -drive file="$1",format=raw,if=none,id=esp -device virtio-blk-pci,drive=esp,bootindex=1 \
+    -drive file="$1",format=raw,if=none,id=esp,cache=unsafe -device virtio-blk-pci,drive=esp,bootindex=1 \
     -nic none -no-reboot
 }
 # A fresh copy of the variable store each boot, unless OVMF_KEEP_VARS=1 and the disk's store exists (a

@@ -122,7 +122,7 @@ vm_boot_ovmf() {  # WORKDIR ESP_IMAGE [QEMU-ARGS...]
         vm_qemu "$w/serial.log" \
                 -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
                 -drive "if=pflash,format=raw,unit=1,file=$w/vars.fd" \
-                -drive "if=none,id=esp,format=raw,file=$esp" -device virtio-blk-pci,drive=esp,bootindex=0 \
+                -drive "if=none,id=esp,format=raw,cache=unsafe,file=$esp" -device virtio-blk-pci,drive=esp,bootindex=0 \
                 -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n "$@"
 }
 
