@@ -77,14 +77,17 @@ EFI_OBJCOPY := objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .re
 $(EFI_APP): $(B)/efi/ukiboot.so
 	$(EFI_OBJCOPY) $< $@
 
-# make bench's peer for the EFI twin's downloads: OVMF's own HTTP boot, timed (bench/httpboot.c). Never installed.
+# make bench's EFI helpers, never installed: its peer for the EFI twin's downloads, OVMF's own HTTP boot timed
+# (bench/httpboot.c), and its limit for the EFI paths, reading the UKI from the ESP and nothing else
+# (bench/efireader.c).
 BENCH_HTTPBOOT := $(B)/bench/httpboot.efi
-$(B)/bench/httpboot.o: bench/httpboot.c $(EFI_HDR) $(COMMON_HDR)
+BENCH_EFIREADER := $(B)/bench/efireader.efi
+$(B)/bench/%.o: bench/%.c $(EFI_HDR) $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) $(EFI_INC) -Iefi -c $< -o $@
-$(B)/bench/httpboot.so: $(B)/bench/httpboot.o $(B)/efi/efi/efi-util.o
+$(B)/bench/%.so: $(B)/bench/%.o $(B)/efi/efi/efi-util.o
 	$(EFI_LINK) $^ -o $@ -lefi -lgnuefi $(shell $(CC) -print-libgcc-file-name)
-$(BENCH_HTTPBOOT): $(B)/bench/httpboot.so
+$(B)/bench/%.efi: $(B)/bench/%.so
 	$(EFI_OBJCOPY) $< $@
 
 # ---- linux/ukiboot ---------------------------------------------------------
@@ -228,7 +231,7 @@ check:
 demo: all static fixtures
 	test/demo
 
-bench: all static fixtures $(BENCH_HTTPBOOT)
+bench: all static fixtures $(BENCH_HTTPBOOT) $(BENCH_EFIREADER)
 	bench/run
 
 PREFIX ?= /usr/local

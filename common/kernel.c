@@ -22,7 +22,12 @@
 #define BZ_HEADER_MAGIC     0x202u
 #define BZ_VERSION          0x206u
 #define BZ_KERNEL_VERSION   0x20eu
+#define BZ_INITRD_ADDR_MAX  0x22cu
+#define BZ_KERNEL_ALIGNMENT 0x230u
+#define BZ_RELOCATABLE      0x234u
 #define BZ_XLOADFLAGS       0x236u
+#define BZ_PREF_ADDRESS     0x258u
+#define BZ_INIT_SIZE        0x260u
 #define BZ_CMDLINE_SIZE     0x238u
 #define BZ_HANDOVER_OFFSET  0x264u
 #define BZ_HEADER_END       0x26cu      /* end of the 2.15 setup header (kernel_info_offset) */
@@ -152,6 +157,12 @@ static uk_err inspect_bzimage(const struct uk_source *k, struct uk_kernel_info *
         info->cmdline_size = info->boot_protocol >= 0x206 ? uk_le32(hdr + BZ_CMDLINE_SIZE) : 255;
         info->handover_offset = info->boot_protocol >= 0x20b ? uk_le32(hdr + BZ_HANDOVER_OFFSET) : 0;
         info->xloadflags = info->boot_protocol >= 0x20c ? uk_le16(hdr + BZ_XLOADFLAGS) : 0;
+        info->setup_len = (uint32_t) setup_len;
+        info->initrd_addr_max = info->boot_protocol >= 0x203 ? uk_le32(hdr + BZ_INITRD_ADDR_MAX) : 0x37ffffffu;
+        info->kernel_alignment = info->boot_protocol >= 0x205 ? uk_le32(hdr + BZ_KERNEL_ALIGNMENT) : 0;
+        info->relocatable = info->boot_protocol >= 0x205 && hdr[BZ_RELOCATABLE];
+        info->pref_address = info->boot_protocol >= 0x20a ? uk_le64(hdr + BZ_PREF_ADDRESS) : 0;
+        info->init_size = info->boot_protocol >= 0x20a ? uk_le32(hdr + BZ_INIT_SIZE) : 0;
         return read_version_string(k, setup_len, uk_le16(hdr + BZ_KERNEL_VERSION), info->version,
                                    sizeof(info->version));
 }

@@ -19,6 +19,14 @@ struct uk_kernel_info {
         uint32_t cmdline_size;       /* bzImage: max command line length without NUL (2.06+), else 255 */
         uint32_t handover_offset;    /* bzImage: EFI handover entry offset (2.11+), 0 if none */
         uint16_t xloadflags;
+        /* bzImage, for a loader that places it itself (the Linux twin's kexec_load): where the protected-mode
+         * code starts in the file, and what the setup header asks of its memory (boot.rst). */
+        uint32_t setup_len;          /* (setup_sects + 1) * 512, setup_sects 0 meaning 4 */
+        uint32_t initrd_addr_max;    /* highest address the initrd's last byte may have (2.03+), else 0x37ffffff */
+        uint32_t kernel_alignment;   /* 2.05+: alignment a relocatable kernel needs */
+        bool relocatable;            /* 2.05+ */
+        uint64_t pref_address;       /* 2.10+: where it prefers to run (0 when older) */
+        uint32_t init_size;          /* 2.10+: memory it needs from its load address on, decompression included */
         bool has_pe_stub;            /* starts with "MZ" and has a PE header */
         bool initrd_loadfile2_ok;    /* kernel can fetch initrd via LINUX_INITRD_MEDIA (5.8+, inferred) */
         char version[128];           /* kernel version string from the setup header, "" if absent */

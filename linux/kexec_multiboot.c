@@ -77,16 +77,6 @@ static unsigned read_memmap(struct uk_mb_region *map, unsigned cap) {
         return n;
 }
 
-/* Whether [lo, hi) lies inside one free range; it is taken if so. */
-static bool take_exact(struct layout *l, uint64_t lo, uint64_t hi) {
-        for (size_t i = 0; i < l->n_ram; i++)
-                if (l->ram[i].start <= lo && hi <= l->ram[i].end) {
-                        ram_remove(l, (struct range) { lo, hi });
-                        return true;
-                }
-        return false;
-}
-
 int kexec_load_multiboot(struct target *t, const char *what) {
         const struct uk_plan *p = t->plan;
         const struct uk_multiboot *mb = &p->multiboot;
@@ -119,7 +109,7 @@ int kexec_load_multiboot(struct target *t, const char *what) {
         /* The kernel's pages, where it says. */
         unsigned m = uk_multiboot_pages(mb, lo, hi);
         for (unsigned i = 0; i < m; i++) {
-                if (!take_exact(l, lo[i], hi[i])) {
+                if (!ram_take(l, lo[i], hi[i])) {
                         r = log_fail(EXIT_FAILED, "%s: the kernel's memory %#llx-%#llx is not free System RAM on this "
                                      "machine", what, (unsigned long long) lo[i], (unsigned long long) hi[i]);
                         goto out;

@@ -14,8 +14,10 @@
 #include "fill.h"
 #include "kexec_arm64.h"
 #include "kexec_multiboot.h"
+#include "kexec_bzimage.h"
 #include "verbs.h"
 #include "sha256.h"
+#include "timing.h"
 
 #ifndef KEXEC_FILE_UNLOAD
 #define KEXEC_FILE_UNLOAD 0x00000001
@@ -45,14 +47,20 @@ static void read_line(const char *path, char *ret, size_t cap) {
 }
 
 /* Turn the kernel's errno into what happened and what to do about it. */
+/* Whether /proc/sys/kernel/kexec_load_disabled forbids loading until the next boot. */
+static bool kexec_disabled(void) {
+        char buf[16] = "";
+        read_line("/proc/sys/kernel/kexec_load_disabled", buf, sizeof buf);
+        return strcmp(buf, "1") == 0;
+}
+
 static int explain_kexec_error(int err, const char *what, size_t cmdline_len, bool crash) {
         char buf[256];
         switch (err) {
         case EPERM:
                 if (geteuid() != 0)
                         return log_fail(EXIT_DENIED, "%s: loading a kernel needs root (CAP_SYS_BOOT)", what);
-                read_line("/proc/sys/kernel/kexec_load_disabled", buf, sizeof buf);
-                if (strcmp(buf, "1") == 0)
+                if (kexec_disabled())
                         return log_fail(EXIT_DENIED, "%s: kexec is disabled until reboot "
                                         "(/proc/sys/kernel/kexec_load_disabled is 1)", what);
                 read_line("/sys/kernel/security/lockdown", buf, sizeof buf);
@@ -140,6 +148,21 @@ static void record_commit(bool prepared, const char *tmp, const char *path) {
         unlink(path);
 }
 
+/* The kernel took the image (through the syscall named): record the load, report each step's time (with
+ * UKIBOOT_TIMINGS) and what was loaded. */
+static void report_loaded(const struct target *t, bool prepared, const char *record_tmp, const char *record, bool crash,
+                          const char *syscall_name) {
+        timing_step(syscall_name);
+        record_commit(prepared, record_tmp, record);
+        timing_step("record");
+        timing_report();
+        char hex[65];
+        uk_sha256_hex(t->plan->digest, hex);
+        bool own_layout = strcmp(syscall_name, "kexec_load") == 0;
+        fprintf(stderr, "ukiboot: loaded %s%s (plan %.16s%s), cmdline: %s\n", t->file.label,
+                crash ? " as crash kernel" : "", hex, own_layout ? ", kexec_load" : "", t->plan->cmdline);
+}
+
 /* A close-on-exec memory file for kernel or initrd bytes; -1 (and the exit code in *ret_err) on failure. */
 static int new_memfd(const char *name, int *ret_err) {
         int fd = memfd_create(name, MFD_CLOEXEC);
@@ -148,12 +171,14 @@ static int new_memfd(const char *name, int *ret_err) {
         return fd;
 }
 
-int do_load(const struct target_opts *o, bool crash) {
+int do_load(const struct target_opts *o, bool crash, bool use_kexec_load) {
         struct target t;
         int kernel_fd = -1, initrd_fd = -1;
+        timing_begin();
         int r = target_plan(o, &t);
         if (r)
                 goto out;
+        timing_step("plan");
         /* A Multiboot kernel: kexec_load with a layout of ours (kexec_file_load takes bzImage only). */
         if (t.plan->is_multiboot) {
                 if (crash) {
@@ -173,11 +198,36 @@ int do_load(const struct target_opts *o, bool crash) {
                 goto out;
         }
 
+        if (use_kexec_load) {
+                /* kexec_load with our own layout: no memory files, no segment hashing, no purgatory. */
+                if (crash) {
+                        r = log_fail(EXIT_USAGE, "--kexec-load does not load crash kernels");
+                        goto out;
+                }
+                const char *record = UKIBOOT_LOADED_FILE;
+                char record_tmp[256];
+                bool prepared = record_prepare(t.plan, record, record_tmp);
+                int err = 0;
+                if ((r = kexec_load_bzimage(&t, &err))) {
+                        if (err == EPERM && geteuid() == 0 && !kexec_disabled())
+                                r = log_fail(EXIT_DENIED, "%s: kexec_load refused (EPERM): a locked-down kernel takes "
+                                             "kexec_file_load only; load without --kexec-load", t.file.label);
+                        else if (err)
+                                r = explain_kexec_error(err, t.file.label, t.plan->cmdline_len, false);
+                        if (prepared)
+                                unlink(record_tmp);
+                        goto out;
+                }
+                report_loaded(&t, prepared, record_tmp, record, false, "kexec_load");
+                goto out;
+        }
         if ((kernel_fd = new_memfd("ukiboot-kernel", &r)) < 0 || (r = fill_kernel(&t, kernel_fd)))
                 goto out;
+        timing_step("fill-kernel");
         if (t.plan->initrd_total > 0) {
                 if ((initrd_fd = new_memfd("ukiboot-initrd", &r)) < 0 || (r = fill_initrd(&t, initrd_fd)))
                         goto out;
+                timing_step("fill-initrd");
         }
 
         /* Everything is ready: one call, so a failure leaves any earlier image loaded (and its record). */
@@ -215,11 +265,7 @@ int do_load(const struct target_opts *o, bool crash) {
                         goto out;
                 }
         }
-        record_commit(prepared, record_tmp, record);
-        char hex[65];
-        uk_sha256_hex(t.plan->digest, hex);
-        fprintf(stderr, "ukiboot: loaded %s%s (plan %.16s), cmdline: %s\n", t.file.label,
-                crash ? " as crash kernel" : "", hex, t.plan->cmdline);
+        report_loaded(&t, prepared, record_tmp, record, crash, "kexec_file_load");
         r = EXIT_OK;
 out:
         if (kernel_fd >= 0)
@@ -237,13 +283,14 @@ static const struct option load_opts[] = {
         { "force", no_argument, NULL, OPT_FORCE },
         { "no-count", no_argument, NULL, OPT_NO_COUNT },
         { "assume-no-secure-boot", no_argument, NULL, OPT_ASSUME_NO_SB },
+        { "kexec-load", no_argument, NULL, OPT_KEXEC_LOAD },
         { "help", no_argument, NULL, 'h' },
         {}
 };
 
 /* Shared by load and kexec; force is only accepted by kexec, no_count only by load. */
 static int parse_load(const char *verb, int argc, char **argv, struct target_opts *o, bool *crash, bool *force,
-                      bool *no_count, bool *ret_help) {
+                      bool *no_count, bool *kexec_load, bool *ret_help) {
         int c, err = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, ":h", load_opts, NULL)) >= 0) {
@@ -260,6 +307,9 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
                         if (!force)
                                 return usage_error(verb, "--force is only for exec, kexec and reboot");
                         *force = true;
+                        break;
+                case OPT_KEXEC_LOAD:
+                        *kexec_load = true;
                         break;
                 case OPT_NO_COUNT:
                         if (!no_count)
@@ -279,26 +329,26 @@ static int parse_load(const char *verb, int argc, char **argv, struct target_opt
 
 int verb_load(int argc, char **argv) {
         struct target_opts o = { .secure_boot = -1, .this_machine = true };
-        bool crash = false, no_count = false, help = false;
-        int r = parse_load("load", argc, argv, &o, &crash, NULL, &no_count, &help);
+        bool crash = false, no_count = false, kexec_load = false, help = false;
+        int r = parse_load("load", argc, argv, &o, &crash, NULL, &no_count, &kexec_load, &help);
         if (r || help)
                 return r;
         /* A crash kernel is not a boot of the entry; nor is a kernel loaded ahead of a kexec that may never
          * come (ukiboot-kexec.service loads again, counted, when kexec.target starts). */
         o.starts_boot = !crash && !no_count;
-        return do_load(&o, crash);
+        return do_load(&o, crash, kexec_load);
 }
 
 int verb_kexec(int argc, char **argv) {
         struct target_opts o = { .secure_boot = -1, .this_machine = true };
-        bool crash = false, force = false, help = false;
-        int r = parse_load("kexec", argc, argv, &o, &crash, &force, NULL, &help);
+        bool crash = false, force = false, kexec_load = false, help = false;
+        int r = parse_load("kexec", argc, argv, &o, &crash, &force, NULL, &kexec_load, &help);
         if (r || help)
                 return r;
         if (crash)
                 return usage_error("kexec", "--crash loads a crash kernel, which is not executed; use 'load --crash'");
         o.starts_boot = true;
-        if ((r = do_load(&o, false)))
+        if ((r = do_load(&o, false, kexec_load)))
                 return r;
         return do_exec(force);
 }

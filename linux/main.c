@@ -69,7 +69,7 @@ static const struct verb verbs[] = {
           "  --xbootldr DIR  the Extended Boot Loader partition, whose entries join the ESP's (default:\n"
           "                  /boot when udev says it is one and no --esp is given)\n"
           "  --json          machine-readable output\n" },
-        { "load", verb_load, "load UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--crash] [--no-count]",
+        { "load", verb_load, "load UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--crash] [--no-count] [--kexec-load]",
           "Load the planned kernel and initrd for kexec (kexec_file_load). The kernel and the concatenated\n"
           "initrd are moved into memory files by the kernel itself (copy_file_range/sendfile), so memory use\n"
           "stays small for any UKI size. uki-url entries, and a UKI given as an http:// or https:// URL, are\n"
@@ -83,10 +83,14 @@ static const struct verb verbs[] = {
           "                  as ukiboot-kexec.service does at start-up so that 'systemctl kexec' finds one\n"
           "  --assume-no-secure-boot  when EFI variables cannot be read (efivarfs not mounted), boot as if\n"
           "                  Secure Boot were off instead of refusing; refused when Secure Boot is known on\n"
+          "  --kexec-load    x86-64: load with kexec_load and ukiboot's own entry code instead of\n"
+          "                  kexec_file_load: no memory files (the kernel reads the UKI's pages), no SHA-256 of\n"
+          "                  the pieces at load and no purgatory re-checking them before the jump; faster,\n"
+          "                  without that integrity check. A locked-down kernel refuses it (Secure Boot)\n"
           "Under Secure Boot the whole UKI is checked first against db/dbx (and shim's MokListRT/MokListXRT)\n"
           "and SbatLevelRT, from one sealed in-memory copy; a refused UKI leaves the loaded kernel in place.\n"
           "  (other options as for 'plan')\n" },
-        { "kexec", verb_kexec, "kexec UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--force]",
+        { "kexec", verb_kexec, "kexec UKI|--kernel URL|FILE [--initrd URL|FILE]...|--entry ID|--default [--esp DIR] [--xbootldr DIR] [--append ARGS] [--profile N] [--sha256 HEX] [--ca FILE] [--force] [--kexec-load]",
           "'load' followed by 'exec'. UKI may be an http://, https:// or tftp:// URL, downloaded into memory\n"
           "first; so may --kernel and --initrd (kboot's 'ukiboot kexec --kernel tftp://10.0.2.2/vmlinuz').\n" },
         { "exec", verb_exec, "exec [--force]",

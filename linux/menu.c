@@ -176,7 +176,7 @@ int verb_menu(int argc, char **argv) {
         } else {
                 o.entry = id;
         }
-        if ((r = do_load(&o, false)))
+        if ((r = do_load(&o, false, false)))
                 return r;
         return do_exec(force);
 }

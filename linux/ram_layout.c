@@ -73,3 +73,12 @@ uint64_t place(struct layout *l, uint64_t size, uint64_t align, uint64_t offset)
         return 0;
 }
 
+
+bool ram_take(struct layout *l, uint64_t lo, uint64_t hi) {
+        for (size_t i = 0; i < l->n_ram; i++)
+                if (l->ram[i].start <= lo && hi <= l->ram[i].end) {
+                        ram_remove(l, (struct range) { lo, hi });
+                        return true;
+                }
+        return false;
+}

@@ -1,5 +1,6 @@
 /* ukiboot — where kexec_load segments may go: the running system's free RAM (/proc/iomem). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,8 @@ struct layout {
 
 /* x rounded up to a multiple of a. */
 uint64_t align_up(uint64_t x, uint64_t a);
+/* Whether [lo, hi) lies inside one free range; it is taken if so. */
+bool ram_take(struct layout *l, uint64_t lo, uint64_t hi);
 /* Remove r from the free list. */
 void ram_remove(struct layout *l, struct range r);
 /* System RAM from /proc/iomem, less the "reserved" ranges nested in it; prints the reason, exit code. */

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <unistd.h>
+#include "timing.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -67,9 +68,12 @@ int do_exec(bool force) {
                 execlp("systemctl", "systemctl", "kexec", (char *) NULL);
                 return log_fail(EXIT_FAILED, "systemctl kexec: %s", strerror(errno));
         }
+        timing_begin();
         sync();
         if (!force)
                 remount_read_only();
+        timing_step(force ? "sync" : "sync-and-remount");
+        timing_report();
         fflush(NULL);
         reboot(LINUX_REBOOT_CMD_KEXEC);
         return log_fail(errno == EPERM ? EXIT_DENIED : EXIT_FAILED, "reboot(KEXEC): %s", strerror(errno));

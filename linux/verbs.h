@@ -28,7 +28,8 @@ bool parse_flag_option(const char *verb, const char *flag_name, int argc, char *
 /* Print "ukiboot: <verb>: <msg>" and a hint to use --help; returns EXIT_USAGE. */
 int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-int do_load(const struct target_opts *o, bool crash);
+/* Load the target for kexec (kexec_file_load; kexec_load with our own layout when use_kexec_load). Exit code. */
+int do_load(const struct target_opts *o, bool crash, bool use_kexec_load);
 int do_exec(bool force);
 
 #define UKIBOOT_RUN_DIR "/run/ukiboot"

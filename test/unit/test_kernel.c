@@ -262,6 +262,41 @@ static void test_other_formats(void) {
         CHECK_EQ_INT(uk_kernel_inspect(NULL, &info), UK_E_INVALID_ARG, "NULL source");
 }
 
+/* What a loader placing the kernel itself reads (boot.rst): each field only from the protocol that has it. */
+static void test_bzimage_load_fields(void) {
+        static const struct {
+                const char *name;
+                uint8_t setup_sects;
+                uint16_t protocol;
+                uint32_t setup_len, initrd_addr_max, kernel_alignment, init_size;
+                bool relocatable;
+                uint64_t pref_address;
+        } cases[] = {
+                { "2.15, setup_sects 0 meaning 4", 0, 0x20f, 5 * 512, 0x7fffffff, 0x200000, 0x2400000, true, 0x1000000 },
+                { "2.15, 27 setup sectors", 27, 0x20f, 28 * 512, 0x7fffffff, 0x200000, 0x2400000, true, 0x1000000 },
+                { "2.05: alignment and relocatable, no init_size", 4, 0x205, 5 * 512, 0x7fffffff, 0x200000, 0, true, 0 },
+                { "2.02: nothing but the default initrd limit", 4, 0x202, 5 * 512, 0x37ffffff, 0, 0, false, 0 },
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct bz b = { .setup_sects = cases[i].setup_sects, .protocol = cases[i].protocol };
+                size_t len = build_bz(&b, sizeof(k));
+                peb_put32(k + 0x22c, 0x7fffffff);
+                peb_put32(k + 0x230, 0x200000);
+                k[0x234] = 1;
+                peb_put32(k + 0x258, 0x1000000);
+                peb_put32(k + 0x260, 0x2400000);
+                struct uk_kernel_info info;
+                CHECK_EQ_INT(inspect(len, &info), UK_OK, "%s: inspect", cases[i].name);
+                CHECK_EQ_INT(info.setup_len, cases[i].setup_len, "%s: setup_len", cases[i].name);
+                CHECK_EQ_INT(info.initrd_addr_max, cases[i].initrd_addr_max, "%s: initrd_addr_max", cases[i].name);
+                CHECK_EQ_INT(info.kernel_alignment, cases[i].kernel_alignment, "%s: kernel_alignment", cases[i].name);
+                CHECK_EQ_INT(info.relocatable, cases[i].relocatable, "%s: relocatable", cases[i].name);
+                CHECK(info.pref_address == cases[i].pref_address, "%s: pref_address %#llx", cases[i].name,
+                      (unsigned long long) info.pref_address);
+                CHECK_EQ_INT(info.init_size, cases[i].init_size, "%s: init_size", cases[i].name);
+        }
+}
+
 static void test_real_kernel(const char *argv0) {
         char path[4096];
         int fd = peb_open_real("UKIBOOT_KERNEL", ".cache/kernel/vmlinuz", argv0, path, sizeof(path));
@@ -282,6 +317,9 @@ static void test_real_kernel(const char *argv0) {
         CHECK(info.initrd_loadfile2_ok, "6.1 supports LoadFile2 initrd");
         CHECK(info.handover_offset != 0, "x86-64 kernel has an EFI handover entry");
         CHECK(info.xloadflags & 1, "XLF_KERNEL_64");
+        CHECK(info.relocatable && info.kernel_alignment >= 0x200000, "relocatable, aligned to %#x", info.kernel_alignment);
+        CHECK(info.pref_address == 0x1000000, "prefers 16 MiB (%#llx)", (unsigned long long) info.pref_address);
+        CHECK(info.init_size > 8u << 20, "init_size %u covers the decompressed kernel", info.init_size);
         close(fd);
 }
 
@@ -289,6 +327,7 @@ int main(int argc, char **argv) {
         unit_suite = "kernel";
         (void) argc;
         test_bzimage();
+        test_bzimage_load_fields();
         test_version_pointer_bounds();
         test_zboot();
         test_other_formats();
