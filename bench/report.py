@@ -18,7 +18,8 @@ GROUPS = {
     "load": ("Linux: loading the next kernel (in a TCG guest)", "ukiboot"),
     "soft": ("Reboot into the same UKI: soft (kexec) against firmware", "kexec"),
     "content": ("Linux: plan of the big UKI, layout only against every byte hashed", "layout"),
-    "efi-content": ("EFI: the big UKI to its initrd loaded, with and without the content record", "content"),
+    "efi-content": ("EFI: the big UKI to its initrd loaded, with and without the content record", "with-record"),
+    "soft-systemd": ("Reboot of a systemd system (Debian 12) into its own UKI + 192 MiB: soft against firmware", "kexec"),
     "net": ("Linux: download of the big UKI from nginx on 127.0.0.1", "ukiboot"),
     "efi-http": ("EFI: download of 100 MiB over HTTP", "ukiboot"),
     "unikernel": ("Multiboot unikernel to its first serial line", "kexec"),
@@ -26,15 +27,29 @@ GROUPS = {
 PATHS = {
     "sdstub": "systemd-stub as BOOTX64.EFI", "sdboot": "systemd-boot -> UKI", "ukiboot": "ukiboot",
     "reader": "limit: efireader reads the UKI", "read-cold": "limit: read the UKI, cold cache",
-    "read-warm": "limit: read the UKI, warm cache", "ukiboot-cold": "ukiboot, cold cache",
+    "read-warm": "limit: read the UKI, warm cache", "ukiboot-cold": "ukiboot, cold cache", "ukiboot-kexec-load": "ukiboot --kexec-load",
+    "kexec-load": "ukiboot kexec --kexec-load (soft reboot)",
     "kexec-tools": "kexec-tools kexec -s -l (extracted files)", "extract": "extracting .linux/.initrd (dd)",
     "kexec-tools+extract": "kexec-tools + the extraction", "kexec": "ukiboot kexec (soft reboot)",
-    "firmware": "firmware reboot (OVMF, ukiboot)", "layout": "plan --canonical", "content": "plan --canonical --content",
-    "nocontent": "ukiboot without the content record", "curl": "curl -o /dev/null", "curl-shm": "curl -o /dev/shm/FILE",
+    "firmware": "firmware reboot (OVMF, ukiboot)", "layout": "plan --canonical", "content": "plan --canonical --content", "curl": "curl -o /dev/null", "curl-shm": "curl -o /dev/shm/FILE",
     "httpboot": "OVMF's own HTTP boot (HttpBootDxe)", "qemu": "QEMU's own Multiboot loader (floor)",
+}
+# Where a path's name means something else in one group.
+GROUP_PATHS = {
+    ("efi-content", "with-record"): "ukiboot (this build)",
+    ("efi-content", "without-record"): "ukiboot without the content record",
+    ("unikernel", "firmware"): "QEMU start, OVMF, ukiboot's multiboot entry",
+    ("unikernel", "kexec"): "ukiboot kexec --entry in a running Linux guest",
+    ("soft-systemd", "firmware"): "systemctl reboot (firmware, ukiboot)",
+    ("soft-systemd", "kexec"): "ukiboot kexec --default (systemctl kexec)",
+    ("soft-systemd", "kexec-load"): "ukiboot kexec --kexec-load --default",
 }
 COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#86bcb6", "#d37295"]
+
+
+def label(group, path):
+    return GROUP_PATHS.get((group, path), PATHS.get(path, path))
 
 
 def load(path):
@@ -83,18 +98,18 @@ def table_text(table, order):
         refbest = sums.get(ref)["best"][0] if sums.get(ref) else None
         out.append("")
         out.append(f"{title} — {case}")
-        out.append(f"  {'path':44} {'best (median, worst) s':26} {'vs ' + ref:>9} {'RSS':>9}  phases of the best run (s)")
+        out.append(f"  {'path':50} {'best (median, worst) s':26} {'vs ' + ref:>9} {'RSS':>9}  phases of the best run (s)")
         for p, s in sums.items():
-            name = PATHS.get(p, p)
+            name = label(group, p)
             if not s:
-                out.append(f"  {name:44} {'failed':26}")
+                out.append(f"  {name:50} {'failed':26}")
                 continue
             t = f"{s['best'][0]:.2f} ({s['median']:.2f}, {s['worst']:.2f})"
             ratio = f"{s['best'][0] / refbest:.2f}x" if refbest else "-"
             rss = f"{s['rss'] / 1024:.1f} MiB" if s["rss"] is not None else ""
             ph = ", ".join(f"{k} {v:.2f}" for k, v in s["best"][1])
             fail = f" ({s['failed']} failed)" if s["failed"] else ""
-            out.append(f"  {name:44} {t:26} {ratio:>9} {rss:>9}  {ph}{fail}")
+            out.append(f"  {name:50} {t:26} {ratio:>9} {rss:>9}  {ph}{fail}")
     return "\n".join(out)
 
 
@@ -114,7 +129,7 @@ def svg(table, order, title):
         y += 24
         px = (width - left - right) / scale_max
         for p, s in sums.items():
-            body.append(f'<text x="{left - 8}" y="{y + bar - 5}" text-anchor="end">{html.escape(PATHS.get(p, p))}</text>')
+            body.append(f'<text x="{left - 8}" y="{y + bar - 5}" text-anchor="end">{html.escape(label(group, p))}</text>')
             if not s:
                 body.append(f'<text x="{left}" y="{y + bar - 5}">failed</text>')
                 y += bar + gap

@@ -23,6 +23,7 @@
 #include "kexec_bzimage.h"
 #include "log.h"
 #include "ram_layout.h"
+#include "timing.h"
 #include "util.h"
 
 #if defined(__x86_64__)
@@ -240,8 +241,9 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
         uint64_t params_mem = align_up(code_off + entry_len, PAGE);
         uint64_t params_at = place(l, params_mem, PAGE, 0);
         uint64_t initrd_mem = align_up(p->initrd_total ? p->initrd_total : 1, PAGE);
-        uint64_t initrd_at = p->initrd_total ? place(l, initrd_mem, PAGE, 0) : 0;
         bool initrd_high_ok = ki->xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G;
+        uint64_t initrd_limit = initrd_high_ok ? UINT64_MAX : (uint64_t) ki->initrd_addr_max + 1;
+        uint64_t initrd_at = p->initrd_total ? place_high(l, initrd_mem, PAGE, initrd_limit) : 0;
         if (!kernel_at || !params_at || (p->initrd_total && !initrd_at) ||
             (p->initrd_total && !initrd_high_ok && initrd_at + p->initrd_total - 1 > ki->initrd_addr_max) ||
             params_at + params_mem > 0x100000000ull) {
@@ -312,6 +314,7 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
         seg[n++] = (struct kexec_segment) { params, params_mem, (void *) (uintptr_t) params_at, params_mem };
         if (p->initrd_total)
                 seg[n++] = (struct kexec_segment) { initrd, initrd_bytes, (void *) (uintptr_t) initrd_at, initrd_mem };
+        timing_step("layout");
         if (syscall(SYS_kexec_load, (unsigned long) code_at, (unsigned long) n, seg, (unsigned long) KEXEC_ARCH_DEFAULT) < 0) {
                 *ret_kexec_errno = errno;
                 r = EXIT_FAILED;
