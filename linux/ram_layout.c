@@ -73,23 +73,6 @@ uint64_t place(struct layout *l, uint64_t size, uint64_t align, uint64_t offset)
         return 0;
 }
 
-/* Highest free address a (a % align == 0, [a, a + size) inside one free range and below limit); takes the
- * range. 0 if none. */
-uint64_t place_high(struct layout *l, uint64_t size, uint64_t align, uint64_t limit) {
-        uint64_t best = 0;
-        for (size_t i = 0; i < l->n_ram; i++) {
-                uint64_t end = l->ram[i].end < limit ? l->ram[i].end : limit;
-                if (end < size || end - size < l->ram[i].start)
-                        continue;
-                uint64_t a = (end - size) / align * align;
-                if (a >= l->ram[i].start && a > best)
-                        best = a;
-        }
-        if (best)
-                ram_remove(l, (struct range) { best, best + size });
-        return best;
-}
-
 bool ram_take(struct layout *l, uint64_t lo, uint64_t hi) {
         for (size_t i = 0; i < l->n_ram; i++)
                 if (l->ram[i].start <= lo && hi <= l->ram[i].end) {

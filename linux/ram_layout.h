@@ -23,9 +23,6 @@ bool ram_take(struct layout *l, uint64_t lo, uint64_t hi);
 void ram_remove(struct layout *l, struct range r);
 /* System RAM from /proc/iomem, less the "reserved" ranges nested in it; prints the reason, exit code. */
 int read_ram(struct layout *l);
-/* Highest free address a (a % align == 0, [a, a + size) inside one free range, below limit); takes the range.
- * 0 if none. */
-uint64_t place_high(struct layout *l, uint64_t size, uint64_t align, uint64_t limit);
 /* Lowest free address a (a % align == 0, size bytes at a + offset inside one free range); takes the range. 0 if
  * none. */
 uint64_t place(struct layout *l, uint64_t size, uint64_t align, uint64_t offset);
