@@ -125,7 +125,8 @@ static uint64_t systab_value(const char *key) {
 }
 
 /* The EFI runtime map this kernel uses (/sys/firmware/efi/runtime-map/N), as efi_memory_desc_t records in map;
- * the count, or -1 when it is not published. */
+ * the count, -1 when it is not published, -2 when it has more than cap entries (a map cut short would leave
+ * the next kernel faulting in a runtime call). */
 static int read_runtime_map(uint8_t *map, unsigned cap) {
         static const char *const fields[] = { "type", "phys_addr", "virt_addr", "num_pages", "attribute" };
         unsigned n = 0;
@@ -145,7 +146,9 @@ static int read_runtime_map(uint8_t *map, unsigned cap) {
                 put64(d + 24, v[3]);
                 put64(d + 32, v[4]);
         }
-        return (int) n;
+        char more[64];
+        snprintf(more, sizeof more, "/sys/firmware/efi/runtime-map/%u", cap);
+        return access(more, F_OK) == 0 ? -2 : (int) n;
 }
 
 int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
@@ -189,9 +192,16 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
         }
         bool efi = get32(cur + BP_EFI_INFO + EI_MEMMAP_SIZE) != 0 && access("/sys/firmware/efi", F_OK) == 0;
         int n_efi = 0;
-        if (efi && (n_efi = read_runtime_map(efi_map, EFI_MAP_MAX)) <= 0) {
-                r = log_fail(EXIT_FAILED, "%s: /sys/firmware/efi/runtime-map is %s: the next kernel would start without "
-                             "EFI runtime services; load without --kexec-load", what, n_efi < 0 ? "missing" : "empty");
+        uint64_t fw_vendor = 0, tables = 0;
+        if (efi && ((n_efi = read_runtime_map(efi_map, EFI_MAP_MAX)) <= 0 ||
+                    !read_number("/sys/firmware/efi/fw_vendor", &fw_vendor) ||
+                    !read_number("/sys/firmware/efi/config_table", &tables))) {
+                r = log_fail(EXIT_FAILED, "%s: %s: the next kernel would start without EFI runtime services or "
+                             "tables; load without --kexec-load", what,
+                             n_efi == -1 ? "/sys/firmware/efi/runtime-map is missing" :
+                             n_efi == -2 ? "the EFI runtime map has more than 256 entries" :
+                             n_efi == 0 ? "/sys/firmware/efi/runtime-map is empty" :
+                             "/sys/firmware/efi/fw_vendor or config_table cannot be read");
                 goto out;
         }
 
@@ -224,17 +234,24 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
                 initrd = initrd_copy;
         }
 
-        /* Where things go: never below 1 MiB (real-mode and BIOS memory); the kernel where it prefers, else the
-         * lowest free place with its alignment and room to decompress; the parameter page low (below where the
-         * kernel decompresses), the initrd where the header allows it. */
+        /* Where things go: never below 1 MiB (real-mode and BIOS memory); the kernel where it prefers, with room
+         * to decompress; the parameter page low (below where the kernel decompresses), the initrd where the
+         * header allows it. */
         if ((r = read_ram(l)))
                 goto out;
         ram_remove(l, (struct range) { 0, MIB });
         uint64_t kernel_mem = align_up(ki->init_size > code_len ? ki->init_size : code_len, PAGE);
         uint64_t align = ki->kernel_alignment >= PAGE ? ki->kernel_alignment : 2 * MIB;
+        /* At its preferred address only: a kernel started below it decompresses at that address anyway, over
+         * whatever was placed there (kexec_file_load places it top-down for the same reason). */
         uint64_t kernel_at = ki->pref_address;
-        if (!kernel_at || kernel_at % align || !ram_take(l, kernel_at, kernel_at + kernel_mem))
-                kernel_at = place(l, kernel_mem, align, 0);
+        if (!kernel_at || kernel_at % align || kernel_at > UINT64_MAX - kernel_mem ||
+            !ram_take(l, kernel_at, kernel_at + kernel_mem)) {
+                r = log_fail(EXIT_FAILED, "%s: the kernel's preferred address %#llx (%llu bytes from there) is not free "
+                             "RAM on this machine; load without --kexec-load", what, (unsigned long long) kernel_at,
+                             (unsigned long long) kernel_mem);
+                goto out;
+        }
         size_t cmd_off = BP_SIZE, sd_off = align_up(cmd_off + p->cmdline_len + 1, 16);
         size_t map_off = sd_off + 16 + SETUP_EFI_LEN, code_off = align_up(map_off + (size_t) n_efi * EFI_DESC_SIZE, 16);
         size_t entry_len = (size_t) (uk_bz_entry_end - uk_bz_entry);
@@ -289,9 +306,6 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
                 put32(ei + EI_MEMMAP_HI, (uint32_t) (map_at >> 32));
                 put32(ei + EI_MEMMAP_SIZE, (uint32_t) n_efi * EFI_DESC_SIZE);
                 uint8_t *sd = params + sd_off;
-                uint64_t fw_vendor = 0, tables = 0;
-                read_number("/sys/firmware/efi/fw_vendor", &fw_vendor);
-                read_number("/sys/firmware/efi/config_table", &tables);
                 put64(sd, 0);
                 put32(sd + 8, SETUP_EFI);
                 put32(sd + 12, SETUP_EFI_LEN);
@@ -299,8 +313,9 @@ int kexec_load_bzimage(struct target *t, int *ret_kexec_errno) {
                 put64(sd + 32, tables);
                 put64(sd + 40, systab_value("SMBIOS"));
                 put64(params + BP_SETUP_DATA, sd_at);
+                uint64_t rsdp = systab_value("ACPI20");
                 if (get32(params + BP_ACPI_RSDP) == 0 && get32(params + BP_ACPI_RSDP + 4) == 0)
-                        put64(params + BP_ACPI_RSDP, systab_value("ACPI20") ? systab_value("ACPI20") : systab_value("ACPI"));
+                        put64(params + BP_ACPI_RSDP, rsdp ? rsdp : systab_value("ACPI"));
         } else {
                 memset(ei, 0, 32);
         }
