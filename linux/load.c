@@ -46,7 +46,6 @@ static void read_line(const char *path, char *ret, size_t cap) {
         ret[strcspn(ret, "\n")] = 0;
 }
 
-/* Turn the kernel's errno into what happened and what to do about it. */
 /* Whether /proc/sys/kernel/kexec_load_disabled forbids loading until the next boot. */
 static bool kexec_disabled(void) {
         char buf[16] = "";
@@ -54,6 +53,7 @@ static bool kexec_disabled(void) {
         return strcmp(buf, "1") == 0;
 }
 
+/* Turn the kernel's errno into what happened and what to do about it. */
 static int explain_kexec_error(int err, const char *what, size_t cmdline_len, bool crash) {
         char buf[256];
         switch (err) {
